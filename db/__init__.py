@@ -1,0 +1,5 @@
+"""db layer of nanosynth."""
+
+import logging
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,256 @@
+"""Queries returning pandas DataFrames: long frames per table, one wide frame per recipe, filters.
+
+``recipe_frames`` is the training-frame source of ``models`` (which never opens sessions itself);
+``frames_from_records`` builds the very same frames from unsaved records (a file parsed by an importer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import and_, exists, select
+from sqlmodel import Session
+
+from schema.records import RecipeCreate
+from schema.tables import ChemicalUse, Outcome, Paper, Recipe, Step
+
+RECIPE_COLUMNS = ["recipe_id", "source_key", "source_kind", "dataset", "series_key", "method",
+                  "target_composition", "target_phase", "success", "paper_id", "doi", "citation"]
+CHEMICAL_COLUMNS = ["recipe_id", "name_raw", "name", "formula", "role", "amount_mmol", "amount_ml", "amount_g",
+                    "concentration_mm", "ratio", "amount_raw"]
+STEP_COLUMNS = ["recipe_id", "order", "action", "temperature_c", "temperature_k", "time_s", "heating_rate_k_min",
+                "atmosphere", "injection_volume_ml"]
+OUTCOME_COLUMNS = ["recipe_id", "property", "value", "value_text", "spectrum", "method"]
+
+
+@dataclass
+class RecipeFrames:
+    """Four long frames keyed by ``recipe_id``: recipes, chemicals, steps, outcomes."""
+
+    recipes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RECIPE_COLUMNS))
+    chemicals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHEMICAL_COLUMNS))
+    steps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STEP_COLUMNS))
+    outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTCOME_COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.recipes)
+
+
+@dataclass(frozen=True)
+class RecipeFilter:
+    """Filters for recipe queries (all optional, combined with AND).
+
+    ``chemical`` matches a normalized or raw chemical name (case-insensitive substring) with an optional
+    ``role`` (a role name, or ``"precursor"`` for either precursor role); ``property_ranges`` maps an outcome property to ``(low, high)`` (either may be None) and keeps only
+    recipes that have that outcome within range.
+    """
+
+    dataset: str | Sequence[str] | None = None
+    source_kind: str | None = None
+    composition: str | Sequence[str] | None = None
+    method: str | None = None
+    chemical: str | None = None
+    role: str | None = None
+    has_property: Sequence[str] = ()
+    property_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    recipe_ids: Sequence[int] | None = None
+    limit: int | None = None
+
+
+def _as_list(value) -> list | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _recipe_select(flt: RecipeFilter):
+    stmt = select(Recipe.id)
+    if (ds := _as_list(flt.dataset)) is not None:
+        stmt = stmt.where(Recipe.dataset.in_(ds))
+    if flt.source_kind:
+        stmt = stmt.where(Recipe.source_kind == flt.source_kind)
+    if (comps := _as_list(flt.composition)) is not None:
+        stmt = stmt.where(Recipe.target_composition.in_(comps))
+    if flt.method:
+        stmt = stmt.where(Recipe.method == flt.method)
+    if flt.recipe_ids is not None:
+        stmt = stmt.where(Recipe.id.in_(list(flt.recipe_ids)))
+    if flt.chemical or flt.role:
+        cond = [ChemicalUse.recipe_id == Recipe.id]
+        if flt.chemical:
+            pattern = f"%{flt.chemical.lower()}%"
+            from sqlalchemy import func, or_
+
+            cond.append(or_(func.lower(ChemicalUse.name).like(pattern), func.lower(ChemicalUse.name_raw).like(pattern)))
+        if flt.role == "precursor":
+            cond.append(ChemicalUse.role.in_(["cation_precursor", "anion_precursor"]))
+        elif flt.role:
+            cond.append(ChemicalUse.role == flt.role)
+        stmt = stmt.where(exists().where(and_(*cond)))
+    for prop in flt.has_property:
+        stmt = stmt.where(exists().where(and_(Outcome.recipe_id == Recipe.id, Outcome.property == prop)))
+    for prop, (low, high) in flt.property_ranges.items():
+        cond = [Outcome.recipe_id == Recipe.id, Outcome.property == prop]
+        if low is not None:
+            cond.append(Outcome.value >= low)
+        if high is not None:
+            cond.append(Outcome.value <= high)
+        stmt = stmt.where(exists().where(and_(*cond)))
+    stmt = stmt.order_by(Recipe.id)
+    if flt.limit:
+        stmt = stmt.limit(flt.limit)
+    return stmt
+
+
+def recipe_ids(session: Session, flt: RecipeFilter | None = None) -> list[int]:
+    """Ids of the recipes matching ``flt``."""
+    return list(session.execute(_recipe_select(flt or RecipeFilter())).scalars())
+
+
+def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
+    rows = session.execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def _chunks(ids: list[int], size: int = 900):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def recipe_frames(session: Session, flt: RecipeFilter | None = None, **filters) -> RecipeFrames:
+    """Long frames (recipes, chemicals, steps, outcomes) of the recipes matching the filter.
+
+    Examples
+    --------
+    >>> frames = recipe_frames(session, dataset="cdse-hte")                      # doctest: +SKIP
+    >>> frames = recipe_frames(session, composition="CdSe", has_property=["size_nm"])  # doctest: +SKIP
+    """
+    flt = flt or RecipeFilter(**filters)
+    ids = recipe_ids(session, flt)
+    parts: dict[str, list[pd.DataFrame]] = {"recipes": [], "chemicals": [], "steps": [], "outcomes": []}
+    for chunk in _chunks(ids):
+        parts["recipes"].append(_frame(session, select(
+            Recipe.id, Recipe.source_key, Recipe.source_kind, Recipe.dataset, Recipe.series_key, Recipe.method,
+            Recipe.target_composition, Recipe.target_phase, Recipe.success, Recipe.paper_id, Paper.doi,
+            Paper.citation,
+        ).outerjoin(Paper, Paper.id == Recipe.paper_id).where(Recipe.id.in_(chunk)), RECIPE_COLUMNS))
+        parts["chemicals"].append(_frame(session, select(
+            ChemicalUse.recipe_id, ChemicalUse.name_raw, ChemicalUse.name, ChemicalUse.formula, ChemicalUse.role,
+            ChemicalUse.amount_mmol, ChemicalUse.amount_ml, ChemicalUse.amount_g, ChemicalUse.concentration_mm,
+            ChemicalUse.ratio, ChemicalUse.amount_raw,
+        ).where(ChemicalUse.recipe_id.in_(chunk)).order_by(ChemicalUse.recipe_id, ChemicalUse.id), CHEMICAL_COLUMNS))
+        parts["steps"].append(_frame(session, select(
+            Step.recipe_id, Step.order, Step.action, Step.temperature_c, Step.temperature_k, Step.time_s,
+            Step.heating_rate_k_min, Step.atmosphere, Step.injection_volume_ml,
+        ).where(Step.recipe_id.in_(chunk)).order_by(Step.recipe_id, Step.order), STEP_COLUMNS))
+        parts["outcomes"].append(_frame(session, select(
+            Outcome.recipe_id, Outcome.property, Outcome.value, Outcome.value_text, Outcome.spectrum, Outcome.method,
+        ).where(Outcome.recipe_id.in_(chunk)).order_by(Outcome.recipe_id, Outcome.id), OUTCOME_COLUMNS))
+    frames = RecipeFrames()
+    for name, pieces in parts.items():
+        if pieces:
+            setattr(frames, name, _typed(pd.concat(pieces, ignore_index=True)))
+    return frames
+
+
+_FLOATS = {"amount_mmol", "amount_ml", "amount_g", "concentration_mm", "ratio", "temperature_c", "temperature_k",
+           "time_s", "heating_rate_k_min", "injection_volume_ml", "value"}
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in frame.columns:
+        if col in _FLOATS:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return frame
+
+
+def frames_from_records(records: Sequence[RecipeCreate]) -> RecipeFrames:
+    """The frames of :func:`recipe_frames`, built from unsaved records (``recipe_id`` = position in ``records``)."""
+    rec_rows, chem_rows, step_rows, out_rows = [], [], [], []
+    for rid, rec in enumerate(records):
+        doi = rec.paper.doi if rec.paper is not None else None
+        citation = rec.paper.citation if rec.paper is not None else (rec.provenance.citation if rec.provenance
+                                                                     else None)
+        rec_rows.append((rid, rec.source_key, rec.source_kind, rec.dataset, rec.series_key, rec.method,
+                         rec.target_composition, rec.target_phase, rec.success, rec.paper_id, doi, citation))
+        chem_rows += [(rid, *(getattr(c, k) for k in CHEMICAL_COLUMNS[1:])) for c in rec.chemicals]
+        step_rows += [(rid, *(getattr(s, k) for k in STEP_COLUMNS[1:])) for s in rec.steps]
+        out_rows += [(rid, *(getattr(o, k) for k in OUTCOME_COLUMNS[1:])) for o in rec.outcomes]
+    return RecipeFrames(
+        recipes=_typed(pd.DataFrame(rec_rows, columns=RECIPE_COLUMNS)),
+        chemicals=_typed(pd.DataFrame(chem_rows, columns=CHEMICAL_COLUMNS)),
+        steps=_typed(pd.DataFrame(step_rows, columns=STEP_COLUMNS)),
+        outcomes=_typed(pd.DataFrame(out_rows, columns=OUTCOME_COLUMNS)),
+    )
+
+
+def wide_frame(frames: RecipeFrames) -> pd.DataFrame:
+    """One row per recipe: its metadata, main conditions, chemicals by role, and one column per outcome.
+
+    Outcome columns are named by property (``size_nm``, ``abs_peak_nm`` ...); FWHM columns carry the spectrum
+    (``fwhm_nm_absorption``, ``fwhm_mev_pl``); ``shape`` holds the shape name.
+    """
+    wide = frames.recipes.set_index("recipe_id").copy()
+    steps = frames.steps
+    if not steps.empty:
+        inj = steps[steps["action"] == "inject"].groupby("recipe_id")["temperature_c"].first()
+        grow = steps[steps["action"] == "grow"].groupby("recipe_id")
+        wide["injection_temperature_c"] = inj
+        wide["growth_temperature_c"] = grow["temperature_c"].first()
+        wide["growth_time_s"] = grow["time_s"].first()
+        wide["max_temperature_c"] = steps.groupby("recipe_id")["temperature_c"].max()
+        wide["heating_rate_k_min"] = steps.groupby("recipe_id")["heating_rate_k_min"].max()
+    chems = frames.chemicals
+    if not chems.empty:
+        amount = pd.Series("", index=chems.index, dtype=object)
+        for col, unit in (("ratio", "ratio"), ("amount_g", "g"), ("amount_ml", "mL"), ("concentration_mm", "mM"),
+                          ("amount_mmol", "mmol")):  # last wins: mmol preferred
+            has = chems[col].notna()
+            amount[has] = [f"{v:g} {unit}" for v in chems.loc[has, col]]
+        label = chems["name"].astype(str).where(amount == "", chems["name"].astype(str) + " (" + amount + ")")
+        for role in ("cation_precursor", "anion_precursor", "ligand", "solvent", "reducing_agent", "additive"):
+            mask = chems["role"] == role
+            wide[f"{role}s"] = label[mask].groupby(chems.loc[mask, "recipe_id"]).agg("; ".join)
+    outs = frames.outcomes
+    if not outs.empty:
+        numeric = outs[outs["property"] != "shape"].copy()
+        fwhm = numeric["property"].str.startswith("fwhm")
+        numeric.loc[fwhm, "property"] = numeric.loc[fwhm, "property"] + "_" + numeric.loc[fwhm, "spectrum"].fillna("")
+        if not numeric.empty:
+            pivot = numeric.pivot_table(index="recipe_id", columns="property", values="value", aggfunc="first")
+            wide = wide.join(pivot)
+        shapes = outs[outs["property"] == "shape"].groupby("recipe_id")["value_text"].first()
+        if not shapes.empty:
+            wide["shape"] = shapes
+    return wide.reset_index()
+
+
+def recipes_wide(session: Session, flt: RecipeFilter | None = None, **filters) -> pd.DataFrame:
+    """One row per matching recipe (see :func:`wide_frame`)."""
+    return wide_frame(recipe_frames(session, flt, **filters))
+
+
+def recipes_long(session: Session, flt: RecipeFilter | None = None, **filters) -> pd.DataFrame:
+    """One row per value: (recipe_id, source_key, kind chemical|step|outcome, name, value, unit, text)."""
+    frames = recipe_frames(session, flt, **filters)
+    keys = frames.recipes[["recipe_id", "source_key", "dataset", "target_composition"]]
+    rows = []
+    for c in frames.chemicals.itertuples(index=False):
+        for col, unit in (("amount_mmol", "mmol"), ("concentration_mm", "mM"), ("amount_ml", "mL"),
+                          ("amount_g", "g"), ("ratio", "")):
+            value = getattr(c, col)
+            if pd.notna(value):
+                rows.append((c.recipe_id, "chemical", f"{c.role}:{c.name}", value, unit, c.name_raw))
+    for s in frames.steps.itertuples(index=False):
+        for col, unit in (("temperature_c", "°C"), ("time_s", "s"), ("heating_rate_k_min", "K/min"),
+                          ("injection_volume_ml", "mL")):
+            value = getattr(s, col)
+            if pd.notna(value):
+                rows.append((s.recipe_id, "step", f"{s.order}:{s.action}:{col}", value, unit, s.atmosphere))
+    for o in frames.outcomes.itertuples(index=False):
+        name = o.property if not o.spectrum or o.property.endswith("peak_nm") else f"{o.property}_{o.spectrum}"
+        rows.append((o.recipe_id, "outcome", name, o.value, "", o.value_text))
+    long = pd.DataFrame(rows, columns=["recipe_id", "kind", "name", "value", "unit", "text"])
+    return keys.merge(long, on="recipe_id", how="inner")

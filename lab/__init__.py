@@ -1,0 +1,5 @@
+"""lab layer of nanosynth."""
+
+import logging
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

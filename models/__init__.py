@@ -1,0 +1,5 @@
+"""models layer of nanosynth."""
+
+import logging
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

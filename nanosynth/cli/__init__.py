@@ -1,0 +1,1 @@
+"""The ``nanosynth`` command line (typer + rich). Progress bars and tables live only here."""

@@ -1,0 +1,68 @@
+"""Typer apps shared by the command modules, global options, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from nanosynth.config import Settings, load_settings
+from schema.errors import NanosynthError
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="nanosynth: literature → synthesis database → property models → automated reactors.")
+db_app = typer.Typer(no_args_is_help=True, help="Database: migrations, curated imports, stats, queries, export.")
+miner_app = typer.Typer(no_args_is_help=True, help="Text mining: readers, paragraph classifier, NER, extraction.")
+models_app = typer.Typer(no_args_is_help=True, help="Property models: cross-validation, training, prediction.")
+lab_app = typer.Typer(no_args_is_help=True, help="Lab: reactor adapters, campaigns, reconciliation.")
+app.add_typer(db_app, name="db")
+app.add_typer(miner_app, name="miner")
+app.add_typer(models_app, name="models")
+app.add_typer(lab_app, name="lab")
+
+_state: dict[str, object] = {}
+
+
+@app.callback()
+def _root(
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (default ./nanosynth.toml)."),
+    database_url: str | None = typer.Option(None, "--database-url", help="SQLAlchemy URL (overrides "
+                                            "NANOSYNTH_DATABASE_URL)."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."),
+) -> None:
+    _state.clear()  # one invocation, one settings object (tests invoke the app many times in one process)
+    _state["config"] = config
+    _state["database_url"] = database_url
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def settings() -> Settings:
+    """The settings of this invocation (loaded once)."""
+    if "settings" not in _state:
+        _state["settings"] = load_settings(_state.get("config"), database_url=_state.get("database_url"))
+    return _state["settings"]  # type: ignore[return-value]
+
+
+def fail(exc: NanosynthError) -> None:
+    """Print a NanosynthError for a person and exit with status 1."""
+    err_console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(code=1)
+
+
+def run_guarded(func, *args, **kwargs):
+    """Call ``func``; turn a :class:`NanosynthError` into a clean message and exit status 1."""
+    try:
+        return func(*args, **kwargs)
+    except NanosynthError as exc:
+        fail(exc)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,213 @@
+"""``nanosynth db``: upgrade, import, stats, query, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.table import Table
+
+from nanosynth.cli.apps import console, db_app, fail, settings
+from schema.errors import NanosynthError
+
+
+def _engine():
+    from db.engine import make_engine
+
+    return make_engine(settings().database_url)
+
+
+@db_app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head", help="Alembic revision to migrate to.")) -> None:
+    """Create or migrate the database schema (Alembic) to the newest revision."""
+    from db.migrate import _safe, upgrade as do_upgrade
+
+    url = settings().database_url
+    try:
+        reached = do_upgrade(url, revision)
+    except NanosynthError as exc:
+        fail(exc)
+    console.print(f"database {_safe(url)} is at revision [bold]{reached}[/]")
+
+
+@db_app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="Dataset file (.xlsx for gu2024, .csv for the CdSe datasets)."),
+    fmt: str = typer.Option(..., "--format", "-f", help="gu2024 | cdse-literature | cdse-hte"),
+    show_rejections: int = typer.Option(20, help="How many rejected rows to list."),
+) -> None:
+    """Import a curated dataset; re-importing the same file adds nothing. A malformed file writes nothing."""
+    from db.engine import session_scope
+    from db.importers import FORMATS, import_file
+    from db.migrate import ensure_current
+
+    if fmt not in FORMATS:
+        fail(NanosynthError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}"))
+    engine = _engine()
+    try:
+        ensure_current(engine)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            progress.add_task(f"importing {path.name} ({fmt})", total=None)
+            with session_scope(engine) as session:
+                report = import_file(session, fmt, path)
+    except NanosynthError as exc:
+        fail(exc)
+    parsed, write = report.parse, report.write
+    table = Table(title=f"{fmt}: {path.name}")
+    for col in ("rows", "added", "already present", "outcomes merged", "rejected", "warnings"):
+        table.add_column(col, justify="right")
+    table.add_row(str(parsed.rows), str(write.added), str(write.skipped), str(write.merged_outcomes),
+                  str(len(parsed.rejections)), str(len(parsed.warnings)))
+    console.print(table)
+    for label, items in (("rejected", parsed.rejections), ("warning", parsed.warnings)):
+        for item in items[:show_rejections]:
+            console.print(f"  {label} row {item.row}: {item.reason}")
+        if len(items) > show_rejections:
+            console.print(f"  ... and {len(items) - show_rejections} more {label} rows")
+
+
+@db_app.command("stats")
+def stats(as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of tables.")) -> None:
+    """Counts per table, per source and per composition."""
+    from db.engine import session_scope
+    from db.migrate import ensure_current
+    from db.stats import stats as compute
+
+    engine = _engine()
+    try:
+        ensure_current(engine)
+        with session_scope(engine) as session:
+            result = compute(session)
+    except NanosynthError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, sort_keys=True))
+        return
+    render_stats(result)
+
+
+def render_stats(result: dict) -> None:
+    """Rich tables of :func:`db.stats.stats` output (also used by the demo summary)."""
+    counts = Table(title="tables")
+    counts.add_column("table")
+    counts.add_column("rows", justify="right")
+    for key, value in result.items():
+        if isinstance(value, int) and key != "compositions":
+            counts.add_row(key, str(value))
+    console.print(counts)
+    for key, title in (("recipes_by_source_kind", "recipes per source kind"),
+                       ("recipes_by_dataset", "recipes per dataset"),
+                       ("recipes_by_composition", f"recipes per composition (top; {result['compositions']} in all)"),
+                       ("outcomes_by_property", "outcomes per property")):
+        t = Table(title=title)
+        t.add_column(key.split("_by_")[1])
+        t.add_column("count", justify="right")
+        for k, v in result[key].items():
+            t.add_row(str(k), str(v))
+        console.print(t)
+
+
+def _parse_range(spec: str) -> tuple[str, tuple[float | None, float | None]]:
+    """``size_nm=2:5`` → ("size_nm", (2, 5)); either bound may be empty."""
+    try:
+        prop, bounds = spec.split("=", 1)
+        low, high = bounds.split(":", 1)
+        return prop.strip(), (float(low) if low.strip() else None, float(high) if high.strip() else None)
+    except ValueError as exc:
+        raise NanosynthError(f"--range {spec!r} must look like PROPERTY=LOW:HIGH (e.g. size_nm=2:5)") from exc
+
+
+@db_app.command("query")
+def query(
+    composition: list[str] = typer.Option(None, "--composition", "-c", help="Target composition (repeatable)."),
+    dataset: list[str] = typer.Option(None, "--dataset", "-d", help="Dataset name (repeatable)."),
+    source_kind: str | None = typer.Option(None, help="literature | curated_dataset | lab | campaign"),
+    method: str | None = typer.Option(None, help="hot_injection | heat_up | seed_mediated | ..."),
+    chemical: str | None = typer.Option(None, help="Chemical name (substring, raw or normalized)."),
+    role: str | None = typer.Option(None, help="Role of --chemical: cation_precursor | ligand | ..."),
+    precursor: str | None = typer.Option(None, help="Shorthand: a cation or anion precursor name."),
+    ligand: str | None = typer.Option(None, help="Shorthand: a ligand name."),
+    has: list[str] = typer.Option(None, "--has", help="Keep recipes that have this outcome (repeatable)."),
+    ranges: list[str] = typer.Option(None, "--range", help="PROPERTY=LOW:HIGH, e.g. size_nm=2:5 (repeatable)."),
+    layout: str = typer.Option("wide", help="wide | long"),
+    limit: int | None = typer.Option(None, help="At most this many recipes."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write CSV/Parquet (by suffix) instead of printing."),
+    rows: int = typer.Option(20, help="Rows to print when not writing a file."),
+    all_columns: bool = typer.Option(False, "--all-columns", help="Print every column (use --out for files)."),
+) -> None:
+    """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
+    from db.engine import session_scope
+    from db.export import write_frame
+    from db.migrate import ensure_current
+    from db.queries import RecipeFilter, recipe_frames, recipes_long, wide_frame
+
+    try:
+        if precursor and ligand:
+            raise NanosynthError("give either --precursor or --ligand (or --chemical with --role), not both")
+        chem, chem_role = chemical, role
+        if precursor:  # cation or anion precursor: filter by name, then keep rows where it is a precursor
+            chem, chem_role = precursor, "precursor"
+        if ligand:
+            chem, chem_role = ligand, "ligand"
+        flt = RecipeFilter(dataset=dataset or None, source_kind=source_kind, composition=composition or None,
+                           method=method, chemical=chem, role=chem_role, has_property=tuple(has or ()),
+                           property_ranges=dict(_parse_range(r) for r in ranges or []), limit=limit)
+        engine = _engine()
+        ensure_current(engine)
+        with session_scope(engine) as session:
+            if layout == "long":
+                frame = recipes_long(session, flt)
+            else:
+                frame = wide_frame(recipe_frames(session, flt))
+        if out is not None:
+            path = write_frame(frame, out)
+            console.print(f"wrote {len(frame)} rows to {path}")
+            return
+    except NanosynthError as exc:
+        fail(exc)
+    n = frame["recipe_id"].nunique() if "recipe_id" in frame else len(frame)
+    console.print(f"{n} recipes")
+    if frame.empty:
+        return
+    show = frame.head(rows)
+    preferred = ["recipe_id", "dataset", "target_composition", "method", "growth_temperature_c", "growth_time_s",
+                 "cation_precursors", "ligands", "size_nm", "shape", "abs_peak_nm", "pl_peak_nm",
+                 "kind", "name", "value", "unit"]
+    cols = [c for c in preferred if c in show.columns] if all_columns is False else list(show.columns)
+    table = Table(show_lines=False)
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for _, r in show[cols].iterrows():
+        table.add_row(*["" if (v is None or (isinstance(v, float) and v != v)) else
+                        (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r])
+    Console(width=max(console.width, 160)).print(table)
+
+
+@db_app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (wide/long) or directory (tables)."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv | parquet"),
+    layout: str = typer.Option("wide", help="wide (one row per recipe) | long (one row per value) | tables"),
+    dataset: list[str] = typer.Option(None, "--dataset", "-d"),
+    composition: list[str] = typer.Option(None, "--composition", "-c"),
+) -> None:
+    """Export recipes to CSV or Parquet."""
+    from db.engine import session_scope
+    from db.export import export as do_export
+    from db.migrate import ensure_current
+    from db.queries import RecipeFilter
+
+    engine = _engine()
+    try:
+        ensure_current(engine)
+        with session_scope(engine) as session:
+            paths = do_export(session, out, fmt, layout,
+                              RecipeFilter(dataset=dataset or None, composition=composition or None))
+    except NanosynthError as exc:
+        fail(exc)
+    for p in paths:
+        console.print(f"wrote {p}")

@@ -1,0 +1,129 @@
+"""``nanosynth miner`` NER commands: train/evaluate the MSPTC and AuNP entity models, tag a text.
+
+* ``train-ner`` / ``eval-ner``: MSPTC synthesis-procedure entities (BRAT standoff corpus).
+* ``train-aunp`` / ``eval-aunp``: gold-nanoparticle outcome entities (JSON-lines corpus, DOI-level split).
+* ``tag``: print the entities the shipped (or a given) model finds in a text.
+
+The evaluation commands print a per-type table and, as their last line, ``micro_f1=<value>`` (exact span match
+over every entity type present in gold or predictions).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from nanosynth.cli import apps
+from nanosynth.cli.apps import miner_app
+
+
+def _print_scores(scores, title: str) -> None:
+    table = Table(title=title)
+    for column in ("type", "P", "R", "F1", "support"):
+        table.add_column(column, justify="left" if column == "type" else "right")
+    for label, p, r, f1, support in scores.rows():
+        table.add_row(label, f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", str(support))
+    micro = scores.micro
+    table.add_row("[bold]micro[/]", f"{micro.precision:.3f}", f"{micro.recall:.3f}", f"{micro.f1:.3f}",
+                  str(micro.support))
+    apps.console.print(table)
+    typer.echo(f"micro_f1={scores.micro_f1:.4f}")
+
+
+def _progress(row: dict) -> None:
+    dev = row.get("dev_micro_f1")
+    apps.err_console.print(f"epoch {row['epoch']:>3}  loss {row['loss']:>10.1f}  "
+                           f"dev micro-F1 {dev if dev is not None else '-'}  ({row['seconds']:.0f}s)")
+
+
+@miner_app.command("train-ner")
+def train_ner(
+    brat: Path = typer.Option(..., "--brat", help="Folder of MSPTC .txt/.ann pairs."),
+    split_file: Path = typer.Option(..., "--split-file", help="Training document names (ner-train-fnames.txt)."),
+    out: Path = typer.Option(..., "--out", help="Output model directory."),
+    dev_split_file: Path | None = typer.Option(None, "--dev-split-file", help="Dev document names for model "
+                                               "selection (default: 10% of the training documents)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
+    max_minutes: float | None = typer.Option(None, "--max-minutes", help="Training time budget in minutes."),
+) -> None:
+    """Train the MSPTC entity recognizer (spaCy CNN NER with the chemistry tokenizer)."""
+    from miner.extract.ner import NERTrainingConfig, train_msptc
+
+    overrides: dict = {"seed": seed}
+    if max_epochs is not None:
+        overrides["max_epochs"] = max_epochs
+    if max_minutes is not None:
+        overrides["max_minutes"] = max_minutes
+    config = NERTrainingConfig(**overrides)
+    path, report = apps.run_guarded(train_msptc, brat, split_file, out, dev_split_file, config, _progress)
+    _print_scores(report.best_dev, f"dev scores of epoch {report.best_epoch} (saved to {path})")
+
+
+@miner_app.command("eval-ner")
+def eval_ner(
+    model: str = typer.Option("default", "--model", help="Model directory, or 'default' for the shipped model."),
+    brat: Path = typer.Option(..., "--brat", help="Folder of .txt/.ann pairs."),
+    split_file: Path | None = typer.Option(None, "--split-file", help="Document names to evaluate (default: every "
+                                           ".ann/.txt pair in --brat)."),
+) -> None:
+    """Evaluate an MSPTC NER model (exact span match); the last line is ``micro_f1=<value>``."""
+    from miner.extract.ner import evaluate_brat
+
+    scores = apps.run_guarded(evaluate_brat, model, brat, split_file)
+    _print_scores(scores, f"{scores.n_docs} documents")
+
+
+@miner_app.command("train-aunp")
+def train_aunp_cmd(
+    data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file (aunp_6lab.jsonl or aunp_11lab.jsonl)."),
+    out: Path = typer.Option(..., "--out", help="Output model directory."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the DOI split and of training."),
+    dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of DOIs held out as dev."),
+    max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
+) -> None:
+    """Train the nanoparticle-outcome recognizer (MOR, DES, SED, SIZ, UNT, MES) on a seeded DOI split."""
+    from miner.extract.aunp import AUNP_TRAINING_CONFIG, train_aunp
+
+    overrides: dict = {"seed": seed}
+    if max_epochs is not None:
+        overrides["max_epochs"] = max_epochs
+    config = AUNP_TRAINING_CONFIG.model_copy(update=overrides)
+    path, report = apps.run_guarded(train_aunp, data, out, config, dev_fraction, _progress)
+    _print_scores(report.best_dev, f"dev scores of epoch {report.best_epoch} (saved to {path})")
+
+
+@miner_app.command("eval-aunp")
+def eval_aunp_cmd(
+    model: str = typer.Option("default", "--model", help="Model directory, or 'default' for the shipped model."),
+    data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file."),
+    split: str = typer.Option("dev", "--split", help="'dev' (the DOIs held out when the model was trained, "
+                              "listed in its manifest) or 'all'."),
+) -> None:
+    """Evaluate an AuNP outcome model (exact span match); the last line is ``micro_f1=<value>``."""
+    from miner.extract.aunp import evaluate_aunp
+
+    scores = apps.run_guarded(evaluate_aunp, model, data, split)
+    _print_scores(scores, f"{scores.n_docs} paragraphs ({split})")
+
+
+@miner_app.command("tag")
+def tag(
+    text: str = typer.Argument(..., help="Text to tag ('-' reads standard input)."),
+    model: str = typer.Option("default", "--model", help="Model directory or 'default'."),
+    aunp: bool = typer.Option(False, "--aunp", help="Use the nanoparticle-outcome model instead of MSPTC."),
+) -> None:
+    """Print the entities found in a text, one per line: start, end, label, text."""
+    import sys
+
+    from miner.extract.aunp import load_aunp
+    from miner.extract.ner import load_ner, predict_spans
+
+    if text == "-":
+        text = sys.stdin.read()
+    nlp = apps.run_guarded(load_aunp if aunp else load_ner, model)
+    (entities,) = apps.run_guarded(predict_spans, nlp, [text])
+    for start, end, label in entities:
+        typer.echo(f"{start}\t{end}\t{label}\t{text[start:end]}")

@@ -1,0 +1,121 @@
+"""Controlled vocabularies of the unified schema (stored as plain strings in the database)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """Where a recipe comes from."""
+
+    LITERATURE = "literature"
+    CURATED_DATASET = "curated_dataset"
+    LAB = "lab"
+    CAMPAIGN = "campaign"
+
+
+class PaperSource(StrEnum):
+    """How a paper's text reached the database."""
+
+    PDF = "pdf"
+    PUBLISHER_XML = "publisher_xml"
+    HTML = "html"
+    TEXT = "text"
+    DATASET_CITATION = "dataset_citation"
+    METADATA = "metadata"
+
+
+class ChemicalRole(StrEnum):
+    """Role of a chemical in a synthesis."""
+
+    CATION_PRECURSOR = "cation_precursor"
+    ANION_PRECURSOR = "anion_precursor"
+    LIGAND = "ligand"
+    SOLVENT = "solvent"
+    REDUCING_AGENT = "reducing_agent"
+    ADDITIVE = "additive"
+    TARGET = "target"
+    OTHER = "other"
+
+
+class SynthesisMethod(StrEnum):
+    """Family of the synthesis route."""
+
+    HOT_INJECTION = "hot_injection"
+    HEAT_UP = "heat_up"
+    SEED_MEDIATED = "seed_mediated"
+    ION_EXCHANGE = "ion_exchange"
+    SOLVOTHERMAL = "solvothermal"
+    MICROFLUIDIC = "microfluidic"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class StepAction(StrEnum):
+    """What happens in a synthesis step."""
+
+    MIX = "mix"
+    DEGAS = "degas"
+    HEAT = "heat"
+    INJECT = "inject"
+    GROW = "grow"
+    COOL = "cool"
+    QUENCH = "quench"
+    PURIFY = "purify"
+    CENTRIFUGE = "centrifuge"
+    DISSOLVE = "dissolve"
+    STIR = "stir"
+    OTHER = "other"
+
+
+class OutcomeProperty(StrEnum):
+    """Measured or reported property of a synthesis product."""
+
+    SIZE_NM = "size_nm"
+    SIZE_SD_NM = "size_sd_nm"
+    SIZE_DIST_PCT = "size_dist_pct"
+    SHAPE = "shape"
+    ABS_PEAK_NM = "abs_peak_nm"
+    PL_PEAK_NM = "pl_peak_nm"
+    FWHM_NM = "fwhm_nm"
+    FWHM_MEV = "fwhm_mev"
+    PLQY = "plqy"
+    YIELD = "yield"
+
+
+class Spectrum(StrEnum):
+    """Which spectrum a FWHM (or peak) refers to."""
+
+    ABSORPTION = "absorption"
+    PL = "pl"
+
+
+class ExperimentStatus(StrEnum):
+    """Life cycle of one lab experiment."""
+
+    PLANNED = "planned"
+    DISPATCHED = "dispatched"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+class CampaignStatus(StrEnum):
+    """Life cycle of a lab campaign."""
+
+    CREATED = "created"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+class IngestionStatus(StrEnum):
+    """Life cycle of one document in an ingestion job."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"

@@ -1,0 +1,57 @@
+"""The db command group end to end on a SQLite file: upgrade, import, stats --json, query, export."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from nanosynth.cli.main import app
+
+runner = CliRunner()
+
+
+def _run(args, url):
+    return runner.invoke(app, ["--database-url", url, *args], catch_exceptions=False)
+
+
+def test_db_commands(tmp_path, lit_file, hte_files):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert "at revision" in _run(["db", "upgrade"], url).output
+    result = _run(["db", "import", str(lit_file), "--format", "cdse-literature"], url)
+    assert result.exit_code == 0 and "2" in result.output
+    result = _run(["db", "import", str(hte_files[0]), "--format", "cdse-hte"], url)
+    assert result.exit_code == 0
+    again = _run(["db", "import", str(lit_file), "--format", "cdse-literature"], url)
+    assert again.exit_code == 0
+    stats = json.loads(_run(["db", "stats", "--json"], url).output)
+    assert stats["recipes"] == 5 and stats["papers"] == 2 and stats["outcomes"] > 0
+    assert {"papers", "recipes", "chemical_uses", "outcomes", "experiments"} <= set(stats)
+    out = tmp_path / "cdse.csv"
+    result = _run(["db", "query", "-c", "CdSe", "--has", "abs_peak_nm", "--range", "abs_peak_nm=400:480",
+                   "-o", str(out)], url)
+    assert result.exit_code == 0
+    frame = pd.read_csv(out)
+    assert len(frame) == 4 and frame["abs_peak_nm"].between(400, 480).all()
+    printed = _run(["db", "query", "--ligand", "oleic acid", "--rows", "5"], url)
+    assert "recipes" in printed.output and "CdSe" in printed.output
+    result = _run(["db", "export", "-o", str(tmp_path / "exp"), "--layout", "tables", "-f", "parquet"], url)
+    assert result.exit_code == 0 and (tmp_path / "exp" / "outcomes.parquet").is_file()
+
+
+
+
+def test_errors_are_clean(tmp_path, lit_file):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(app, ["--database-url", url, "db", "stats"])
+    assert result.exit_code == 1 and "nanosynth db upgrade" in result.output
+    _run(["db", "upgrade"], url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    result = runner.invoke(app, ["--database-url", url, "db", "import", str(bad), "--format", "cdse-literature"])
+    assert result.exit_code == 1 and "missing column" in result.output
+    result = runner.invoke(app, ["--database-url", url, "db", "import", str(lit_file), "--format", "xyz"])
+    assert result.exit_code == 1 and "unknown --format" in result.output
+    result = runner.invoke(app, ["--database-url", url, "db", "query", "--range", "size_nm"])
+    assert result.exit_code == 1 and "PROPERTY=LOW:HIGH" in result.output

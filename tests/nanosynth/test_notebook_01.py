@@ -1,0 +1,37 @@
+"""notebooks/01_query_database.ipynb runs top to bottom on a small database and draws its plot."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from db.engine import make_engine, session_scope
+from db.importers import import_file
+from db.migrate import upgrade
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_query_database.ipynb"
+
+
+@pytest.mark.slow
+def test_notebook_01_executes(tmp_path, monkeypatch, gu_file, lit_file, hte_files):
+    url = f"sqlite:///{tmp_path / 'nb.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    for fmt, path in (("gu2024", gu_file), ("cdse-literature", lit_file), ("cdse-hte", hte_files[0])):
+        with session_scope(engine) as s:
+            import_file(s, fmt, path)
+    engine.dispose()
+    monkeypatch.setenv("NANOSYNTH_DATABASE_URL", url)
+    work = tmp_path / "nb"
+    work.mkdir()
+    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
+    nb = nbformat.read(work / NOTEBOOK.name, as_version=4)
+    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+    assert (work / "size_vs_temperature.png").stat().st_size > 5000
+    outputs = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                      for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "recipes" in outputs and "cdse-literature" in outputs
