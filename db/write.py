@@ -216,8 +216,14 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
     """
     report = WriteReport()
     resolver = _Resolver(session)
+    recipes = list(recipes)
+    keys = list({rec.source_key for rec in recipes})
+    stored: dict[str, Recipe] = {}
+    for i in range(0, len(keys), 500):
+        stored.update((r.source_key, r) for r in session.exec(
+            select(Recipe).where(Recipe.source_key.in_(keys[i:i + 500]))).scalars())
     for rec in recipes:
-        existing = session.exec(select(Recipe).where(Recipe.source_key == rec.source_key)).scalars().first()
+        existing = stored.get(rec.source_key)
         if existing is not None and not replace:
             if merge_outcomes and rec.outcomes:
                 have = {(o.property, o.spectrum, o.method) for o in session.exec(
@@ -229,6 +235,7 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
             continue
         if existing is not None:
             delete_recipe(session, existing)
+            stored.pop(rec.source_key, None)
             report.replaced += 1
         else:
             report.added += 1
@@ -239,6 +246,7 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
         recipe = Recipe.model_validate(data)
         session.add(recipe)
         session.flush()
+        stored[rec.source_key] = recipe
         _children(session, resolver, rec, recipe.id, paper_id, prov_id)
     session.flush()
     return report

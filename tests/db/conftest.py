@@ -85,3 +85,15 @@ def hte_files(tmp_path) -> tuple[Path, Path]:
     pl = tmp_path / "cdse_pl_train_val.csv"
     pl.write_text("\n".join([HTE_PL_HEADER, *HTE_PL_ROWS]) + "\n")
     return uv, pl
+
+
+@pytest.fixture()
+def engine(any_db_url):
+    """In the db suite every test runs on a migrated SQLite file and (when configured) PostgreSQL."""
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    upgrade(any_db_url)
+    eng = make_engine(any_db_url)
+    yield eng
+    eng.dispose()
