@@ -10,7 +10,7 @@ converge on one row instead of failing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -200,7 +200,7 @@ def _children(session: Session, resolver: _Resolver, rec: RecipeCreate, recipe_i
 
 
 def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: bool = False,
-                merge_outcomes: bool = True) -> WriteReport:
+                merge_outcomes: bool = True, progress: Callable[[int, int], None] | None = None) -> WriteReport:
     """Write recipes idempotently (see module docstring). Does not commit; the caller's transaction does.
 
     Parameters
@@ -213,6 +213,8 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
         Delete and rewrite recipes whose ``source_key`` already exists.
     merge_outcomes:
         For existing recipes (when not replacing), add outcomes of a kind the stored recipe lacks.
+    progress:
+        Called as ``progress(done, total)`` every 100 recipes and at the end (for progress bars).
     """
     report = WriteReport()
     resolver = _Resolver(session)
@@ -222,7 +224,9 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
     for i in range(0, len(keys), 500):
         stored.update((r.source_key, r) for r in session.exec(
             select(Recipe).where(Recipe.source_key.in_(keys[i:i + 500]))).scalars())
-    for rec in recipes:
+    for done, rec in enumerate(recipes):
+        if progress is not None and done % 100 == 0:
+            progress(done, len(recipes))
         existing = stored.get(rec.source_key)
         if existing is not None and not replace:
             if merge_outcomes and rec.outcomes:
@@ -249,6 +253,8 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
         stored[rec.source_key] = recipe
         _children(session, resolver, rec, recipe.id, paper_id, prov_id)
     session.flush()
+    if progress is not None:
+        progress(len(recipes), len(recipes))
     return report
 
 

@@ -49,14 +49,15 @@ class ImportReport:
         return self.parse.rejections
 
 
-def import_file(session: Session, fmt: str, path: Path | str) -> ImportReport:
+def import_file(session: Session, fmt: str, path: Path | str,
+                progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Parse and write a dataset file in the caller's transaction (idempotent by recipe source keys).
 
     The whole file is parsed (and a malformed file refused) before anything is written; use it inside
     :func:`db.engine.session_scope` so that a failure leaves nothing partial.
     """
     parsed = parse_file(fmt, path)
-    write = add_recipes(session, parsed.records)
+    write = add_recipes(session, parsed.records, progress=progress)
     session.add(DatasetImport(
         dataset=parsed.dataset, file_name=Path(path).name, file_sha256=parsed.file_sha256, rows=parsed.rows,
         added=write.added, skipped=write.skipped, rejected=len(parsed.rejections),

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.console import Console
 from rich.table import Table
 
@@ -49,11 +49,15 @@ def import_(
     engine = _engine()
     try:
         ensure_current(engine)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            progress.add_task(f"importing {path.name} ({fmt})", total=None)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as progress:
+            task = progress.add_task(f"reading {path.name} ({fmt})", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, description=f"writing {path.name}", completed=done, total=total)
+
             with session_scope(engine) as session:
-                report = import_file(session, fmt, path)
+                report = import_file(session, fmt, path, progress=advance)
     except NanosynthError as exc:
         fail(exc)
     parsed, write = report.parse, report.write

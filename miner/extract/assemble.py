@@ -1,0 +1,650 @@
+"""Recipe assembly: labelled paragraphs of one paper → :class:`schema.RecipeCreate` records with provenance.
+
+Consecutive synthesis paragraphs form one recipe (a precursor-stock paragraph and the synthesis that uses it,
+Au seeds and their growth), unless a paragraph names a different target composition. Per recipe:
+
+- **chemicals**: material mentions (NER + dictionary) with amounts linked by :mod:`miner.extract.linking`,
+  normalized to mmol / mL / g / mM (mass and volume also to mmol when the dictionary knows the molar mass and
+  density), roles from :mod:`miner.extract.roles`;
+- **steps**: operation mentions in reading order with the conditions linked to them (temperature, time,
+  heating rate, atmosphere, injection volume);
+- **outcomes**: size (± sd or %), shape, absorption and PL peak, FWHM, PLQY, yield from the characterization /
+  results paragraphs of the same paper, attached to the recipe of the same target composition;
+- **method** (hot injection, heat-up, seed-mediated, ...) and **target composition**.
+
+Every value carries a :class:`schema.ProvenanceCreate` (paper via ``paper_key``, ``paragraph_order``,
+paragraph-relative character offsets, ``extractor`` = ``name@version``, confidence). Every record is validated
+with :func:`schema.validate_record`; a value that fails is dropped with a logged reason, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from miner.extract.linking import Link, Mention, link_amounts, link_conditions, sentence_spans
+from miner.extract.mentions import (
+    action_of,
+    atmosphere_mentions,
+    material_mentions,
+    merge_mentions,
+    ner_mentions,
+    operation_mentions,
+)
+from miner.extract.quantities import Quantity, QuantityKind, find_quantities
+from miner.extract.roles import assign_role, find_targets, target_composition
+from schema.chemicals import density, formula_of, lookup, molar_mass, normalize_name
+from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
+from schema.errors import NanosynthError, SchemaValidationError
+from schema.records import (
+    ChemicalUseCreate,
+    OutcomeCreate,
+    PaperCreate,
+    ProvenanceCreate,
+    RecipeCreate,
+    StepCreate,
+    validate_record,
+)
+from schema.tables import PaperBase
+from schema.units import ev_to_nm, normalize_amount
+from schema.vocab import normalize_method, shape_synonyms
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR_NAME = "nanosynth.recipe"
+EXTRACTOR_VERSION = "1.0.0"
+
+#: Paragraphs longer than this are cut (with a warning) before extraction; nothing real is this long.
+MAX_PARAGRAPH_CHARS = 20_000
+
+K = QuantityKind
+#: A volume right before these words is the size of a vessel, not an amount ("a 50 mL three-neck flask").
+_APPARATUS = re.compile(r"\s*(?:-\s*)?(?:three|two|single|one|four|round|flat|glass|teflon|stainless|plastic|"
+                        r"centrifuge|flask|vial|beaker|autoclave|reactor|tube|bottle|syringe|cuvette|schlenk)", re.I)
+AMOUNT_KINDS = {K.AMOUNT, K.VOLUME, K.MASS, K.CONCENTRATION, K.MASS_CONCENTRATION}
+CONDITION_KINDS = {K.TEMPERATURE, K.TIME, K.RATE, K.PRESSURE}
+_ATMOSPHERE_GASES = {"nitrogen", "argon"}
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """What assembly needs of a paragraph: order, text, section, classifier label."""
+
+    order: int
+    text: str
+    section: str | None = None
+    label: str | None = None
+    section_type: str | None = None
+
+
+@dataclass
+class _Chem:
+    name_raw: str
+    mention: Mention
+    order: int
+    amounts: list[tuple[Quantity, Link]] = field(default_factory=list)
+    before: str = ""
+    after: str = ""
+
+
+# ------------------------------------------------------------------------------------------- paragraph input
+_SYNTHESIS_WORDS = re.compile(r"\b(?:inject\w*|heated|degass\w*|dissolved|added|stirred|loaded|cooled|reflux\w*|"
+                              r"precipitated|centrifug\w*|was (?:prepared|synthesi[sz]ed))\b", re.I)
+_CHARACTERIZATION_WORDS = re.compile(r"\b(?:TEM|XRD|absorption|photoluminescence|PL|FWHM|PLQY|quantum yield|"
+                                     r"diameter|spectr\w+|emission|size distribution)\b", re.I)
+
+
+def heuristic_label(text: str, section_type: str | None = None) -> str:
+    """A fallback paragraph label (``synthesis``/``characterization``/``other``) when no classifier ran."""
+    amounts = sum(1 for q in find_quantities(text[:MAX_PARAGRAPH_CHARS], ratios=False) if q.kind in AMOUNT_KINDS)
+    ops = len(_SYNTHESIS_WORDS.findall(text))
+    if section_type in (None, "experimental") and amounts >= 2 and ops >= 2:
+        return "synthesis"
+    if len(_CHARACTERIZATION_WORDS.findall(text)) >= 2:
+        return "characterization"
+    return "other"
+
+
+def paragraphs_of(document, labels: dict[int, str] | None = None) -> tuple[list[Paragraph], PaperBase]:
+    """Paragraphs and paper metadata of a :class:`miner.document.Document` or a :class:`schema.PaperCreate`.
+
+    ``labels`` (paragraph order → label) overrides stored labels; paragraphs without a label get
+    :func:`heuristic_label`.
+    """
+    labels = labels or {}
+    out: list[Paragraph] = []
+    if isinstance(document, PaperCreate):
+        paper = PaperBase.model_validate(document.model_dump(exclude={"paragraphs"}))
+        for p in document.paragraphs:
+            label = labels.get(p.order, p.label) or heuristic_label(p.text)
+            out.append(Paragraph(p.order, p.text, p.section, label, None))
+        return out, paper
+    if not hasattr(document, "paragraphs") or not hasattr(document, "to_paper_create"):
+        raise TypeError("recipes() takes a miner.document.Document or a schema.PaperCreate")
+    created = document.to_paper_create()
+    paper = PaperBase.model_validate(created.model_dump(exclude={"paragraphs"}))
+    for p in document.paragraphs:
+        if p.kind != "body":
+            continue
+        section_type = getattr(p, "section_type", None)
+        label = labels.get(p.order) or heuristic_label(p.text, section_type)
+        out.append(Paragraph(p.order, p.text, p.section, label, section_type))
+    return out, paper
+
+
+# ---------------------------------------------------------------------------------------------------- extractor
+class RecipeExtractor:
+    """Build recipes from the labelled paragraphs of one paper.
+
+    Parameters
+    ----------
+    ner:
+        A loaded spaCy pipeline with MSPTC entity labels (``miner.extract.ner.load_ner("default")``), or None
+        for dictionary/rule mentions only.
+    version:
+        Extractor version written into every provenance (``nanosynth.recipe@<version>``).
+    """
+
+    def __init__(self, ner=None, version: str = EXTRACTOR_VERSION):
+        self.ner = ner
+        self.version = version
+
+    @property
+    def extractor(self) -> str:
+        """``name@version`` written into provenance."""
+        ner_name = getattr(self.ner, "meta", {}).get("name") if self.ner is not None else None
+        suffix = f"+ner.{ner_name}" if ner_name else ""
+        return f"{EXTRACTOR_NAME}@{self.version}{suffix}"[:120]
+
+    # -------------------------------------------------------------------------------------------- public
+    def recipes(self, document, labels: dict[int, str] | None = None) -> list[RecipeCreate]:
+        """Recipes of a document (see module docstring). Never raises on content; drops invalid values."""
+        paragraphs, paper = paragraphs_of(document, labels)
+        paragraphs = [self._clip(p) for p in paragraphs]
+        groups = self._group(paragraphs)
+        outcome_paras = [p for p in paragraphs if p.label == "characterization"
+                         or (p.section_type in ("results", "characterization") and p.label != "synthesis")]
+        # fallbacks when the synthesis paragraphs do not name the product: the title, then the whole paper
+        title_target = target_composition([paper.title or ""]) or target_composition(
+            [p.text for p in outcome_paras] or [p.text for p in paragraphs])
+        built: list[tuple[RecipeCreate, str | None, int]] = []
+        hints: list[tuple[str, str, dict] | None] = []
+        for group in groups:
+            try:
+                recipe = self._recipe(group, paper, title_target)
+            except NanosynthError as exc:
+                logger.warning("paper %s, paragraph %d: recipe dropped: %s", paper.key, group[0].order, exc)
+                continue
+            if recipe is not None:
+                built.append((recipe, recipe.target_composition, group[-1].order))
+                hint = shape_hint([p.text for p in group] + [paper.title or ""], recipe.target_composition)
+                hints.append(None if hint is None else
+                             (hint[0], hint[1], self._provenance(group[0].order, None, None, 0.6, paper)))
+        if built:
+            self._attach_outcomes(built, outcome_paras, hints)
+        return [r for r, _, _ in built]
+
+    # ---------------------------------------------------------------------------------------- grouping
+    @staticmethod
+    def _clip(p: Paragraph) -> Paragraph:
+        if len(p.text) <= MAX_PARAGRAPH_CHARS:
+            return p
+        logger.warning("paragraph %d is %d characters long: only the first %d are used", p.order, len(p.text),
+                       MAX_PARAGRAPH_CHARS)
+        return Paragraph(p.order, p.text[:MAX_PARAGRAPH_CHARS], p.section, p.label, p.section_type)
+
+    @staticmethod
+    def _group(paragraphs: Sequence[Paragraph]) -> list[list[Paragraph]]:
+        groups: list[list[Paragraph]] = []
+        current: list[Paragraph] = []
+        current_target: str | None = None
+        last_index = -2
+        for i, p in enumerate(paragraphs):
+            if p.label != "synthesis" or not p.text.strip():
+                continue
+            targets = [t.composition for t in find_targets(p.text) if t.noun.lower() not in ("seed", "seeds")]
+            target = targets[0] if targets else None
+            adjacent = i - last_index <= 2
+            if current and adjacent and (target is None or current_target is None or target == current_target
+                                         or _is_part(target, current_target)):
+                current.append(p)
+                current_target = current_target or target
+            else:
+                if current:
+                    groups.append(current)
+                current, current_target = [p], target
+            last_index = i
+        if current:
+            groups.append(current)
+        return groups
+
+    # ------------------------------------------------------------------------------------------ recipe
+    def _provenance(self, order: int, start: int | None, end: int | None, confidence: float,
+                    paper: PaperBase) -> dict:
+        return {"paragraph_order": order, "char_start": start, "char_end": end, "extractor": self.extractor,
+                "confidence": round(max(0.0, min(1.0, confidence)), 3), "citation": paper.doi}
+
+    def _mentions(self, text: str) -> tuple[list[Mention], list[Mention]]:
+        rule_mats = material_mentions(text)
+        rule_ops = operation_mentions(text)
+        if self.ner is None:
+            return rule_mats, rule_ops
+        try:
+            predicted = ner_mentions(self.ner, text)
+        except Exception as exc:  # a model failure on one paragraph must not lose the paper
+            logger.warning("NER failed on a paragraph (%s): using dictionary mentions only", exc)
+            return rule_mats, rule_ops
+        mats = merge_mentions(rule_mats, predicted, "Material")
+        ops = merge_mentions(rule_ops, predicted, "Operation")
+        return mats, ops
+
+    def _recipe(self, group: list[Paragraph], paper: PaperBase, title_target: str | None) -> RecipeCreate | None:
+        first = group[0]
+        texts = [p.text for p in group]
+        target = target_composition(texts) or title_target
+        chems: list[_Chem] = []
+        steps: list[dict] = []
+        for p in group:
+            self._paragraph(p, target, chems, steps, paper)
+        chemicals = self._chemicals(chems, target, paper)
+        step_models = self._validated_steps(steps, paper)
+        if not chemicals and not step_models:
+            logger.info("paper %s, paragraph %d: no chemicals or steps found: no recipe", paper.key, first.order)
+            return None
+        method = detect_method(" ".join(texts))
+        confidences = [c.provenance.confidence for c in chemicals if c.provenance and c.provenance.confidence]
+        data = {
+            "source_key": recipe_source_key(paper.key, first.text),
+            "source_kind": SourceKind.LITERATURE.value,
+            "method": method.value,
+            "target_composition": target,
+            "paper_key": paper.key,
+            "paper": paper,
+            "chemicals": chemicals,
+            "steps": step_models,
+            "outcomes": [],
+            "provenance": self._provenance(first.order, 0, len(first.text),
+                                           sum(confidences) / len(confidences) if confidences else 0.5, paper),
+        }
+        return validate_record(RecipeCreate, data, where=f"{paper.key} paragraph {first.order}")
+
+    def _paragraph(self, p: Paragraph, target: str | None, chems: list[_Chem], steps: list[dict],
+                   paper: PaperBase) -> None:
+        text = p.text
+        mats, ops = self._mentions(text)
+        quantities = find_quantities(text)
+        amount_q = [q for q in quantities if q.kind in AMOUNT_KINDS and not _APPARATUS.match(text, q.char_end)]
+        cond_q = [q for q in quantities if q.kind in CONDITION_KINDS]
+        atmospheres = atmosphere_mentions(text)
+        mats = [m for m in mats if not any(a.start <= m.start < a.end for a in atmospheres)]
+        amount_m = {Mention(q.char_start, q.char_end, "Amount-Unit", q.raw): q for q in amount_q}
+        cond_m = {Mention(q.char_start, q.char_end, "Condition-Unit", q.raw): q for q in cond_q}
+        for a in atmospheres:
+            cond_m[a] = None  # type: ignore[assignment]
+        by_material: dict[Mention, list[tuple[Quantity, Link]]] = {}
+        for link in link_amounts(text, list(amount_m), mats):
+            by_material.setdefault(link.target, []).append((amount_m[link.source], link))
+        for m in mats:
+            chems.append(_Chem(m.text, m, p.order, by_material.get(m, []), text[max(0, m.start - 80):m.start],
+                               text[m.end:m.end + 80]))
+        by_op: dict[Mention, list[tuple[Mention, Quantity | None, Link]]] = {}
+        for link in link_conditions(text, list(cond_m), ops):
+            by_op.setdefault(link.target, []).append((link.source, cond_m[link.source], link))
+        sentences = sentence_spans(text) or [(0, len(text))]
+        for op in sorted(ops):
+            step = self._step(p, op, by_op.get(op, []), text, sentences, amount_q, paper)
+            if step is not None:
+                steps.append(step)
+
+    def _step(self, p: Paragraph, op: Mention, conditions, text: str, sentences, amount_q: list[Quantity],
+              paper: PaperBase) -> dict | None:
+        action = action_of(op.text)
+        data: dict = {"action": action.value}
+        start, end = op.start, op.end
+        confidences = [0.8]
+        for mention, q, link in conditions:
+            start, end = min(start, mention.start), max(end, mention.end)
+            confidences.append(link.confidence)
+            if q is None:
+                data.setdefault("atmosphere", mention.text)
+                continue
+            if q.kind is K.TEMPERATURE and q.normalized is not None and "temperature_k" not in data:
+                data["temperature_k"] = q.normalized_high if (q.is_range and action is StepAction.HEAT) else q.normalized
+            elif q.kind is K.TIME and q.normalized is not None and "time_s" not in data:
+                data["time_s"] = q.normalized
+            elif q.kind is K.RATE and q.normalized is not None:
+                data["heating_rate_k_min"] = abs(q.normalized)
+            elif q.kind is K.PRESSURE and "atmosphere" not in data:
+                data["atmosphere"] = "vacuum"
+        if action is StepAction.INJECT:
+            sent = next(((s, e) for s, e in sentences if s <= op.start < e), (0, len(text)))
+            volumes = [q.normalized for q in amount_q if q.kind is K.VOLUME and sent[0] <= q.char_start < sent[1]
+                       and q.normalized is not None]
+            if volumes:
+                data["injection_volume_ml"] = sum(volumes)
+        if action is StepAction.OTHER and len(data) == 1:
+            return None
+        sent = next(((s, e) for s, e in sentences if s <= op.start < e), (0, len(text)))
+        data["raw_text"] = text[sent[0]:sent[1]][:2000]
+        data["provenance"] = self._provenance(p.order, start, end, min(confidences), paper)
+        data["_pos"] = (p.order, op.start)
+        return data
+
+    def _validated_steps(self, steps: list[dict], paper: PaperBase) -> list[StepCreate]:
+        merged: list[dict] = []
+        values = {"temperature_k", "time_s", "heating_rate_k_min", "atmosphere", "injection_volume_ml"}
+        for s in sorted(steps, key=lambda d: d["_pos"]):
+            prev = merged[-1] if merged else None
+            if prev is not None and prev["action"] == s["action"] and not (set(prev) & set(s) & values):
+                # "set to 260 °C for growth. After 5 min of growth": one growth step
+                prev.update({k: v for k, v in s.items() if k in values})
+                continue
+            merged.append(s)
+        out: list[StepCreate] = []
+        for s in merged:
+            s = {k: v for k, v in s.items() if k != "_pos"}
+            s["order"] = len(out)
+            try:
+                out.append(validate_record(StepCreate, s, where=f"{paper.key} step"))
+            except SchemaValidationError as exc:
+                logger.warning("step dropped: %s", exc)
+        return out
+
+    def _chemicals(self, chems: list[_Chem], target: str | None, paper: PaperBase) -> list[ChemicalUseCreate]:
+        out: dict[str, ChemicalUseCreate] = {}
+        for c in chems:
+            try:
+                name = normalize_name(c.name_raw)
+            except SchemaValidationError:
+                continue
+            if name in _ATMOSPHERE_GASES or (target and name.replace(" ", "") in {
+                    target.replace(" ", ""), *re.split(r"[/@]", target.replace(" ", ""))}):
+                continue
+            decision = assign_role(c.name_raw, c.before, c.after, target)
+            if decision.role is ChemicalRole.TARGET:
+                continue
+            data: dict = {"name_raw": c.name_raw[:300], "role": decision.role.value}
+            span_start, span_end = c.mention.start, c.mention.end
+            confidence = decision.confidence
+            raws = []
+            priority = {K.AMOUNT: 0, K.MASS: 1, K.VOLUME: 2, K.CONCENTRATION: 3}
+            for q, link in sorted(c.amounts, key=lambda a: (priority.get(a[0].kind, 9), a[0].char_start)):
+                raws.append(q.raw)
+                span_start, span_end = min(span_start, q.char_start), max(span_end, q.char_end)
+                confidence = min(confidence, link.confidence)
+                self._fill_amount(data, q, c.name_raw)
+            if raws:
+                data["amount_raw"] = "; ".join(raws)[:300]
+            data["provenance"] = self._provenance(c.order, span_start, span_end, confidence, paper)
+            if name in out:
+                existing = out[name]
+                if existing.amount_raw is None and raws:
+                    data["role"] = existing.role if existing.role != ChemicalRole.OTHER.value else data["role"]
+                    data["name_raw"] = existing.name_raw if len(existing.name_raw) > len(c.name_raw) else c.name_raw
+                else:
+                    continue
+            try:
+                out[name] = validate_record(ChemicalUseCreate, data, where=f"{paper.key} chemical {c.name_raw!r}")
+            except SchemaValidationError as exc:
+                logger.warning("chemical dropped: %s", exc)
+        return list(out.values())
+
+    @staticmethod
+    def _fill_amount(data: dict, q: Quantity, name_raw: str) -> None:
+        if q.normalized is None:
+            return
+        unit = {K.AMOUNT: "millimole", K.VOLUME: "milliliter", K.MASS: "gram",
+                K.CONCENTRATION: "millimolar"}.get(q.kind)
+        if unit is None:
+            return
+        formula = formula_of(name_raw)
+        try:
+            mm = molar_mass(formula) if formula else None
+        except SchemaValidationError:
+            mm = None
+        info = lookup(name_raw)
+        try:
+            norm = normalize_amount(q.normalized, unit, molar_mass=mm, density_g_ml=density(name_raw) if info else None)
+        except SchemaValidationError:
+            return
+        data.setdefault("amount_value", q.value)
+        data.setdefault("amount_unit", (q.raw_unit or "")[:40] or None)
+        for key, value in (("amount_mmol", norm.mmol), ("amount_ml", norm.ml), ("amount_g", norm.g),
+                           ("concentration_mm", norm.mm)):
+            if value is not None and data.get(key) is None:
+                data[key] = value
+
+    # ---------------------------------------------------------------------------------------- outcomes
+    def _attach_outcomes(self, built: list[tuple[RecipeCreate, str | None, int]], paragraphs: Sequence[Paragraph],
+                         hints: list[tuple[str, str, dict] | None]) -> None:
+        per_recipe: dict[int, dict[str, OutcomeCreate]] = {i: {} for i in range(len(built))}
+        for p in paragraphs:
+            for sent_start, sent_end in sentence_spans(p.text):
+                sentence = p.text[sent_start:sent_end]
+                comps = {t.composition for t in find_targets(sentence)}
+                index = _recipe_for(built, comps, p.order)
+                for prop, data in extract_outcomes(sentence, sent_start):
+                    data["provenance"] = self._provenance(p.order, data.pop("_start"), data.pop("_end"),
+                                                          data.pop("_confidence"), built[index][0].paper)
+                    key = prop if prop not in ("fwhm_nm", "fwhm_mev") else f"{prop}:{data.get('spectrum')}"
+                    if key in per_recipe[index]:
+                        continue
+                    try:
+                        per_recipe[index][key] = validate_record(OutcomeCreate, data, where=f"outcome {prop}")
+                    except SchemaValidationError as exc:
+                        logger.warning("outcome dropped: %s", exc)
+        for i, (recipe, _, _) in enumerate(built):
+            outcomes = list(per_recipe[i].values())
+            hint = hints[i]
+            if hint is not None and not any(o.property == OutcomeProperty.SHAPE.value for o in outcomes):
+                shape, phrase, prov = hint
+                try:
+                    outcomes.append(validate_record(OutcomeCreate, {
+                        "property": "shape", "value_text": shape, "value_raw": phrase, "provenance": prov}))
+                except SchemaValidationError as exc:
+                    logger.warning("shape outcome dropped: %s", exc)
+            recipe.outcomes = outcomes
+
+
+def recipe_source_key(paper_key: str, first_paragraph: str) -> str:
+    """Stable key of a literature recipe: the paper key plus a digest of its first synthesis paragraph.
+
+    The digest is taken over the letters and digits of the first 400 characters only, so the text, HTML and PDF
+    versions of one paper give the same key (paragraph orders differ between formats), and re-ingesting a paper
+    is idempotent.
+    """
+    import hashlib
+
+    letters = re.sub(r"[^0-9a-z]", "", first_paragraph.lower())[:400]
+    return f"{paper_key}#r{hashlib.sha256(letters.encode('utf-8')).hexdigest()[:12]}"[:300]
+
+
+def _is_part(a: str, b: str) -> bool:
+    return a in b.split("/") or b in a.split("/")
+
+
+def _recipe_for(built, comps: set[str], order: int) -> int:
+    if comps:
+        for i, (_, target, _) in enumerate(built):
+            if target and (target in comps or any(_is_part(c, target) for c in comps)):
+                return i
+    preceding = [i for i, (_, _, last) in enumerate(built) if last <= order]
+    return preceding[-1] if preceding else 0
+
+
+def shape_hint(texts: Iterable[str], target: str | None) -> tuple[str, str] | None:
+    """``(shape, phrase)`` named by a product phrase of the target (``CdSe nanorods`` → rod), else None.
+
+    Nouns that say nothing about shape (nanocrystals, NCs, QDs, nanoparticles, dots) give no hint.
+    """
+    from schema.vocab import normalize_shape
+
+    for text in texts:
+        for t in find_targets(text):
+            if target and t.composition != target:
+                continue
+            noun = t.noun.split()[-1]
+            if noun.lower() in _WEAK_SHAPES or re.match(r"(?i)nanocrystal|NCs|nanoparticle|NPs|particle|seed|core|"
+                                                        r"shell|cluster|crystal|nanostructure", noun):
+                continue
+            try:
+                return normalize_shape(noun), t.noun
+            except SchemaValidationError:
+                continue
+    return None
+
+
+# --------------------------------------------------------------------------------------------------- outcomes
+_CUES = {
+    "fwhm": re.compile(r"FWHM|full[- ]width at half[- ]maximum|line ?width|half[- ]width", re.I),
+    "plqy": re.compile(r"PLQY|PL QY|quantum yield|\bQYs?\b", re.I),
+    "yield": re.compile(r"(?<!quantum )\byield\b", re.I),
+    "pl": re.compile(r"\bPL\b|photoluminescen\w*|emission|emit\w*|luminescen\w*", re.I),
+    "abs": re.compile(r"absorption|absorbance|excitonic|exciton|\bUV[- ]?vis|\babs\b", re.I),
+    "size": re.compile(r"diameter|sizes?\b|sized|TEM|edge length|length|thickness|width|dimension", re.I),
+}
+_SHAPE_EXCLUDE = re.compile(r"^\s*(?:phase|structure|zinc|wurtzite|rock|crystal|lattice|perovskite|symmetry|"
+                            r"close|unit cell|Pm|Fm|space group)", re.I)
+_WEAK_SHAPES = {"dot", "dots", "quantum dots", "quantum dot", "qds", "round", "random"}
+
+
+def _shape_regex() -> re.Pattern[str]:
+    words = sorted((w for w in shape_synonyms() if w not in _WEAK_SHAPES and len(w) > 3), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:-shaped|-like)?(?![\w-])",
+                      re.I)
+
+
+_SHAPE_RE: re.Pattern[str] | None = None
+
+
+def _nearest_cue(sentence: str, pos: int, names: Iterable[str]) -> str | None:
+    best, best_pos = None, -1
+    window = sentence[max(0, pos - 120):pos]
+    offset = max(0, pos - 120)
+    for name in names:
+        for m in _CUES[name].finditer(window):
+            if m.start() + offset > best_pos:
+                best, best_pos = name, m.start() + offset
+    return best
+
+
+def extract_outcomes(sentence: str, offset: int = 0) -> list[tuple[str, dict]]:
+    """Outcome values of one results/characterization sentence: ``(property, OutcomeCreate data)`` pairs.
+
+    The nearest cue word before a number decides what it is (``FWHM of 28 nm``, ``PL peak at 620 nm``, ``first
+    excitonic absorption peak at 550 nm``, ``diameter of 3.2 ± 0.3 nm``, ``PLQY of 65%``). Data dicts carry
+    private ``_start``/``_end``/``_confidence`` keys (paragraph offsets) for the provenance.
+    """
+    global _SHAPE_RE
+    out: list[tuple[str, dict]] = []
+    for q in find_quantities(sentence, qualitative=False):
+        start, end = q.char_start + offset, q.char_end + offset
+        cue = _nearest_cue(sentence, q.char_start, ("fwhm", "plqy", "yield", "pl", "abs", "size"))
+        if q.kind is K.LENGTH and q.normalized is not None:
+            value = q.normalized
+            if cue == "fwhm":
+                spectrum = "pl" if _CUES["pl"].search(sentence) else "absorption"
+                out.append(("fwhm_nm", _outcome("fwhm_nm", value, q, start, end, 0.75, spectrum=spectrum)))
+            elif cue in ("pl", "abs") and value >= 150 and not re.match(r"\s*(?:excitation|laser|diode|LED)",
+                                                                         sentence[q.char_end:], re.I) \
+                    and not re.search(r"excit\w*\s+(?:at|of|wavelength)?\s*$", sentence[:q.char_start], re.I):
+                prop = "pl_peak_nm" if cue == "pl" else "abs_peak_nm"
+                out.append((prop, _outcome(prop, value, q, start, end, 0.8)))
+            elif cue == "size" and value < 1000:
+                out.append(("size_nm", _outcome("size_nm", value, q, start, end, 0.8, method=_size_method(sentence))))
+                if q.normalized_error is not None and q.error_pct is None:
+                    out.append(("size_sd_nm", _outcome("size_sd_nm", q.normalized_error, q, start, end, 0.8)))
+                if q.error_pct is not None:
+                    out.append(("size_dist_pct", _outcome("size_dist_pct", q.error_pct, q, start, end, 0.8)))
+        elif q.kind is K.ENERGY and q.normalized is not None:
+            if cue == "fwhm":
+                spectrum = "pl" if _CUES["pl"].search(sentence) else "absorption"
+                out.append(("fwhm_mev", _outcome("fwhm_mev", q.normalized, q, start, end, 0.75, spectrum=spectrum)))
+            elif cue in ("pl", "abs") and q.normalized > 300:
+                prop = "pl_peak_nm" if cue == "pl" else "abs_peak_nm"
+                out.append((prop, _outcome(prop, ev_to_nm(q.normalized / 1000.0), q, start, end, 0.7)))
+        elif q.kind is K.PERCENT and q.normalized is not None:
+            if cue == "plqy":
+                out.append(("plqy", _outcome("plqy", q.normalized, q, start, end, 0.8)))
+            elif cue == "yield":
+                out.append(("yield", _outcome("yield", q.normalized, q, start, end, 0.7)))
+            elif cue == "size" and re.search(r"size distribution|polydispersity|standard deviation", sentence, re.I):
+                out.append(("size_dist_pct", _outcome("size_dist_pct", q.normalized, q, start, end, 0.7)))
+    if _SHAPE_RE is None:
+        _SHAPE_RE = _shape_regex()
+    if re.search(r"TEM|shape|morpholog|spherical|cubic|rod|platelet|faceted|triangular", sentence, re.I):
+        for m in _SHAPE_RE.finditer(sentence):
+            if _SHAPE_EXCLUDE.match(sentence[m.end():m.end() + 20]):
+                continue
+            word = re.sub(r"-(?:shaped|like)$", "", m.group(0).lower())
+            out.append(("shape", {"property": "shape", "value_text": word, "value_raw": m.group(0),
+                                  "method": _size_method(sentence), "_start": m.start() + offset,
+                                  "_end": m.end() + offset, "_confidence": 0.7}))
+            break
+    return out
+
+
+def _size_method(sentence: str) -> str | None:
+    for method in ("TEM", "SAXS", "XRD", "DLS", "SEM"):
+        if re.search(rf"\b{method}\b", sentence):
+            return method
+    if re.search(r"sizing curve|absorption", sentence, re.I):
+        return "UV-vis"
+    return None
+
+
+def _outcome(prop: str, value: float, q: Quantity, start: int, end: int, confidence: float, **extra) -> dict:
+    data = {"property": prop, "value": round(value, 6), "value_raw": q.raw[:300], "_start": start, "_end": end,
+            "_confidence": confidence}
+    data.update({k: v for k, v in extra.items() if v is not None})
+    return data
+
+
+# ----------------------------------------------------------------------------------------------------- method
+def detect_method(text: str) -> SynthesisMethod:
+    """Synthesis method of a recipe's text: explicit phrases first, then seeds, injection, heating, autoclave."""
+    low = text.lower()
+    explicit = re.search(r"hot[- ]injection|heat(?:ing)?[- ]up|one[- ]pot|seed(?:ed)?[- ]mediated|seeded growth|"
+                         r"cation exchange|anion exchange|solvothermal|hydrothermal|microfluidic|microreactor", low)
+    if explicit:
+        return normalize_method(explicit.group(0))
+    if re.search(r"\bseed(?:s| solution)\b", low) and re.search(r"\bgrowth solution\b|\bseeds?\b.*\badded\b", low):
+        return SynthesisMethod.SEED_MEDIATED
+    if re.search(r"autoclave", low):
+        return SynthesisMethod.SOLVOTHERMAL
+    if re.search(r"\binject(?:ed|ion)\b|swiftly added|rapidly added|quickly added", low):
+        return SynthesisMethod.HOT_INJECTION
+    if re.search(r"\bheated\b|\bramped\b", low):
+        return SynthesisMethod.HEAT_UP
+    return SynthesisMethod.UNKNOWN
+
+
+def recipes(document, *, labels: dict[int, str] | None = None, ner=None,
+            version: str = EXTRACTOR_VERSION) -> list[RecipeCreate]:
+    """Recipes of one paper (a :class:`miner.document.Document` or a :class:`schema.PaperCreate`).
+
+    Parameters
+    ----------
+    document:
+        The paper. Paragraph labels come from ``labels``, else from the PaperCreate paragraphs, else from
+        :func:`heuristic_label`.
+    labels:
+        Paragraph order → ``synthesis`` / ``characterization`` / ``other`` (the classifier's output).
+    ner:
+        Optional loaded NER pipeline (see :class:`RecipeExtractor`).
+    version:
+        Extractor version for provenance.
+
+    Returns
+    -------
+    list of schema.RecipeCreate
+        Validated recipes with chemicals, steps, outcomes and provenance; empty when the paper has no synthesis.
+    """
+    return RecipeExtractor(ner=ner, version=version).recipes(document, labels=labels)
+
+
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "MAX_PARAGRAPH_CHARS", "Paragraph", "RecipeExtractor",
+           "detect_method", "extract_outcomes", "heuristic_label", "paragraphs_of", "recipe_source_key", "recipes",
+           "shape_hint"]
