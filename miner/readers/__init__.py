@@ -1,8 +1,8 @@
 """Paper readers: bytes in → :class:`miner.document.Document` (metadata, sections, ordered paragraphs, offsets).
 
 Use :func:`read_document` (or :func:`read_path`); the format is chosen by content sniffing with an explicit
-priority (:data:`READER_PRIORITY`): PDF, Elsevier XML, JATS XML, ACS HTML, RSC HTML, generic HTML, Markdown,
-plain text. Every failure is a :class:`schema.errors.ReaderError` whose message says why and what to do.
+priority (:data:`READER_PRIORITY`): PDF, Elsevier XML, JATS XML, ACS HTML, RSC HTML, Springer Nature HTML,
+Wiley HTML, generic HTML, Markdown, plain text. Every failure is a :class:`schema.errors.ReaderError` whose message says why and what to do.
 The optional ChemDataExtractor adapter lives in :mod:`miner.readers.cde` and is not imported here.
 """
 
@@ -15,7 +15,9 @@ from miner.readers.jats import JatsXmlReader
 from miner.readers.pdf import GenericPdfReader
 from miner.readers.registry import READER_PRIORITY, default_readers, detect_reader, read_document, read_path
 from miner.readers.rsc import RscHtmlReader
+from miner.readers.springer import SpringerNatureHtmlReader
 from miner.readers.text import MarkdownTextReader, PlainTextReader
+from miner.readers.wiley import WileyHtmlReader
 
 __all__ = [
     "AcsHtmlReader",
@@ -33,6 +35,8 @@ __all__ = [
     "Reader",
     "ReaderOptions",
     "RscHtmlReader",
+    "SpringerNatureHtmlReader",
+    "WileyHtmlReader",
     "default_readers",
     "detect_reader",
     "read_document",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from miner.readers.html import GenericHtmlReader, looks_like_html
@@ -15,11 +17,13 @@ class AcsHtmlReader(GenericHtmlReader):
 
     profile = HtmlProfile(
         heading_classes={"title2": 3, "title3": 4, "NLM_title": 3},
-        caption_classes={"NLM_caption", "caption", "figure__caption"},
+        caption_classes={"NLM_caption", "caption", "figure__caption", "NLM_table-wrap_caption"},
         figure_classes={"NLM_table-wrap", "NLM_fig", "article__inlineFigure", "figure"},
         skip_classes={"references", "NLM_ref-list", "article_abstract-img", "hlFld-KeywordText", "ref-links",
                       "citation", "refLink", "article_header-author-list", "loa", "article_header-authors",
-                      "cited-by", "figure__actions", "fig-links", "share-buttons"},
+                      "cited-by", "figure__actions", "fig-links", "share-buttons", "article_keywords",
+                      "article_header-affiliations", "NLM_ref-list", "citationLinks", "anchors",
+                      "article_content-right", "article__inlineFigure__actions", "fig-permissions"},
         skip_ids={"references", "citedBy", "footer"},
     )
 
@@ -44,7 +48,23 @@ class AcsHtmlReader(GenericHtmlReader):
             if found:
                 meta["title"] = element_text(found[0]) or meta.get("title")
                 break
+        if not meta.get("journal"):
+            meta["journal"] = self._journal(root)
         return super().extra_metadata(root, meta)
+
+    @staticmethod
+    def _journal(root: etree._Element) -> str | None:
+        """ACS pages carry no journal meta tag: read it from the header (``span.cit-title``) or from the
+        ``<title>`` suffix ("... | Chemistry of Materials", "... - Nano Letters (ACS Publications)")."""
+        found = root.xpath("//*[contains(concat(' ', @class, ' '), ' cit-title ')] | //div[@id='citation']/cite")
+        if found and element_text(found[0]):
+            return element_text(found[0])
+        titles = root.xpath("//title")
+        text = element_text(titles[0]) if titles else ""
+        match = re.search(r"(?:\s\|\s|\s[-–]\s)([^|]+?)\s*(?:\(ACS Publications\))?$", text)
+        if match and ("(ACS Publications)" in text or " | " in text):
+            return match.group(1).strip() or None
+        return None
 
     def abstract_blocks(self, root: etree._Element, container: etree._Element) -> list[Block]:
         """The abstract (``div.article_abstract``/``abstractSection``) when it is outside the article body."""

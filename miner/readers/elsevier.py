@@ -10,17 +10,23 @@ from miner.document import Block, Document
 from miner.readers.base import Reader
 from miner.readers.decoding import sniff_head
 from miner.readers.textutil import clean_inline, find_year
-from miner.readers.xmlbody import XmlBodyWalker, XmlProfile, first_text
+from miner.readers.xmlbody import XmlBodyWalker, XmlProfile, citation_group, first_text, reference_blocks
 from miner.readers.xmlsafe import local, parse_xml
 from schema.enums import PaperSource
 from schema.errors import ReaderError
 
 
+_BIB_ID = re.compile(r"(bib|bb|br|b|ref|rf|cit|bibr|tblfn|tfn|fn|cor|af|aff)\d", re.I)
+
+
 def _is_bib_ref(el: etree._Element) -> bool:
-    if local(el.tag) not in {"cross-ref", "cross-refs"}:
+    """Cross-references to the bibliography (refids "bib1", "b0005", "bb0005", "br0010", "ref12") and to
+    footnotes/affiliations/correspondence ("tblfn1", "fn1", "af0005", "cor1"), which are dropped from the text;
+    figure, table and section cross-refs ("f0005", "fig1", "t0005", "s0010") keep their text."""
+    if local(el.tag) not in {"cross-ref", "cross-refs", "intra-ref", "intra-refs"}:
         return False
-    refid = (el.get("refid") or "").strip()
-    return bool(re.match(r"(bib|b|ref|cit)\d", refid, re.I))
+    refids = (el.get("refid") or "").split()
+    return bool(refids) and all(_BIB_ID.match(r) for r in refids)
 
 
 ELSEVIER_PROFILE = XmlProfile(
@@ -31,17 +37,20 @@ ELSEVIER_PROFILE = XmlProfile(
     figure={"figure", "e-component"},
     table={"table"},
     caption={"caption"},
-    skip={"bibliography", "further-reading", "float-anchor", "alt-text", "link", "inter-ref", "footnote",
-          "source", "keywords", "e-address"},
-    is_citation=_is_bib_ref,
+    skip={"bibliography", "further-reading", "float-anchor", "alt-text", "link", "footnote", "source",
+          "keywords", "e-address", "table-footnote", "legend", "inline-figure"},
+    is_citation=citation_group(_is_bib_ref),
+    anchor={"float-anchor"},
 )
 
 
 class ElsevierXmlReader(Reader):
     """Elsevier XML: metadata from ``coredata`` (``prism:doi``, ``dc:title``, ``prism:publicationName``,
     ``prism:coverDate``, ``dc:creator``) or the ``ja:head``; abstract from ``ce:abstract``; body from
-    ``ce:sections`` (``ce:section``/``ce:section-title``/``ce:para``); captions of ``ce:figure``/``ce:table``;
-    bibliography dropped. Detected by the ``http://www.elsevier.com/xml/`` namespaces."""
+    ``ce:sections`` (``ce:section``/``ce:section-title``/``ce:para``); captions and rows of ``ce:figure``/
+    ``ce:table`` (from ``ce:floats``, placed after the paragraph holding their ``ce:float-anchor``); bibliography
+    cross-refs (``bib*``, ``b0005``, ``bb0005``...) dropped from the text, ``ce:hsp`` read as a space, the
+    bibliography cut. Detected by the ``http://www.elsevier.com/xml/`` namespaces."""
 
     source_format = PaperSource.PUBLISHER_XML.value
 
@@ -66,17 +75,28 @@ class ElsevierXmlReader(Reader):
                     walker.walk(child, depth=1)
             blocks += [b for b in walker.blocks if b.kind != "heading"]
         bodies = root.xpath("//*[local-name()='body' and namespace-uri()!='']")
-        walker = XmlBodyWalker(ELSEVIER_PROFILE, keep_references=self.options.keep_references)
+        # Real articles keep figures/tables in <ce:floats> (before <ja:head>) and anchor them in the text with
+        # <ce:float-anchor refid=.../>: each float is placed after the paragraph that anchors it.
+        floats = {f.get("id"): f for f in root.xpath("//*[local-name()='floats']/*[@id]")}
+        walker = XmlBodyWalker(ELSEVIER_PROFILE, keep_references=self.options.keep_references, floats=floats)
         for body in bodies:
-            walker.walk(body)
+            for child in body:
+                walker.walk(child)
+                if local(child.tag) == "sections":
+                    walker.emit_remaining_floats()  # unanchored floats (supplementary data) end the main text
+        walker.emit_remaining_floats()
         for tail in root.xpath("//*[local-name()='tail']/*[local-name()='acknowledgment']"):
             walker.walk(tail)
         blocks += walker.blocks
+        if self.options.keep_references:
+            blocks += reference_blocks(root, {"bibliography"}, {"bib-reference"})
         if not any(b.kind == "body" for b in walker.blocks):
-            raw = first_text(root, "//*[local-name()='rawtext']")
-            if raw:
-                warnings.append("no structured body; paragraphs split from <rawtext>")
-                blocks += [Block(text=p) for p in re.split(r"\s{3,}|\n\s*\n", raw) if p.strip()]
+            raws = root.xpath("//*[local-name()='rawtext']")
+            raw = "".join(raws[0].itertext()) if raws else ""
+            if raw.strip():
+                # xocs:rawtext is unstructured: split at blank lines / wide gaps before whitespace is collapsed
+                warnings.append("no structured body; paragraphs split from <rawtext> (no sections or captions)")
+                blocks += [Block(text=clean_inline(p)) for p in re.split(r"\s{3,}|\n\s*\n", raw) if p.strip()]
         if not any(b.kind == "body" for b in blocks):
             raise ReaderError(f"Elsevier XML {filename or ''} has no body or abstract text (a metadata-only "
                               f"record?); request the FULL view from the Article Retrieval API")
@@ -86,11 +106,14 @@ class ElsevierXmlReader(Reader):
         title = (first_text(root, "//*[local-name()='coredata']/*[local-name()='title']")
                  or first_text(root, "//*[local-name()='head']/*[local-name()='title']"))
         doi = (first_text(root, "//*[local-name()='coredata']/*[local-name()='doi']")
-               or first_text(root, "//*[local-name()='doi']"))
+               or first_text(root, "//*[local-name()='doi']")
+               or first_text(root, "//*[local-name()='coredata']/*[local-name()='identifier']"))
         journal = (first_text(root, "//*[local-name()='publicationName']")
                    or first_text(root, "//*[local-name()='srctitle']"))
         date = (first_text(root, "//*[local-name()='coverDate']")
                 or first_text(root, "//*[local-name()='cover-date-start']")
+                or first_text(root, "//*[local-name()='coverDisplayDate']")
+                or first_text(root, "//*[local-name()='cover-date-text']")
                 or first_text(root, "//*[local-name()='date-accepted']/@year")
                 or first_text(root, "//*[local-name()='copyright']/@year"))
         authors = [clean_inline(" ".join(a.itertext())) for a in root.xpath(

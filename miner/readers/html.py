@@ -70,7 +70,7 @@ class GenericHtmlReader(Reader):
                               f"be a redirect, a login/paywall page or only a <head> — save the full-text page")
         walker = HtmlBlockWalker(self.profile, title=meta.get("title"),
                                  keep_references=self.options.keep_references)
-        blocks = self.abstract_blocks(root, container) + walker.walk(container)
+        blocks = self.postprocess_blocks(self.abstract_blocks(root, container) + walker.walk(container))
         if not any(b.kind == "body" for b in blocks):
             raise ReaderError(f"HTML {filename or 'document'} has no paragraph text in its body; save the full-text "
                               f"article page, not an abstract or landing page")
@@ -79,3 +79,7 @@ class GenericHtmlReader(Reader):
     def abstract_blocks(self, root: etree._Element, container: etree._Element) -> list[Block]:
         """Abstract paragraphs that live outside the content root ``container`` (publisher readers override)."""
         return []
+
+    def postprocess_blocks(self, blocks: list[Block]) -> list[Block]:
+        """Hook for publisher readers to drop page furniture the walker cannot tell from text."""
+        return blocks

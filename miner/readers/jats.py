@@ -10,10 +10,14 @@ from miner.document import Block, Document
 from miner.readers.base import Reader
 from miner.readers.decoding import sniff_head
 from miner.readers.textutil import find_year
-from miner.readers.xmlbody import XmlBodyWalker, XmlProfile, first_text
+from miner.readers.xmlbody import XmlBodyWalker, XmlProfile, citation_group, first_text, reference_blocks
 from miner.readers.xmlsafe import local, parse_xml
 from schema.enums import PaperSource
 from schema.errors import ReaderError
+
+def _is_bibr(el: etree._Element) -> bool:
+    return local(el.tag) == "xref" and el.get("ref-type") == "bibr"
+
 
 JATS_PROFILE = XmlProfile(
     section={"sec", "ack", "app"},
@@ -23,9 +27,11 @@ JATS_PROFILE = XmlProfile(
     figure={"fig", "fig-group", "boxed-text", "chem-struct-wrap"},
     table={"table-wrap"},
     caption={"caption"},
+    # <notes> holds Springer's "Publisher's note" boilerplate; <glossary> the abbreviation list.
     skip={"ref-list", "fn-group", "alternatives-graphic", "graphic", "media", "object-id", "permissions",
-          "supplementary-material", "inline-supplementary-material"},
-    is_citation=lambda el: local(el.tag) == "xref" and el.get("ref-type") == "bibr",
+          "supplementary-material", "inline-supplementary-material", "tex-math", "notes", "glossary",
+          "table-wrap-foot", "attrib"},
+    is_citation=citation_group(_is_bibr),
 )
 _ROOT_RE = re.compile(r"<article[\s>]")
 
@@ -65,6 +71,8 @@ class JatsXmlReader(Reader):
             for el in root.xpath(f"./*[local-name()='{part}']"):
                 walker.walk(el)
         blocks += walker.blocks
+        if self.options.keep_references:
+            blocks += reference_blocks(root, {"ref-list"}, {"ref"})
         if not any(b.kind == "body" for b in blocks):
             raise ReaderError(f"JATS XML {filename or ''} has no <body> or abstract paragraphs (metadata only?); "
                               f"fetch the full-text XML")

@@ -13,6 +13,7 @@ from miner.document import Block
 from miner.readers.textutil import (
     caption_label,
     clean_inline,
+    drop_empty_brackets,
     find_year,
     heading_level,
     is_references_heading,
@@ -33,22 +34,72 @@ _REF_CONTAINER = re.compile(r"(^|[\s_-])(ref-?list|references?|bibliography|cita
                             r"backmatter-references)($|[\s_-])", re.I)
 
 
+#: Names (HTML and XML vocabularies) whose content is set off by spaces inside a paragraph's text.
+_SPACED = _BLOCK_TAGS | {
+    "br", "td", "th", "title", "label", "caption", "hsp", "vsp", "list-item", "list", "para", "simple-para",
+    "section-title", "def-item", "def-term", "def-description", "term", "def", "entry", "row", "figcaption",
+    "table-footnote", "note-para", "disp-quote", "textfn",
+}
+#: XML elements whose text never belongs to a paragraph (LaTeX twins of MathML, image objects).
+_XML_NO_TEXT = {"tex-math", "inline-graphic", "graphic", "object-id", "alt-text", "inline-figure", "glyph",
+                "float-anchor"}
+_RSC_ENTITY_IMG = re.compile(r"/images/entities/(?:[a-z0-9]+_)*char_([0-9a-f]{4,5})(?:_([0-9a-f]{4,5}))?\.gif",
+                             re.I)
+#: RSC private-use glyph images that have a sensible plain-text reading (others are dropped).
+_RSC_PRIVATE_CHARS = {"e001": "=", "e002": "≡", "e006": "=", "e007": "≡", "e009": ">", "e00a": "<",
+                      "e0ee": "3/2", "e11f": "5/2"}
+
+
 def _entity_text(node: etree._Entity) -> str:
     """Text of an unresolved entity reference: HTML named entities map to their character, others to ""."""
     name = node.name or ""
     return html_lib.unescape(f"&{name};") if f"{name};" in html_lib.entities.html5 else ""
 
 
+def entity_image_text(el: etree._Element) -> str | None:
+    """The character an RSC "entity image" stands for, or None when ``el`` is not one.
+
+    RSC article HTML prints some characters as images, ``<img src=".../images/entities/char_2009.gif"
+    alt="[thin space (1/6-em)]">``; the code point is in the file name. Private-use glyphs without a plain
+    reading become "".
+    """
+    if local(el.tag).lower() != "img":
+        return None
+    match = _RSC_ENTITY_IMG.search(el.get("src") or "")
+    if not match:
+        return None
+    out = ""
+    for code in (match.group(1), match.group(2)):
+        if not code:
+            continue
+        code = code.lower()
+        value = int(code, 16)
+        if 0xE000 <= value <= 0xF8FF:
+            out += _RSC_PRIVATE_CHARS.get(code, "")
+        else:
+            out += chr(value)
+    return out
+
+
 def element_text(el: etree._Element, skip: Predicate | None = None) -> str:
     """Text content of ``el`` with inline markup joined without spaces (``Cd(OA)<sub>2</sub>`` → ``Cd(OA)2``).
 
     Unresolved entity references contribute only when they are HTML named entities (never external content);
-    elements for which ``skip`` is true contribute nothing (their tails are kept). Block-level children and
-    ``<br>`` add a space. The result is cleaned with :func:`clean_inline`.
+    elements for which ``skip`` is true contribute nothing (their tails are kept). Block-level children,
+    list items, ``<br>`` and Elsevier ``<ce:hsp>`` add a space; LaTeX twins of formulas (``<tex-math>``) are
+    dropped; RSC entity images become their character. The result is cleaned with :func:`clean_inline` and
+    brackets emptied by removed citation markers are dropped.
     """
     parts: list[str] = []
     _collect(el, parts, skip)
-    return clean_inline("".join(parts))
+    return drop_empty_brackets(clean_inline("".join(parts)))
+
+
+def _ends_alnum(parts: list[str]) -> bool:
+    for part in reversed(parts):
+        if part:
+            return part[-1].isalnum()
+    return False
 
 
 def _collect(node: etree._Element, parts: list[str], skip: Predicate | None) -> None:
@@ -57,14 +108,24 @@ def _collect(node: etree._Element, parts: list[str], skip: Predicate | None) -> 
     for child in node:
         if isinstance(child, etree._Entity):
             parts.append(_entity_text(child))
-        elif isinstance(child.tag, str) and not (skip and skip(child)):
+        elif isinstance(child.tag, str):
             name = local(child.tag).lower()
-            spaced = name in _BLOCK_TAGS or name in {"br", "td", "th", "title", "label", "caption"}
-            if spaced:
-                parts.append(" ")
-            _collect(child, parts, skip)
-            if spaced:
-                parts.append(" ")
+            glyph = entity_image_text(child)
+            if glyph is not None:
+                parts.append(glyph)
+            elif name in _XML_NO_TEXT:
+                pass
+            elif skip and skip(child):
+                # keep words apart when a marker sat between them ("dots<sup>1</sup>were")
+                if child.tail and child.tail[:1].isalnum() and _ends_alnum(parts):
+                    parts.append(" ")
+            else:
+                spaced = name in _SPACED
+                if spaced:
+                    parts.append(" ")
+                _collect(child, parts, skip)
+                if spaced:
+                    parts.append(" ")
         if child.tail:
             parts.append(child.tail)
 
@@ -102,18 +163,40 @@ class HtmlProfile:
     citation_marker: Predicate | None = None
 
 
+_REF_FRAGMENT = re.compile(r"#(?:ref|cit|bib|b\d|r\d|cr\d|en\d|fn-?ref|fn\d)|#[\w.-]*[-_](?:bib|ref|cit|cr)[-_]?\d",
+                           re.I)
+_MARKER_TEXT = re.compile(r"[\d\s,;–—−\-()\[\]]*")
+_MARKER_CLASSES = {"ref", "bibLink", "link__reference", "sup_ref", "citation-ref", "xref-bibr", "CitationRef"}
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text).lower()
+
+
 def default_citation_marker(el: etree._Element) -> bool:
-    """Inline bibliography markers: links to ``#ref…``/``#cit…``/``#bib…``/``#b…`` inside ``<sup>`` or alone."""
+    """Inline bibliography markers: links to a reference (``#ref3``, ``#cit3``, ``#bib3``, ``/articles/x#ref-CR3``,
+    ``#adma1234-bib-0003``), Nature/Springer ``data-track-action="reference anchor"`` links, ``sup_ref``/``bibLink``
+    classes, and ``<sup>`` groups holding only such links and separators (``<sup>[<a>1</a>, <a>2</a>]</sup>``)."""
     name = local(el.tag).lower()
     if name == "a":
-        href = (el.get("href") or "").lower()
-        return bool(re.match(r"#(ref|cit|bib|b\d|r\d|cr\d)", href)) or "ref" in classes(el)
+        href = el.get("href") or ""
+        if el.get("data-track-action") == "reference anchor" or el.get("data-test") == "citation-ref":
+            return True
+        return bool(_REF_FRAGMENT.search(href)) or bool(classes(el) & _MARKER_CLASSES)
+    if name == "span" and classes(el) & {"sup_ref", "CitationRef"}:
+        return True
     if name == "sup":
-        links = [c for c in el if local(c.tag).lower() == "a"]
+        links = [c for c in el.iter() if c is not el and isinstance(c.tag, str) and local(c.tag).lower() == "a"]
         text = "".join(el.itertext()).strip()
         return bool(links) and all(default_citation_marker(a) for a in links) and bool(
-            re.fullmatch(r"[\d,–\-\s]+", text))
+            _MARKER_TEXT.fullmatch(text))
     return False
+
+
+#: Viewer chrome printed inside figure captions (Wiley "Open in figure viewer", Nature "Full size image").
+_FIGURE_CHROME = re.compile(r"\s*(Open in figure viewer|PowerPoint|Full size (image|table)|Download figure|"
+                            r"Download PowerPoint|View larger image)\s*", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 class HtmlBlockWalker:
@@ -154,6 +237,8 @@ class HtmlBlockWalker:
             return True
         if el.get("hidden") is not None or el.get("aria-hidden") == "true":
             return True
+        if _HIDDEN_STYLE.search(el.get("style") or ""):
+            return True
         if not self.keep_references and name in {"ol", "ul", "div", "section"} and (
                 _REF_CONTAINER.search(el.get("class") or "") or _REF_CONTAINER.search(el.get("id") or "")):
             return True
@@ -179,7 +264,7 @@ class HtmlBlockWalker:
 
     # ---------------------------------------------------------------------------------------------- output
     def _flush(self) -> None:
-        text = clean_inline("".join(self._buffer))
+        text = drop_empty_brackets(clean_inline("".join(self._buffer)))
         self._buffer = []
         if text and not self._stopped:
             label = caption_label(text)
@@ -192,7 +277,7 @@ class HtmlBlockWalker:
     def _emit_heading(self, text: str, tag_level: int) -> None:
         if not text:
             return
-        if tag_level == 1 and (not self.title or text.lower() == self.title):
+        if tag_level == 1 and (not self.title or _squash(text) == _squash(self.title)):
             return  # the article title, not a section
         if is_references_heading(text) and not self.keep_references:
             self._stopped = True
@@ -202,12 +287,42 @@ class HtmlBlockWalker:
         level = heading_level(number) if number else max(1, tag_level - 1)
         self._emit(Block(kind="heading", text=title, number=number, level=level))
 
+    def _caption_text(self, el: etree._Element) -> str:
+        return clean_inline(_FIGURE_CHROME.sub(" ", element_text(el, self._skip)))
+
     def _emit_caption(self, el: etree._Element) -> None:
-        text = element_text(el, self._skip)
+        self._emit_caption_text(self._caption_text(el))
+
+    def _emit_caption_text(self, text: str) -> None:
         if not text:
             return
         label = caption_label(text) or loose_caption_label(text)
         self._emit(Block(kind="caption", text=text, label=label))
+
+    def _emit_figure(self, el: etree._Element) -> None:
+        """A figure/table container: its captions (title + legend merged into one caption) and data tables."""
+        texts = []
+        for sub in el.iter():
+            if isinstance(sub.tag, str) and sub is not el and self._is_caption(sub) and not self._skip(sub) and not any(
+                    self._is_caption(a) for a in sub.iterancestors() if a is not el) and not any(
+                    self._skip(a) for a in sub.iterancestors() if a is not el):
+                text = self._caption_text(sub)
+                if text and text not in texts:
+                    texts.append(text)
+        if texts:
+            # Nature/Springer print "Fig. 1: Title" in <figcaption> and the legend in a description div; Wiley
+            # prints the label in a header and the legend below: one figure, one caption.
+            merged = texts[0]
+            for extra in texts[1:]:
+                merged = f"{merged} {extra}" if re.search(r"[.:!?)]$", merged) else f"{merged}. {extra}"
+            self._emit_caption_text(merged)
+        for table in el.iter("{*}table", "table"):
+            if any(self._skip(a) for a in table.iterancestors() if a is not el):
+                continue
+            layout_only = any(isinstance(d.tag, str) and (self._is_caption(d) or local(d.tag) == "img")
+                              for d in table.iter())
+            if not layout_only:
+                self._emit_table(table)
 
     def _emit_table(self, el: etree._Element) -> None:
         rows = []
@@ -229,10 +344,16 @@ class HtmlBlockWalker:
     def _walk(self, el: etree._Element, tail: bool = True) -> None:
         if self._stopped:
             return
+        glyph = entity_image_text(el) if isinstance(el.tag, str) else None
         if isinstance(el, etree._Entity):
             self._buffer.append(_entity_text(el))
-        elif not isinstance(el.tag, str) or self._skip(el):
+        elif glyph is not None:
+            self._buffer.append(glyph)
+        elif not isinstance(el.tag, str):
             pass
+        elif self._skip(el):
+            if el.tail and el.tail[:1].isalnum() and _ends_alnum(self._buffer):
+                self._buffer.append(" ")
         else:
             name = local(el.tag).lower()
             level = self._heading_level(el)
@@ -241,15 +362,7 @@ class HtmlBlockWalker:
                 self._emit_heading(element_text(el, self._skip), level)
             elif self._is_figure(el):
                 self._flush()
-                for sub in el.iter():
-                    if isinstance(sub.tag, str) and sub is not el and self._is_caption(sub) and not any(
-                            self._is_caption(a) for a in sub.iterancestors() if a is not el):
-                        self._emit_caption(sub)
-                for table in el.iter("{*}table", "table"):
-                    layout_only = any(isinstance(d.tag, str) and (self._is_caption(d) or local(d.tag) == "img")
-                                      for d in table.iter())
-                    if not layout_only:
-                        self._emit_table(table)
+                self._emit_figure(el)
             elif self._is_caption(el):
                 self._flush()
                 self._emit_caption(el)
@@ -293,19 +406,24 @@ def html_metadata(root: etree._Element) -> dict:
     OpenGraph meta tags, falling back to ``<title>``."""
     meta = html_meta(root)
 
-    def first(*names: str) -> str | None:
+    def first(*names: str, accept: Callable[[str], bool] = bool) -> str | None:
         for name in names:
-            if meta.get(name):
-                return clean_inline(meta[name][0])
+            for value in meta.get(name, []):
+                value = clean_inline(value)
+                if value and accept(value):
+                    return value
         return None
 
     title = first("citation_title", "dc.title", "og:title", "twitter:title")
     if not title:
         titles = root.xpath("//title")
         title = clean_inline(element_text(titles[0])) if titles else None
-    doi = first("citation_doi", "dc.identifier", "prism.doi", "dc.identifier.doi", "bepress_citation_doi")
+    # Atypon sites (ACS, Wiley, T&F) print several dc.Identifier tags (publisher-id, pii, doi): take the DOI.
+    doi = first("citation_doi", "dc.identifier", "prism.doi", "dc.identifier.doi", "bepress_citation_doi", "doi",
+                accept=lambda v: bool(re.search(r"\b10\.\d{4,9}/\S", v)))
+    # dc.Source is often a URL ("http://dx.doi.org/..."), never a journal then.
     journal = first("citation_journal_title", "prism.publicationname", "dc.source", "citation_publisher",
-                    "og:site_name")
+                    "og:site_name", accept=lambda v: not re.match(r"(https?:|www\.|doi:|10\.\d)", v, re.I))
     date = first("citation_publication_date", "citation_date", "citation_online_date", "dc.date",
                  "prism.publicationdate", "article:published_time", "citation_year")
     authors = meta.get("citation_author") or meta.get("dc.creator") or []

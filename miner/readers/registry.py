@@ -13,7 +13,9 @@ from miner.readers.html import GenericHtmlReader
 from miner.readers.jats import JatsXmlReader
 from miner.readers.pdf import GenericPdfReader
 from miner.readers.rsc import RscHtmlReader
+from miner.readers.springer import SpringerNatureHtmlReader
 from miner.readers.text import MarkdownTextReader, PlainTextReader
+from miner.readers.wiley import WileyHtmlReader
 from schema.errors import ReaderError
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ READER_PRIORITY: tuple[type[Reader], ...] = (
     JatsXmlReader,
     AcsHtmlReader,
     RscHtmlReader,
+    SpringerNatureHtmlReader,
+    WileyHtmlReader,
     GenericHtmlReader,
     MarkdownTextReader,
     PlainTextReader,
@@ -61,7 +65,8 @@ def detect_reader(data: bytes, filename: str | None = None, readers: list[Reader
     head = data[:16]
     raise ReaderError(
         f"unrecognised format for {filename or 'input'} (starts with {head!r}): not a PDF, publisher XML/HTML, or "
-        f"text. Supported: PDF, Elsevier XML, JATS XML, ACS/RSC/generic HTML, UTF-8 text and Markdown"
+        f"text. Supported: PDF, Elsevier XML, JATS XML, ACS/RSC/Springer Nature/Wiley/generic HTML, UTF-8 text "
+        f"and Markdown"
     )
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from miner.document import Block
 from miner.readers.html import GenericHtmlReader, looks_like_html
 from miner.readers.markup import HtmlProfile, element_text
+
+
+_ADMIN_LINE = re.compile(r"^(Received|Accepted|First published|Published on|Revised)\b", re.I)
 
 
 class RscHtmlReader(GenericHtmlReader):
@@ -21,7 +26,7 @@ class RscHtmlReader(GenericHtmlReader):
         figure_classes={"image_table"},
         skip_classes={"left_head", "article_info", "header_text", "sup_ref", "ref", "autrs", "article-control",
                       "fn", "footnote", "ref_list", "bibliography"},
-        skip_ids={"ref_list", "references"},
+        skip_ids={"ref_list", "references", "art-admin"},
     )
 
     def detect(self, data: bytes, filename: str | None = None) -> bool:
@@ -42,6 +47,17 @@ class RscHtmlReader(GenericHtmlReader):
         if found and not meta.get("title"):
             meta["title"] = element_text(found[0]) or None
         return super().extra_metadata(root, meta)
+
+    def postprocess_blocks(self, blocks: list[Block]) -> list[Block]:
+        """Drop the article-history lines ("Received ...", "First published on ...") printed before the text."""
+        out = []
+        seen_heading = False
+        for block in blocks:
+            seen_heading = seen_heading or block.kind == "heading"
+            if not seen_heading and block.kind == "body" and _ADMIN_LINE.match(block.text):
+                continue
+            out.append(block)
+        return out
 
     def abstract_blocks(self, root: etree._Element, container: etree._Element) -> list[Block]:
         found = root.xpath("//p[contains(concat(' ', @class, ' '), ' abstract ')] | "

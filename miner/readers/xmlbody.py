@@ -21,6 +21,9 @@ from miner.readers.textutil import (
 from miner.readers.xmlsafe import local
 
 
+_BULLETS = {"•", "▪", "◦", "–", "—", "-", "*", "■", "□", "●", "○"}
+
+
 @dataclass(frozen=True)
 class XmlProfile:
     """Local element names of one XML vocabulary.
@@ -37,6 +40,10 @@ class XmlProfile:
         Elements ignored entirely (bibliography, floats anchors, ...).
     is_citation:
         Inline bibliography markers to drop from paragraph text.
+    anchor:
+        Elements that stand for a float kept elsewhere (Elsevier ``<ce:float-anchor refid="f0005"/>``: the
+        figures and tables live in ``<ce:floats>`` before the article head). The float is emitted right after
+        the paragraph holding its anchor.
     """
 
     section: set[str]
@@ -50,6 +57,22 @@ class XmlProfile:
     cell: set[str] = field(default_factory=lambda: {"entry", "td", "th"})
     skip: set[str] = field(default_factory=set)
     is_citation: Callable[[etree._Element], bool] = lambda el: False
+    anchor: set[str] = field(default_factory=set)
+
+
+def citation_group(is_ref: Callable[[etree._Element], bool]) -> Callable[[etree._Element], bool]:
+    """Extend a bibliography-marker predicate to ``<sup>``/``<ce:sup>`` groups that hold only markers and
+    separators (``<sup><xref ref-type="bibr">1</xref>,<xref ref-type="bibr">2</xref></sup>``)."""
+
+    def predicate(el: etree._Element) -> bool:
+        if is_ref(el):
+            return True
+        if local(el.tag) not in {"sup", "superscript"}:
+            return False
+        refs = [c for c in el.iter() if c is not el and isinstance(c.tag, str) and is_ref(c)]
+        return bool(refs) and bool(re.fullmatch(r"[\d\s,;–—−\-()\[\]]*", "".join(el.itertext())))
+
+    return predicate
 
 
 class XmlBodyWalker:
@@ -63,15 +86,28 @@ class XmlBodyWalker:
         Do not stop at a "References" section.
     """
 
-    def __init__(self, profile: XmlProfile, keep_references: bool = False) -> None:
+    def __init__(self, profile: XmlProfile, keep_references: bool = False,
+                 floats: dict[str, etree._Element] | None = None) -> None:
         self.p = profile
         self.keep_references = keep_references
         self.blocks: list[Block] = []
+        self.floats = floats or {}
+        self.emitted: set[int] = set()
+        self._emitted_elements: list[etree._Element] = []
 
     def _skip_inline(self, el: etree._Element) -> bool:
         name = local(el.tag)
+        if name == "display":
+            # a displayed formula stays in the sentence; displayed figures/tables are emitted as floats
+            floats = self.p.figure | self.p.table
+            return any(isinstance(d.tag, str) and local(d.tag) in floats for d in el.iter())
+        if name == "label":
+            parent = local(el.getparent().tag) if el.getparent() is not None else ""
+            text = "".join(el.itertext()).strip()
+            if parent in {"formula", "disp-formula"} or (parent == "list-item" and text in _BULLETS):
+                return True
         return (name in self.p.skip or name in self.p.figure or name in self.p.table or self.p.is_citation(el)
-                or name in {"display", "float-anchor"})
+                or name == "float-anchor")
 
     def walk(self, el: etree._Element, depth: int = 0) -> list[Block]:
         """Walk ``el`` (a body, an abstract, a back-matter element) and return all blocks produced so far."""
@@ -101,9 +137,10 @@ class XmlBodyWalker:
             if title:
                 level = heading_level(number) if number else depth + 1
                 self.blocks.append(Block(kind="heading", text=title, number=number, level=max(1, level)))
+            inner = depth + 1 if title else depth  # an untitled wrapper (<app>, <ce:appendices>) adds no level
             for child in el:
                 if child is not title_el and child is not label_el:
-                    self._walk(child, depth + 1)
+                    self._walk(child, inner)
         elif name in self.p.para:
             text = element_text(el, self._skip_inline)
             if text:
@@ -111,11 +148,28 @@ class XmlBodyWalker:
                 self.blocks.append(Block(kind="caption" if label else "body", text=text, label=label))
             for float_el in self._floats_within(el):
                 self._float(float_el)
+            self._anchored_floats(el)
         elif name in self.p.figure or name in self.p.table:
             self._float(el)
+        elif name in self.p.anchor:
+            self._anchored_floats(el)
         else:
             for child in el:
                 self._walk(child, depth)
+
+    def _anchored_floats(self, el: etree._Element) -> None:
+        """Emit the floats whose anchors sit in ``el`` (each float once, at its first anchor)."""
+        for node in el.iter():
+            if isinstance(node.tag, str) and local(node.tag) in self.p.anchor:
+                for refid in (node.get("refid") or "").split():
+                    target = self.floats.get(refid)
+                    if target is not None:
+                        self._float(target)
+
+    def emit_remaining_floats(self) -> None:
+        """Emit the floats never anchored in the text (in their stored order)."""
+        for target in self.floats.values():
+            self._float(target)
 
     def _floats_within(self, el: etree._Element) -> list[etree._Element]:
         """Figure/table elements inside ``el`` that are not nested in another figure/table."""
@@ -134,6 +188,11 @@ class XmlBodyWalker:
 
     def _float(self, el: etree._Element) -> None:
         """A figure or table: caption (with its label) as a caption block; table rows as a table block."""
+        if id(el) in self.emitted:
+            return
+        # lxml proxies may be recycled (and their id reused) once unreferenced: keep emitted ones alive
+        self.emitted.add(id(el))
+        self._emitted_elements.append(el)
         label_el = self._child(el, self.p.label)
         caption_el = next((c for c in el.iter() if isinstance(c.tag, str) and local(c.tag) in self.p.caption), None)
         label = element_text(label_el) if label_el is not None else ""
@@ -171,3 +230,21 @@ def first_text(root: etree._Element, xpath: str) -> str | None:
     node = found[0]
     text = element_text(node) if isinstance(node, etree._Element) else clean_inline(str(node))
     return text or None
+
+
+def reference_blocks(root: etree._Element, list_names: set[str], entry_names: set[str]) -> list[Block]:
+    """The reference list(s) as a "References" section with one body paragraph per entry.
+
+    Used only with ``keep_references=True``. Structured references (Elsevier ``sb:reference``, JATS
+    ``element-citation``) are flattened with spaces between their fields.
+    """
+    entries = []
+    for lst in root.iter():
+        if isinstance(lst.tag, str) and local(lst.tag) in list_names:
+            for entry in lst.iter():
+                if isinstance(entry.tag, str) and local(entry.tag) in entry_names:
+                    text = clean_inline(" ".join(t.strip() for t in entry.itertext() if t.strip()))
+                    if text:
+                        entries.append(Block(text=text))
+    return [Block(kind="heading", text="References")] + entries if entries else []
+

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nanosynth.cli import apps
@@ -84,7 +85,7 @@ def campaign_cmd(
     out: Path | None = typer.Option(None, "--out", help="write the campaign report (JSON) here"),
     seed: int = typer.Option(0, "--seed", help="random seed of the planner"),
     batch_size: int = typer.Option(1, "--batch-size", help="experiments planned per optimization step"),
-    initial: int = typer.Option(3, "--initial", help="size of the first (seeded or space-filling) batch"),
+    initial: int | None = typer.Option(None, "--initial", help="size of the first batch [2 seeded, 5 --no-seed]"),
     on_fault: str = typer.Option("continue", "--on-fault", help="continue|stop after a hardware fault"),
     prior_dataset: str = typer.Option("cdse-hte", "--prior-dataset",
                                       help="dataset to fit a prior on when no registered model exists"),
@@ -116,7 +117,8 @@ def campaign_cmd(
             reactor = load_adapter(adapter, options)
             settings = CampaignSettings(
                 targets=targets, tolerance=tolerance, minimize=resolve_minimize(minimize, targets),
-                budget=budget or 20, batch_size=batch_size, initial_size=initial, seeded=not no_seed, seed=seed,
+                budget=budget or 20, batch_size=batch_size, initial_size=initial or (5 if no_seed else 2),
+                seeded=not no_seed, seed=seed,
                 on_fault=on_fault, adapter=adapter if ":" in adapter else None, adapter_options=options)
         priors = {}
         artifact_id = None
@@ -132,7 +134,7 @@ def campaign_cmd(
             if kind == "finished":
                 meas = (exp.get("result") or {}).get("outcomes") or {}
                 shown = ", ".join(f"{k}={meas[k]:.1f}" for k in settings.objective().outputs if meas.get(k) is not None)
-                console.print(f"  exp {exp['seq']:>3} [{exp['status']}] {shown} {exp.get('error') or ''}")
+                console.print(escape(f"  exp {exp['seq']:>3} [{exp['status']}] {shown} {exp.get('error') or ''}"))
 
         runner = CampaignRunner(engine, reactor, priors, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns",
                                 on_event=event)
@@ -182,5 +184,73 @@ def report_cmd(campaign_id: int = typer.Argument(...), out: Path | None = typer.
             out.write_text(text)
         else:
             console.print_json(text)
+
+    apps.run_guarded(_run)
+
+
+@lab_app.command("reconcile")
+def reconcile_cmd(
+    campaign_id: int = typer.Argument(..., help="campaign to reconcile"),
+    out_dir: Path | None = typer.Option(None, "--out-dir", help="report folder [artifacts/lab]"),
+    prior_dataset: str = typer.Option("cdse-hte", "--prior-dataset", help="dataset of the literature prior"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="override stored adapter options"),
+) -> None:
+    """Lab vs literature: residuals, temperature offset, recalibrated model (registered), flagged records, plots."""
+    from db.engine import session_scope
+    from lab.adapters.loader import load_adapter, parse_options
+    from lab.campaign import load_settings
+    from lab.prior import database_priors, database_table
+    from lab.reconcile import reconcile_campaign
+
+    def _run():
+        engine = _engine()
+        settings = load_settings(engine, campaign_id)
+        reactor = load_adapter(settings.adapter or "simulated",
+                               {**settings.adapter_options, **parse_options(adapter_option)})
+        outputs = [o for o in settings.objective().outputs]
+        with session_scope(engine) as s:
+            priors, info = database_priors(s, outputs, dataset=prior_dataset, random_state=settings.seed)
+            literature = database_table(s, prior_dataset)
+        report = reconcile_campaign(engine, campaign_id, priors, reactor.capabilities(),
+                                    out_dir or apps.settings().artifacts_dir / "lab",
+                                    safety_limits=reactor.safety_limits, literature=literature, prior_info=info)
+        for out, e in report["outputs"].items():
+            console.print(f"{out}: n={e['n']} prior MAE {e['prior_mae']:.2f}, bias {e['prior_bias']:+.2f} "
+                          f"(p={e['bias_p_value']:.2g}); fitted temperature offset {e['temperature_offset_c']:+.1f} °C "
+                          f"({'significant' if e['temperature_offset_significant'] else 'not significant'}); "
+                          f"recalibrated LOO MAE {e['recalibrated_loo_mae']:.2f}; "
+                          f"{e.get('n_contradicted', 0)} literature records contradicted; "
+                          f"model_artifact_id={e.get('model_artifact_id')}")
+        console.print(f"report: {report['report_path']}")
+
+    apps.run_guarded(_run)
+
+
+@lab_app.command("serve-sila")
+def serve_sila_cmd(
+    port: int = typer.Option(50052, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host", help="loopback only without --tls"),
+    tls: bool = typer.Option(False, "--tls", help="self-signed TLS generated at start"),
+    adapter: str = typer.Option("simulated", "--adapter", help="adapter served over SiLA 2"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", "-o"),
+) -> None:
+    """Serve a reactor adapter (the twin by default) as a SiLA 2 server until Ctrl-C."""
+    import time
+
+    from lab.adapters.loader import load_adapter, parse_options
+    from lab.sila.server import ReactorSilaServer, check_loopback
+
+    def _run():
+        check_loopback(host)
+        server = ReactorSilaServer(load_adapter(adapter, parse_options(adapter_option)))
+        server.start_loopback(port, tls=tls)
+        console.print(f"SiLA 2 ReactorController on {host}:{port} ({'TLS' if tls else 'no TLS'}); Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
 
     apps.run_guarded(_run)

@@ -1,0 +1,412 @@
+"""The reactor adapter contract: capabilities, requests, results, safety limits.
+
+A lab plugs its own reactor into nanosynth by subclassing :class:`ReactorAdapter` and pointing the CLI at it
+(``--adapter my_lab.reactor:MyReactor --adapter-option host=10.0.0.5``). Plug-in authors implement
+:meth:`ReactorAdapter.capabilities`, :meth:`ReactorAdapter.execute` and :meth:`ReactorAdapter.abort` (and
+``connect``/``close`` when the device needs a connection). The public :meth:`ReactorAdapter.run` checks every
+request against the reactor's capabilities and its configured safety limits *before* ``execute`` is called, so a
+request that violates a limit is refused with :class:`~schema.errors.SafetyLimitError` and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from schema.errors import HardwareError, SafetyLimitError, SchemaValidationError
+
+log = logging.getLogger(__name__)
+
+#: Called with the fraction (0..1) of an experiment that is done.
+ProgressCallback = Callable[[float], None]
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (the database refuses naive datetimes)."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime (naive values are taken to be UTC already)."""
+    return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
+
+
+class ParameterSpec(BaseModel):
+    """One controllable parameter of a reactor."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="machine name used in requests, e.g. 'temperature_c'")
+    unit: str = Field(description="unit as a pint-parsable string, e.g. 'degC', 'mM', 's', '' for ratios")
+    min: float
+    max: float
+    resolution: float = Field(default=0.0, ge=0.0, description="smallest settable step (0 = continuous)")
+    log_scale: bool = Field(default=False, description="explore this parameter on a log scale")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.max > self.min:
+            raise ValueError(f"parameter {self.name}: max {self.max} must be greater than min {self.min}")
+        if self.log_scale and self.min <= 0:
+            raise ValueError(f"parameter {self.name}: log_scale needs min > 0")
+        return self
+
+    def quantize(self, value: float) -> float:
+        """Round ``value`` to the parameter's resolution (no clipping)."""
+        if self.resolution <= 0:
+            return float(value)
+        steps = round((value - self.min) / self.resolution)
+        decimals = max(0, -math.floor(math.log10(self.resolution)) + 1)
+        return round(self.min + steps * self.resolution, decimals)
+
+
+class OutputSpec(BaseModel):
+    """One quantity a reactor measures (fitted from its spectra)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="e.g. 'abs_peak_nm', 'pl_fwhm_mev'")
+    unit: str
+    description: str = ""
+
+
+class Capabilities(BaseModel):
+    """What a reactor can set and measure."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reactor: str = Field(description="human-readable reactor/platform name")
+    parameters: tuple[ParameterSpec, ...]
+    outputs: tuple[OutputSpec, ...]
+    spectra: tuple[str, ...] = Field(default=(), description="spectra returned: 'absorption', 'pl'")
+
+    @field_validator("parameters")
+    @classmethod
+    def _unique(cls, v: tuple[ParameterSpec, ...]) -> tuple[ParameterSpec, ...]:
+        names = [p.name for p in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate parameter names in {names}")
+        return v
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [o.name for o in self.outputs]
+
+    def parameter(self, name: str) -> ParameterSpec:
+        """The spec of parameter ``name``.
+
+        Raises
+        ------
+        SchemaValidationError
+            When the reactor has no such parameter.
+        """
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise SchemaValidationError(f"reactor {self.reactor!r} has no parameter {name!r}; it has {self.parameter_names}")
+
+
+class SafetyLimits(BaseModel):
+    """Per-reactor safety limits: closed intervals per parameter, configured by the lab (not by the optimizer).
+
+    ``bounds`` maps a parameter name to ``[min, max]``; either end may be ``None`` (unbounded on that side).
+    Example (TOML): ``[lab.safety_limits.bounds] temperature_c = [150, 280]``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    bounds: dict[str, tuple[float | None, float | None]] = Field(default_factory=dict)
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds_ordered(cls, v: dict[str, tuple[float | None, float | None]]):
+        for name, (lo, hi) in v.items():
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"safety limit {name}: min {lo} is above max {hi}")
+        return v
+
+    def violations(self, parameters: dict[str, float]) -> list[str]:
+        """Human-readable list of every limit ``parameters`` violates (empty when safe)."""
+        out = []
+        for name, (lo, hi) in self.bounds.items():
+            if name not in parameters:
+                continue
+            value = parameters[name]
+            if value is None or not math.isfinite(float(value)):
+                out.append(f"{name}={value} is not a finite number")
+            elif lo is not None and value < lo:
+                out.append(f"{name}={value} is below the safety limit {lo}")
+            elif hi is not None and value > hi:
+                out.append(f"{name}={value} is above the safety limit {hi}")
+        return out
+
+    def intersect(self, other: SafetyLimits) -> SafetyLimits:
+        """Limits that satisfy both ``self`` and ``other`` (the tighter bound on each side)."""
+        bounds = dict(self.bounds)
+        for name, (lo, hi) in other.bounds.items():
+            a, b = bounds.get(name, (None, None))
+            lo2 = lo if a is None else (a if lo is None else max(a, lo))
+            hi2 = hi if b is None else (b if hi is None else min(b, hi))
+            bounds[name] = (lo2, hi2)
+        return SafetyLimits(bounds=bounds)
+
+    def clip_box(self, capabilities: Capabilities) -> dict[str, tuple[float, float]]:
+        """The box the optimizer may explore: capability ranges intersected with these limits."""
+        box = {}
+        for p in capabilities.parameters:
+            lo, hi = self.bounds.get(p.name, (None, None))
+            a = p.min if lo is None else max(p.min, lo)
+            b = p.max if hi is None else min(p.max, hi)
+            if a > b:
+                raise SafetyLimitError(
+                    f"safety limits for {p.name} [{lo}, {hi}] leave nothing of the reactor range [{p.min}, {p.max}]:"
+                    " fix the configured limits"
+                )
+            box[p.name] = (a, b)
+        return box
+
+
+class ExperimentRequest(BaseModel):
+    """One experiment to run: a full set of parameter values plus bookkeeping ids."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str = Field(min_length=1, max_length=200, description="unique id, e.g. 'campaign-3/exp-7'")
+    parameters: dict[str, float]
+    campaign_id: int | None = None
+    seq: int | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ResultStatus(StrEnum):
+    """How an experiment ended."""
+
+    OK = "ok"
+    NO_SIGNAL = "no_signal"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+class SpectrumData(BaseModel):
+    """One measured spectrum on a wavelength axis."""
+
+    kind: str = Field(description="'absorption' or 'pl'")
+    wavelength_nm: list[float]
+    intensity: list[float]
+    unit: str = Field(default="a.u.", description="'absorbance' for absorption, 'counts' for PL ...")
+
+    @model_validator(mode="after")
+    def _same_length(self) -> Self:
+        if len(self.wavelength_nm) != len(self.intensity):
+            raise ValueError(
+                f"spectrum {self.kind}: {len(self.wavelength_nm)} wavelengths but {len(self.intensity)} intensities"
+            )
+        return self
+
+
+class ExperimentResult(BaseModel):
+    """What a reactor returns for one request."""
+
+    request_id: str
+    status: ResultStatus
+    outcomes: dict[str, float] = Field(default_factory=dict, description="fitted values, e.g. abs_peak_nm")
+    spectra: list[SpectrumData] = Field(default_factory=list)
+    started_at: datetime
+    finished_at: datetime
+    error: str | None = Field(default=None, description="reason when status is not ok")
+    raw: dict[str, Any] = Field(default_factory=dict, description="instrument metadata, file paths, fit details")
+
+    @field_validator("started_at", "finished_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        return as_utc(v)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is ResultStatus.OK
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able dict without the spectra arrays (what goes into ``Experiment.result``)."""
+        return {
+            "status": self.status.value,
+            "outcomes": {k: (None if v is None or not math.isfinite(v) else v) for k, v in self.outcomes.items()},
+            "error": self.error,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "raw": self.raw,
+        }
+
+
+class ReactorAdapter(abc.ABC):
+    """Base class of every reactor adapter.
+
+    Subclasses implement :meth:`capabilities`, :meth:`execute` and :meth:`abort`; override :meth:`connect` and
+    :meth:`close` when the device needs a connection. Use adapters as context managers::
+
+        with SimulatedReactor(seed=1) as reactor:
+            result = reactor.run(ExperimentRequest(request_id="r1", parameters={...}))
+
+    Parameters
+    ----------
+    safety_limits:
+        Limits configured for this reactor (a :class:`SafetyLimits` or a ``{"bounds": {...}}`` mapping or a plain
+        ``{name: [min, max]}`` mapping). Requests outside them are refused before anything is sent.
+    """
+
+    def __init__(self, *, safety_limits: SafetyLimits | dict[str, Any] | None = None) -> None:
+        self.safety_limits = coerce_safety_limits(safety_limits)
+        self._connected = False
+
+    # ------------------------------------------------------------------ to implement
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """Parameter names, units, ranges and resolution, and the measured outputs."""
+
+    @abc.abstractmethod
+    def execute(self, request: ExperimentRequest, progress: ProgressCallback | None = None) -> ExperimentResult:
+        """Send a validated request to the device and block until its result is in.
+
+        Called only by :meth:`run`, after the safety check. Call ``progress(fraction)`` (0..1) when the device
+        reports progress (optional). Raise :class:`~schema.errors.HardwareError` for device
+        faults (timeouts, lost connection); return a result with status ``failed``/``no_signal`` for chemistry
+        that ran but produced nothing usable.
+        """
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Stop the running experiment as soon as the device allows (safe state)."""
+
+    def collect(self, request_id: str) -> ExperimentResult | None:
+        """A result for ``request_id`` that arrived while nobody waited (after a crash); None if unknown.
+
+        Adapters whose devices keep results (file drop folders, instrument queues) override this so that a
+        resumed campaign records late results instead of marking them interrupted.
+        """
+        return None
+
+    def connect(self) -> None:
+        """Open the connection to the device (default: nothing to open)."""
+        self._connected = True
+
+    def close(self) -> None:
+        """Release the device (default: nothing to release). Safe to call twice."""
+        self._connected = False
+
+    # ------------------------------------------------------------------ provided
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def __enter__(self) -> Self:
+        self.connect()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def effective_box(self) -> dict[str, tuple[float, float]]:
+        """Parameter box inside both the reactor's range and its safety limits."""
+        return self.safety_limits.clip_box(self.capabilities())
+
+    def check(self, request: ExperimentRequest) -> None:
+        """Refuse a request that the reactor cannot or must not run.
+
+        Raises
+        ------
+        SchemaValidationError
+            When a parameter is missing or unknown.
+        SafetyLimitError
+            When a value is outside the reactor's range or the configured safety limits.
+        """
+        caps = self.capabilities()
+        names = set(caps.parameter_names)
+        given = set(request.parameters)
+        if given - names or names - given:
+            raise SchemaValidationError(
+                f"request {request.request_id}: unknown parameters {sorted(given - names)}, missing "
+                f"{sorted(names - given)}; {caps.reactor} takes exactly {caps.parameter_names}"
+            )
+        problems = []
+        for p in caps.parameters:
+            v = request.parameters[p.name]
+            if not math.isfinite(v):
+                problems.append(f"{p.name}={v} is not a finite number")
+            elif not (p.min <= v <= p.max):
+                problems.append(f"{p.name}={v} {p.unit} is outside the reactor range [{p.min}, {p.max}]")
+        problems += self.safety_limits.violations(request.parameters)
+        if problems:
+            raise SafetyLimitError(
+                f"request {request.request_id} refused, nothing was sent to {caps.reactor}: " + "; ".join(problems)
+                + ". Change the request or the reactor's configured safety limits."
+            )
+
+    def run(self, request: ExperimentRequest, progress: ProgressCallback | None = None) -> ExperimentResult:
+        """Check ``request`` against capabilities and safety limits, then run it (blocking).
+
+        Raises
+        ------
+        SafetyLimitError
+            The request violates a limit; nothing was sent.
+        HardwareError
+            The adapter is not connected, or the device failed.
+        """
+        self.check(request)
+        if not self._connected:
+            raise HardwareError(
+                f"{type(self).__name__} is not connected: use 'with adapter:' or call connect() before run()"
+            )
+        log.info("dispatching %s: %s", request.request_id, request.parameters)
+        return self.execute(request, progress)
+
+
+def coerce_safety_limits(value: SafetyLimits | dict[str, Any] | None) -> SafetyLimits:
+    """Accept :class:`SafetyLimits`, ``{"bounds": {...}}`` or ``{name: [min, max]}`` (config/CLI friendly).
+
+    Raises
+    ------
+    SchemaValidationError
+        When the mapping is malformed.
+    """
+    if value is None:
+        return SafetyLimits()
+    if isinstance(value, SafetyLimits):
+        return value
+    try:
+        if "bounds" in value:
+            return SafetyLimits.model_validate(value)
+        return SafetyLimits(bounds={k: tuple(v) for k, v in value.items()})
+    except (TypeError, ValueError) as exc:
+        raise SchemaValidationError(
+            f"invalid safety limits {value!r}: give {{name: [min, max]}} with null for an open end ({exc})"
+        ) from exc
+
+
+__all__ = [
+    "Capabilities",
+    "ExperimentRequest",
+    "ExperimentResult",
+    "OutputSpec",
+    "ParameterSpec",
+    "ProgressCallback",
+    "ReactorAdapter",
+    "ResultStatus",
+    "SafetyLimits",
+    "SpectrumData",
+    "as_utc",
+    "coerce_safety_limits",
+    "utcnow",
+]

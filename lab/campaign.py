@@ -1,0 +1,485 @@
+"""Closed-loop reactor campaigns with durable bookkeeping.
+
+Life of an experiment (rows of :class:`schema.tables.Experiment`, each transition committed at once):
+
+``planned`` (proposal written with the model's prediction) → safety check → ``dispatched`` (committed *before*
+the request is sent) → ``done`` / ``failed`` (with the reason) / ``aborted``, with the result committed as soon as
+it arrives (plus a ``campaign`` recipe row with the measured outcomes, so lab data sit beside the literature).
+
+Resuming (``resume_campaign``) never repeats a finished experiment:
+
+* finished experiments (done/failed/aborted) are kept as they are and feed the planner;
+* planned experiments that were never sent are dispatched as planned;
+* an experiment left ``dispatched`` without a result (the process died while the reactor ran) is first looked up
+  through the adapter's ``collect(request_id)`` (e.g. a result file that arrived later); if there is none it is
+  marked ``failed`` with reason ``interrupted`` and is *not* re-run automatically — the reactor may have
+  consumed precursors or be in an unknown state, so a person should look at it; it counts against the budget
+  and the planner re-plans from the results that exist.
+
+Faults: a :class:`~schema.errors.HardwareError` during a run marks the experiment ``failed`` with the reason; the
+campaign continues (``on_fault="continue"``, up to ``max_consecutive_faults`` in a row) or stops cleanly with
+status ``stopped`` (``on_fault="stop"``). A :class:`~schema.errors.SafetyLimitError` refuses the request before
+anything is sent; the experiment is marked ``aborted`` and the campaign ``failed``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from db.engine import session_scope
+from lab.adapters.base import ExperimentRequest, ExperimentResult, ReactorAdapter, ResultStatus, utcnow
+from lab.adapters.file_exchange import atomic_write_text
+from lab.adapters.loader import adapter_path
+from lab.planner import Objective, Observation, Planner, Proposal
+from lab.prior import PriorModel
+from lab.records import experiment_recipe
+from lab.space import SearchSpace
+from schema.enums import CampaignStatus, ExperimentStatus
+from schema.errors import ConfigError, DatabaseError, HardwareError, SafetyLimitError
+from schema.tables import Campaign, Experiment
+
+log = logging.getLogger(__name__)
+
+#: ``--minimize fwhm`` means the FWHM of the spectrum of the first target.
+FWHM_ALIASES = {"abs": "abs_fwhm_mev", "pl": "pl_fwhm_mev"}
+SKIPPED = "not run: the campaign ended (target reached or budget used) before this planned experiment was sent"
+INTERRUPTED = ("interrupted: dispatched but no result was recorded (the campaign process died while the reactor "
+               "ran); not re-run automatically — check the reactor and the sample")
+
+
+class CampaignSettings(BaseModel):
+    """Everything that defines a campaign (stored in ``Campaign.config`` so it can be resumed)."""
+
+    targets: dict[str, float]
+    tolerance: float = Field(default=3.0, gt=0)
+    minimize: list[str] = Field(default_factory=list)
+    budget: int = Field(default=20, ge=1)
+    batch_size: int = Field(default=1, ge=1)
+    initial_size: int = Field(default=2, ge=1, description="size of the first batch (seeded: best-first and diverse; "
+                              "space-filling designs want more, e.g. 5)")
+    seeded: bool = True
+    seed: int = 0
+    on_fault: Literal["continue", "stop"] = "continue"
+    max_consecutive_faults: int = Field(default=3, ge=1)
+    stop_on_target: bool = Field(default=True, description="stop once the targets are met (when nothing is minimized)")
+    adapter: str | None = None
+    adapter_options: dict[str, Any] = Field(default_factory=dict)
+    prior: dict[str, Any] = Field(default_factory=dict, description="description of the prior models used")
+    n_candidates: int = Field(default=2048, ge=64)
+
+    def objective(self) -> Objective:
+        return Objective(targets=dict(self.targets), tolerance=self.tolerance, minimize=tuple(self.minimize))
+
+
+def resolve_minimize(names: list[str], targets: dict[str, float]) -> list[str]:
+    """Map ``fwhm`` to the FWHM output of the first target's spectrum (``abs_fwhm_mev`` or ``pl_fwhm_mev``)."""
+    out = []
+    first = next(iter(targets), "abs_peak_nm")
+    for n in names:
+        if n.lower() == "fwhm":
+            out.append(FWHM_ALIASES["pl" if first.startswith("pl") else "abs"])
+        else:
+            out.append(n)
+    return out
+
+
+@dataclass
+class CampaignOutcome:
+    """Summary of a campaign run (the full report is :func:`campaign_report`)."""
+
+    campaign_id: int
+    status: str
+    experiments_run: int
+    experiments_to_target: int | None
+    best: dict[str, Any] | None
+
+
+EventCallback = Callable[[str, dict[str, Any]], None]
+
+
+def _request_id(campaign_id: int, seq: int) -> str:
+    return f"campaign-{campaign_id}-exp-{seq}"
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
+
+
+class CampaignRunner:
+    """Runs (and resumes) one campaign on an adapter, writing everything to the database as it happens.
+
+    Parameters
+    ----------
+    engine:
+        Database engine (tables must exist).
+    adapter:
+        The reactor adapter (connected by the runner for the duration of :meth:`run`).
+    priors:
+        Literature models per outcome used to seed and as the GP prior mean (ignored when ``settings.seeded``
+        is false).
+    raw_dir:
+        Folder for raw spectra (``campaign-<id>/exp-<seq>.json``); when None, spectra are stored inside the
+        ``Experiment.result`` JSON.
+    on_event:
+        Called with ``("planned"|"dispatched"|"finished", experiment dict)`` (the CLI draws progress with it).
+    """
+
+    def __init__(self, engine: Engine, adapter: ReactorAdapter, priors: dict[str, PriorModel] | None = None, *,
+                 raw_dir: Path | None = None, on_event: EventCallback | None = None) -> None:
+        self.engine = engine
+        self.adapter = adapter
+        self.priors = dict(priors or {})
+        self.raw_dir = Path(raw_dir) if raw_dir else None
+        self.on_event = on_event
+
+    # ------------------------------------------------------------------ creation
+    def create(self, settings: CampaignSettings, name: str | None = None, model_artifact_id: int | None = None) -> int:
+        """Write a new Campaign row and return its id (nothing is sent to the reactor).
+
+        Raises
+        ------
+        ConfigError
+            When a target or minimized outcome is not measured by the reactor, or a seeded campaign lacks priors.
+        """
+        caps = self.adapter.capabilities()
+        unknown = [o for o in settings.objective().outputs if o not in caps.output_names]
+        if unknown:
+            raise ConfigError(f"{caps.reactor} does not measure {unknown}; it measures {caps.output_names}")
+        if settings.seeded:
+            missing = [t for t in settings.targets if t not in self.priors]
+            if missing:
+                raise ConfigError(f"no prior model for {missing}: train/register one ('nanosynth models train') "
+                                  "or run with --no-seed")
+        settings = settings.model_copy(update={"adapter": settings.adapter or adapter_path(self.adapter)})
+        with session_scope(self.engine) as s:
+            row = Campaign.model_validate({
+                "name": name or f"target {', '.join(f'{k}={v:g}' for k, v in settings.targets.items())}",
+                "status": CampaignStatus.CREATED.value, "adapter": settings.adapter,
+                "target": {"targets": settings.targets, "tolerance": settings.tolerance,
+                           "minimize": settings.minimize},
+                "config": settings.model_dump(mode="json"), "model_artifact_id": model_artifact_id})
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    # ------------------------------------------------------------------ helpers
+    def _emit(self, event: str, exp: Experiment) -> None:
+        if self.on_event is not None:
+            self.on_event(event, {"seq": exp.seq, "status": exp.status, "parameters": exp.parameters,
+                                  "predicted": exp.predicted, "result": exp.result, "error": exp.error})
+
+    def _load(self, campaign_id: int) -> tuple[Campaign, CampaignSettings, list[Experiment]]:
+        with session_scope(self.engine) as s:
+            camp = s.get(Campaign, campaign_id)
+            if camp is None:
+                raise DatabaseError(f"campaign {campaign_id} does not exist: list campaigns with 'nanosynth lab list'")
+            exps = list(s.exec(select(Experiment).where(Experiment.campaign_id == campaign_id)
+                               .order_by(Experiment.seq)).all())
+            return camp, CampaignSettings.model_validate(camp.config), exps
+
+    def _update(self, exp_id: int, **values: Any) -> Experiment:
+        with session_scope(self.engine) as s:
+            exp = s.get(Experiment, exp_id)
+            for k, v in values.items():
+                setattr(exp, k, v)
+            s.add(exp)
+            s.flush()
+            s.refresh(exp)
+            return exp
+
+    def _set_campaign(self, campaign_id: int, status: CampaignStatus, note: str | None = None) -> None:
+        with session_scope(self.engine) as s:
+            camp = s.get(Campaign, campaign_id)
+            camp.status = status.value
+            if note:
+                camp.config = {**camp.config, "last_note": note}
+            if status in (CampaignStatus.DONE, CampaignStatus.STOPPED, CampaignStatus.FAILED):
+                camp.finished_at = utcnow()
+            s.add(camp)
+
+    @staticmethod
+    def _observations(exps: list[Experiment]) -> list[Observation]:
+        obs = []
+        for e in exps:
+            if e.dispatched_at is None or e.status in (ExperimentStatus.PLANNED.value, ExperimentStatus.DISPATCHED.value):
+                continue
+            res = e.result or {}
+            status = res.get("status") or ("ok" if e.status == ExperimentStatus.DONE.value else e.status)
+            outcomes = {k: float(v) for k, v in (res.get("outcomes") or {}).items() if v is not None}
+            obs.append(Observation(parameters=dict(e.parameters), status=status, outcomes=outcomes))
+        return obs
+
+    # ------------------------------------------------------------------ recovery
+    def recover(self, campaign_id: int) -> int:
+        """Settle experiments left ``dispatched`` by a dead process (collect late results or mark interrupted)."""
+        _, _, exps = self._load(campaign_id)
+        settled = 0
+        for e in exps:
+            if e.status != ExperimentStatus.DISPATCHED.value:
+                continue
+            late = None
+            collect = getattr(self.adapter, "collect", None)
+            if callable(collect):
+                try:
+                    late = collect(_request_id(campaign_id, e.seq))
+                except HardwareError as exc:
+                    log.warning("could not collect a late result for %s: %s", e.seq, exc)
+            if late is not None:
+                self._record(campaign_id, e, late)
+            else:
+                e = self._update(e.id, status=ExperimentStatus.FAILED.value, error=INTERRUPTED,
+                                 finished_at=utcnow(), result={"status": "failed", "outcomes": {}, "error": INTERRUPTED})
+                self._emit("finished", e)
+            settled += 1
+        return settled
+
+    # ------------------------------------------------------------------ recording
+    def _record(self, campaign_id: int, exp: Experiment, result: ExperimentResult) -> Experiment:
+        summary = result.summary()
+        summary["outcomes"] = _clean(result.outcomes)
+        raw_uri = None
+        if result.spectra:
+            spectra = [sp.model_dump() for sp in result.spectra]
+            if self.raw_dir is not None:
+                path = self.raw_dir / f"campaign-{campaign_id}" / f"exp-{exp.seq}.json"
+                atomic_write_text(path, json.dumps({"request_id": result.request_id, "spectra": spectra}))
+                raw_uri = path.resolve().as_uri()
+            else:
+                summary["spectra"] = spectra
+        status = {ResultStatus.OK: ExperimentStatus.DONE, ResultStatus.ABORTED: ExperimentStatus.ABORTED}.get(
+            result.status, ExperimentStatus.FAILED)
+        error = result.error
+        if result.status is ResultStatus.NO_SIGNAL and error and not error.startswith("no "):
+            error = f"no signal: {error}"
+        with session_scope(self.engine) as s:
+            row = s.get(Experiment, exp.id)
+            row.status = status.value
+            row.result = summary
+            row.error = error
+            row.raw_data_uri = raw_uri
+            row.finished_at = result.finished_at or utcnow()
+            s.add(row)
+            s.flush()
+            if result.ok:
+                rec = experiment_recipe(campaign_id, row.seq, row.id, row.parameters, result.outcomes,
+                                        self.adapter.capabilities().reactor)
+                if rec is not None:
+                    from db.write import add_recipes
+
+                    add_recipes(s, [rec], replace=True)
+            s.refresh(row)
+        self._emit("finished", row)
+        return row
+
+    def _plan(self, campaign_id: int, settings: CampaignSettings, exps: list[Experiment],
+              planner: Planner, remaining: int) -> None:
+        obs = self._observations(exps)
+        started = any(e.dispatched_at is not None for e in exps)
+        k = min(settings.batch_size if started else settings.initial_size, remaining)
+        if not started:
+            proposals = planner.initial_batch(k)
+        else:
+            planner.seed = settings.seed * 10007 + len(exps)
+            proposals = planner.next_batch(obs, k)
+        if not proposals:
+            raise HardwareError(f"the planner found no new experiment in the allowed space for campaign {campaign_id}")
+        next_seq = max((e.seq for e in exps), default=-1) + 1
+        with session_scope(self.engine) as s:
+            for i, p in enumerate(proposals):
+                row = Experiment.model_validate({"campaign_id": campaign_id, "seq": next_seq + i,
+                                                 "status": ExperimentStatus.PLANNED.value,
+                                                 "parameters": p.parameters, "predicted": _proposal_json(p)})
+                s.add(row)
+        for e in self._load(campaign_id)[2][-len(proposals):]:
+            self._emit("planned", e)
+
+    # ------------------------------------------------------------------ main loop
+    def run(self, campaign_id: int, budget: int | None = None) -> CampaignOutcome:
+        """Run (or resume) campaign ``campaign_id`` until the target is met, the budget is used, or it stops.
+
+        Parameters
+        ----------
+        budget:
+            New total budget (to extend a campaign on resume); default: the stored one.
+
+        Raises
+        ------
+        SafetyLimitError
+            A planned request violates the reactor's limits (nothing sent; campaign marked failed).
+        """
+        camp, settings, _ = self._load(campaign_id)
+        if budget is not None and budget != settings.budget:
+            settings = settings.model_copy(update={"budget": budget})
+            with session_scope(self.engine) as s:
+                row = s.get(Campaign, campaign_id)
+                row.config = settings.model_dump(mode="json")
+                s.add(row)
+        priors = self.priors if settings.seeded else {}
+        if settings.seeded and not all(t in priors for t in settings.targets):
+            raise ConfigError(f"campaign {campaign_id} was seeded from prior models; give the same priors to resume it")
+        space = SearchSpace(self.adapter.capabilities(), self.adapter.safety_limits)
+        planner = Planner(space, settings.objective(), priors, seed=settings.seed, n_candidates=settings.n_candidates)
+        objective = settings.objective()
+        with self.adapter:
+            self.recover(campaign_id)
+            self._set_campaign(campaign_id, CampaignStatus.RUNNING)
+            consecutive_faults = 0
+            while True:
+                _, _, exps = self._load(campaign_id)
+                used = sum(e.dispatched_at is not None for e in exps)
+                met = any(e.status == ExperimentStatus.DONE.value and objective.met((e.result or {}).get("outcomes"))
+                          for e in exps)
+                finished = used >= settings.budget or (met and settings.stop_on_target and not settings.minimize)
+                planned = [e for e in exps if e.status == ExperimentStatus.PLANNED.value]
+                if finished:
+                    for e in planned:
+                        self._update(e.id, status=ExperimentStatus.ABORTED.value, error=SKIPPED)
+                    self._set_campaign(campaign_id, CampaignStatus.DONE,
+                                       "target reached" if met else "budget used without reaching the target")
+                    break
+                if not planned:
+                    self._plan(campaign_id, settings, exps, planner, settings.budget - used)
+                    continue
+                exp = planned[0]
+                request = ExperimentRequest(request_id=_request_id(campaign_id, exp.seq), parameters=exp.parameters,
+                                            campaign_id=campaign_id, seq=exp.seq)
+                try:
+                    self.adapter.check(request)
+                except (SafetyLimitError, ValueError) as exc:
+                    self._update(exp.id, status=ExperimentStatus.ABORTED.value, error=f"refused before dispatch: {exc}")
+                    self._set_campaign(campaign_id, CampaignStatus.FAILED, f"safety refusal: {exc}")
+                    raise
+                exp = self._update(exp.id, status=ExperimentStatus.DISPATCHED.value, dispatched_at=utcnow())
+                self._emit("dispatched", exp)
+                try:
+                    result = self.adapter.run(request)
+                except HardwareError as exc:
+                    consecutive_faults += 1
+                    exp = self._update(exp.id, status=ExperimentStatus.FAILED.value, finished_at=utcnow(),
+                                       error=f"hardware fault: {exc}",
+                                       result={"status": "failed", "outcomes": {}, "error": str(exc)})
+                    self._emit("finished", exp)
+                    if settings.on_fault == "stop" or consecutive_faults >= settings.max_consecutive_faults:
+                        why = (f"stopped after a hardware fault: {exc}" if settings.on_fault == "stop" else
+                               f"stopped after {consecutive_faults} hardware faults in a row: {exc}")
+                        self._set_campaign(campaign_id, CampaignStatus.STOPPED, why)
+                        break
+                    continue
+                except KeyboardInterrupt:
+                    self.adapter.abort()
+                    self._set_campaign(campaign_id, CampaignStatus.STOPPED,
+                                       f"interrupted by the operator during experiment {exp.seq}; resume with "
+                                       f"'nanosynth lab campaign --resume {campaign_id}'")
+                    raise
+                consecutive_faults = 0
+                self._record(campaign_id, exp, result)
+        return self.outcome(campaign_id)
+
+    def outcome(self, campaign_id: int) -> CampaignOutcome:
+        report = campaign_report(self.engine, campaign_id)
+        return CampaignOutcome(campaign_id=campaign_id, status=report["status"],
+                               experiments_run=report["experiments_run"],
+                               experiments_to_target=report["experiments_to_target"], best=report["best"])
+
+
+def _proposal_json(p: Proposal) -> dict[str, Any]:
+    return p.as_json()
+
+
+def run_campaign(engine: Engine, adapter: ReactorAdapter, settings: CampaignSettings,
+                 priors: dict[str, PriorModel] | None = None, *, name: str | None = None,
+                 raw_dir: Path | None = None, on_event: EventCallback | None = None,
+                 model_artifact_id: int | None = None) -> CampaignOutcome:
+    """Create and run a campaign (see :class:`CampaignRunner`)."""
+    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event)
+    cid = runner.create(settings, name=name, model_artifact_id=model_artifact_id)
+    return runner.run(cid)
+
+
+def resume_campaign(engine: Engine, adapter: ReactorAdapter, campaign_id: int,
+                    priors: dict[str, PriorModel] | None = None, *, budget: int | None = None,
+                    raw_dir: Path | None = None, on_event: EventCallback | None = None) -> CampaignOutcome:
+    """Continue an interrupted campaign without repeating finished experiments (see module docstring)."""
+    return CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event).run(campaign_id, budget=budget)
+
+
+def load_settings(engine: Engine, campaign_id: int) -> CampaignSettings:
+    """The stored settings of a campaign.
+
+    Raises
+    ------
+    DatabaseError
+        When the campaign does not exist.
+    """
+    with session_scope(engine) as s:
+        camp = s.get(Campaign, campaign_id)
+        if camp is None:
+            raise DatabaseError(f"campaign {campaign_id} does not exist: list campaigns with 'nanosynth lab list'")
+        return CampaignSettings.model_validate(camp.config)
+
+
+def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
+    """The whole campaign as JSON-able dict: settings, experiments (predicted vs measured), experiments_to_target.
+
+    ``experiments_to_target`` is the number of experiments dispatched up to and including the first whose results
+    met every target within tolerance (None if never).
+    """
+    with session_scope(engine) as s:
+        camp = s.get(Campaign, campaign_id)
+        if camp is None:
+            raise DatabaseError(f"campaign {campaign_id} does not exist")
+        exps = list(s.exec(select(Experiment).where(Experiment.campaign_id == campaign_id)
+                           .order_by(Experiment.seq)).all())
+    settings = CampaignSettings.model_validate(camp.config)
+    objective = settings.objective()
+    rows = []
+    to_target = None
+    run_count = 0
+    best = None
+    best_key = None
+    for e in exps:
+        res = e.result or {}
+        measured = res.get("outcomes") or {}
+        if e.dispatched_at is not None:
+            run_count += 1
+        met = e.status == ExperimentStatus.DONE.value and objective.met(measured)
+        if met and to_target is None:
+            to_target = run_count
+        predicted = {k: v.get("mean") for k, v in ((e.predicted or {}).get("outcomes") or {}).items()}
+        rows.append({
+            "seq": e.seq, "status": e.status, "parameters": e.parameters, "predicted": predicted,
+            "predicted_std": {k: v.get("std") for k, v in ((e.predicted or {}).get("outcomes") or {}).items()},
+            "plan_source": (e.predicted or {}).get("source"),
+            "measured": {k: measured.get(k) for k in objective.outputs if k in measured} | {
+                k: v for k, v in measured.items() if k in ("abs_peak_nm", "pl_peak_nm", "abs_fwhm_mev", "pl_fwhm_mev",
+                                                            "size_nm")},
+            "within_tolerance": met, "error": e.error, "raw_data_uri": e.raw_data_uri,
+            "dispatched_at": e.dispatched_at.isoformat() if e.dispatched_at else None,
+            "finished_at": e.finished_at.isoformat() if e.finished_at else None,
+        })
+        if e.status == ExperimentStatus.DONE.value:
+            dist = sum(abs((measured.get(t) or math.inf) - v) for t, v in objective.targets.items())
+            key = (not met, dist if not met else 0.0,
+                   sum((measured.get(m) or math.inf) for m in objective.minimize) if met else 0.0)
+            if best_key is None or key < best_key:
+                best_key, best = key, rows[-1]
+    return {
+        "campaign_id": camp.id, "name": camp.name, "status": camp.status, "adapter": camp.adapter,
+        "targets": settings.targets, "tolerance": settings.tolerance, "minimize": settings.minimize,
+        "seeded": settings.seeded, "budget": settings.budget, "seed": settings.seed, "prior": settings.prior,
+        "note": camp.config.get("last_note"),
+        "created_at": camp.created_at.isoformat(), "finished_at": camp.finished_at.isoformat() if camp.finished_at else None,
+        "experiments_run": run_count, "experiments_to_target": to_target, "best": best,
+        "counts": {st.value: sum(e.status == st.value for e in exps) for st in ExperimentStatus},
+        "experiments": rows,
+    }

@@ -1,0 +1,269 @@
+"""Prior (literature) models for campaigns: the :class:`PriorModel` protocol and a built-in fallback.
+
+A campaign needs, for each target outcome, a model that predicts a mean and an uncertainty at any point of the
+reactor's parameter space. Any object with ``predict_dist(DataFrame) -> (mean, std)`` fits (the property models
+of :mod:`models` do); the DataFrame has one column per reactor parameter (``temperature_c``, ``cd_mm``, ...).
+:class:`RenamingPrior` maps those names to a model's own feature names.
+
+:class:`TreeEnsemblePrior` is the fallback used when no registered model is available: an extremely-randomized
+tree ensemble (scikit-learn) fitted on literature/curated rows, whose spread across trees is the uncertainty.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.exceptions import NotFittedError
+
+from schema.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: Reactor parameter → column of the cdse-hte training table built by :func:`hte_table_from_frames`.
+HTE_PARAMETERS = ("temperature_c", "cd_mm", "se_mm", "oa_cd_ratio", "time_s")
+
+
+@runtime_checkable
+class PriorModel(Protocol):
+    """Anything that predicts a distribution of one outcome from reactor parameters."""
+
+    def predict_dist(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted mean and standard deviation (same units as the outcome) for each row of ``X``."""
+        ...
+
+
+class RenamingPrior:
+    """Wrap a model whose features are named differently from the reactor parameters.
+
+    Parameters
+    ----------
+    model:
+        Object with ``predict_dist``.
+    columns:
+        Reactor parameter name → model feature name; unmapped columns pass unchanged.
+    extra:
+        Constant feature columns the model needs (e.g. ``{"composition": "CdSe"}``).
+    """
+
+    def __init__(self, model: PriorModel, columns: Mapping[str, str], extra: Mapping[str, object] | None = None):
+        self.model = model
+        self.columns = dict(columns)
+        self.extra = dict(extra or {})
+
+    def predict_dist(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        Z = X.rename(columns=self.columns)
+        for k, v in self.extra.items():
+            Z[k] = v
+        mean, std = self.model.predict_dist(Z)
+        return np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+
+
+class TreeEnsemblePrior:
+    """Extra-trees ensemble with across-tree spread as uncertainty (scikit-learn estimator contract).
+
+    Parameters
+    ----------
+    features:
+        Columns used as inputs (log-transformed when ``log_features`` says so).
+    n_estimators, min_samples_leaf, random_state:
+        Passed to :class:`sklearn.ensemble.ExtraTreesRegressor`.
+    log_features:
+        Features modelled on a log axis (concentrations, ratios, times).
+    """
+
+    def __init__(self, features: tuple[str, ...] = HTE_PARAMETERS, n_estimators: int = 60,
+                 min_samples_leaf: int = 3, random_state: int = 0,
+                 log_features: tuple[str, ...] = ("cd_mm", "se_mm", "oa_cd_ratio", "time_s")) -> None:
+        self.features = tuple(features)
+        self.n_estimators = n_estimators
+        self.min_samples_leaf = min_samples_leaf
+        self.random_state = random_state
+        self.log_features = tuple(log_features)
+
+    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
+        missing = [f for f in self.features if f not in X.columns]
+        if missing:
+            raise ModelError(f"prior model needs columns {missing}; got {list(X.columns)}")
+        cols = [np.log(np.maximum(X[f].to_numpy(float), 1e-9)) if f in self.log_features else X[f].to_numpy(float)
+                for f in self.features]
+        return np.column_stack(cols)
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray | pd.Series) -> TreeEnsemblePrior:
+        """Fit on rows of ``X`` (reactor-parameter columns) and outcome ``y`` (NaN rows dropped).
+
+        Raises
+        ------
+        ModelError
+            When fewer than 10 usable rows remain.
+        """
+        y = np.asarray(y, dtype=float)
+        M = self._matrix(X)
+        ok = np.isfinite(y) & np.isfinite(M).all(axis=1)
+        if ok.sum() < 10:
+            raise ModelError(f"only {int(ok.sum())} usable rows to fit the prior; import the cdse-hte data first "
+                             "('nanosynth db import cdse-hte ...')")
+        self.model_ = ExtraTreesRegressor(n_estimators=self.n_estimators, min_samples_leaf=self.min_samples_leaf,
+                                          random_state=self.random_state, n_jobs=1).fit(M[ok], y[ok])
+        self.n_train_ = int(ok.sum())
+        return self
+
+    def predict_dist(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("TreeEnsemblePrior is not fitted: call fit() first")
+        M = self._matrix(X)
+        per_tree = np.stack([t.predict(M) for t in self.model_.estimators_])
+        return per_tree.mean(axis=0), per_tree.std(axis=0)
+
+
+def hte_table_from_frames(frames) -> pd.DataFrame:
+    """One row per recipe with the batch-microreactor parameters and outcomes, from ``db.queries`` frames.
+
+    Uses the cdse-hte mapping of the importer: Cd precursor ``concentration_mm`` (cation precursor), Se precursor
+    ``concentration_mm`` (anion precursor), oleic acid ``ratio``, and the grow step's temperature and time.
+    Outcome columns: ``abs_peak_nm``, ``pl_peak_nm``, ``abs_fwhm_mev``, ``pl_fwhm_mev`` (when present).
+    """
+    recipes = frames.recipes[["recipe_id"]].copy()
+    chem = frames.chemicals
+    role = chem["role"].fillna("")
+    name = (chem["name"].fillna("") + " " + chem["formula"].fillna("")).str.lower()
+    cd = chem[(role == "cation_precursor") & chem["concentration_mm"].notna()].groupby("recipe_id")["concentration_mm"].first()
+    se = chem[(role == "anion_precursor") & chem["concentration_mm"].notna()].groupby("recipe_id")["concentration_mm"].first()
+    oa = chem[chem["ratio"].notna() & name.str.contains("ole")].groupby("recipe_id")["ratio"].first()
+    steps = frames.steps
+    grow = steps[steps["action"] == "grow"].sort_values("order").groupby("recipe_id").last()
+    table = recipes.set_index("recipe_id")
+    table["cd_mm"] = cd
+    table["se_mm"] = se
+    table["oa_cd_ratio"] = oa
+    table["temperature_c"] = grow["temperature_c"]
+    table["time_s"] = grow["time_s"]
+    out = frames.outcomes
+    for prop, spectrum, col in (("abs_peak_nm", None, "abs_peak_nm"), ("pl_peak_nm", None, "pl_peak_nm"),
+                                ("fwhm_mev", "absorption", "abs_fwhm_mev"), ("fwhm_mev", "pl", "pl_fwhm_mev")):
+        sel = out[out["property"] == prop]
+        if spectrum:
+            sel = sel[sel["spectrum"] == spectrum]
+        table[col] = sel.groupby("recipe_id")["value"].mean()
+    return table.reset_index()
+
+
+def fit_tree_prior(table: pd.DataFrame, target: str, random_state: int = 0) -> TreeEnsemblePrior:
+    """Fit a :class:`TreeEnsemblePrior` for ``target`` on a table with reactor-parameter columns.
+
+    Raises
+    ------
+    ModelError
+        When the table lacks the target column or usable rows.
+    """
+    if target not in table.columns:
+        raise ModelError(f"no {target!r} values to fit a prior on; columns: {list(table.columns)}")
+    rows = table.dropna(subset=[*HTE_PARAMETERS, target])
+    return TreeEnsemblePrior(random_state=random_state).fit(rows, rows[target].to_numpy(float))
+
+
+def hte_table_from_csv(data_dir) -> pd.DataFrame:
+    """The cdse-hte training table straight from the CSV files (benchmarks/tests without a database).
+
+    Same columns as :func:`hte_table_from_frames`; absorption and PL rows of the same experiment and time
+    (rounded to the second) are merged.
+    """
+    from pathlib import Path
+
+    d = Path(data_dir)
+    cols = {"T_reactor": "temperature_c", "Cd_mM": "cd_mm", "Se_mM": "se_mm", "OA_Cd_ratio": "oa_cd_ratio"}
+    frames = []
+    for name, peak, fwhm in (("cdse_uv_train_val.csv", "abs_peak_nm", "abs_fwhm_mev"),
+                             ("cdse_pl_train_val.csv", "pl_peak_nm", "pl_fwhm_mev")):
+        df = pd.read_csv(d / name)
+        out = df.rename(columns=cols)[["Expt. No", *cols.values()]].copy()
+        out["t_key"] = df["t_s"].round().astype(int)
+        out["time_s"] = df["t_s"]
+        out[peak] = df["Peak_nm"]
+        out[fwhm] = df["FWHM_eV"] * 1000.0
+        frames.append(out)
+    merged = frames[0].merge(frames[1][["Expt. No", "t_key", "pl_peak_nm", "pl_fwhm_mev"]], on=["Expt. No", "t_key"],
+                             how="outer")
+    merged = merged.merge(frames[1][["Expt. No", "t_key", *cols.values(), "time_s"]], on=["Expt. No", "t_key"],
+                          how="left", suffixes=("", "_pl"))
+    for c in [*cols.values(), "time_s"]:
+        merged[c] = merged[c].fillna(merged[f"{c}_pl"])
+    return merged[[*HTE_PARAMETERS, "abs_peak_nm", "pl_peak_nm", "abs_fwhm_mev", "pl_fwhm_mev"]].reset_index(drop=True)
+
+
+def database_table(session, dataset: str | list[str] = "cdse-hte") -> pd.DataFrame:
+    """The batch-microreactor training table of ``dataset`` rows in the database (see :func:`hte_table_from_frames`).
+
+    Raises
+    ------
+    ModelError
+        When the database holds no such rows.
+    """
+    from db.queries import recipe_frames
+
+    frames = recipe_frames(session, dataset=dataset)
+    if len(frames) == 0:
+        raise ModelError(f"the database has no {dataset} recipes: import them first, e.g. "
+                         "'nanosynth db import cdse-hte ../shared/data/cdse_hte/cdse_uv_train_val.csv'")
+    return hte_table_from_frames(frames)
+
+
+def _registered_loader():
+    """The models package's artifact loader, when it provides one (``models.registry.load_model``)."""
+    import importlib
+
+    for module, attr in (("models.registry", "load_model"), ("models.artifacts", "load_model"), ("models", "load_model")):
+        try:
+            fn = getattr(importlib.import_module(module), attr, None)
+        except ImportError:
+            continue
+        if callable(fn):
+            return fn
+    return None
+
+
+def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel], dict[str, object]]:
+    """Latest registered ModelArtifact per output that loads into something with ``predict_dist``.
+
+    Returns ``(priors, info)``; outputs without a usable registered model are simply missing.
+    """
+    from sqlmodel import select
+
+    from schema.tables import ModelArtifact
+
+    loader = _registered_loader()
+    priors: dict[str, PriorModel] = {}
+    info: dict[str, object] = {}
+    if loader is None:
+        return priors, info
+    for out in outputs:
+        row = session.exec(select(ModelArtifact).where(ModelArtifact.target == out)
+                           .order_by(ModelArtifact.created_at.desc())).first()
+        if row is None:
+            continue
+        try:
+            model = loader(row.path)
+        except Exception as exc:  # noqa: BLE001 - a broken artifact must not stop the fallback
+            log.warning("registered model %s@%s for %s cannot be used: %s", row.name, row.version, out, exc)
+            continue
+        if isinstance(model, PriorModel):
+            priors[out] = model
+            info[out] = {"kind": "registered", "model_artifact_id": row.id, "name": row.name, "version": row.version}
+    return priors, info
+
+
+def database_priors(session, outputs: list[str], dataset: str = "cdse-hte",
+                    random_state: int = 0) -> tuple[dict[str, PriorModel], dict[str, object]]:
+    """Priors for ``outputs``: registered models first, else a tree ensemble fitted on the database's ``dataset``."""
+    priors, info = registered_priors(session, outputs)
+    missing = [o for o in outputs if o not in priors]
+    if missing:
+        table = database_table(session, dataset)
+        for o in missing:
+            priors[o] = fit_tree_prior(table, o, random_state=random_state)
+            info[o] = {"kind": "tree_ensemble", "dataset": dataset, "n_train": priors[o].n_train_}
+    return priors, info
