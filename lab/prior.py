@@ -5,7 +5,9 @@ reactor's parameter space. Any object with ``predict_dist(DataFrame) -> (mean, s
 of :mod:`models` do); the DataFrame has one column per reactor parameter (``temperature_c``, ``cd_mm``, ...).
 :class:`RenamingPrior` maps those names to a model's own feature names.
 
-:class:`TreeEnsemblePrior` is the fallback used when no registered model is available: an extremely-randomized
+:class:`PropertyModelPrior` wraps a trained ``models`` artifact (XGBoost/NN ensemble trained on the cdse-hte
+source, loaded and hash-verified by :func:`models.artifacts.load_model`); it is what campaigns use when such a
+model is registered. :class:`TreeEnsemblePrior` is the fallback used when no registered model is available: an extremely-randomized
 tree ensemble (scikit-learn) fitted on literature/curated rows, whose spread across trees is the uncertainty.
 """
 
@@ -212,24 +214,96 @@ def database_table(session, dataset: str | list[str] = "cdse-hte") -> pd.DataFra
     return hte_table_from_frames(frames)
 
 
-def _registered_loader():
-    """The models package's artifact loader, when it provides one (``models.registry.load_model``)."""
-    import importlib
+class PropertyModelPrior:
+    """A trained :class:`models.pipeline.PropertyModel` as a campaign prior.
 
-    for module, attr in (("models.registry", "load_model"), ("models.artifacts", "load_model"), ("models", "load_model")):
-        try:
-            fn = getattr(importlib.import_module(module), attr, None)
-        except ImportError:
-            continue
-        if callable(fn):
-            return fn
-    return None
+    The models package predicts from recipe frames; reactor-parameter rows are turned into frames shaped like the
+    cdse-hte importer's recipes with :func:`models.features.frames_for_conditions`. Out-of-domain rows (outside the
+    training grid) keep the model's widened uncertainty; the warning is logged once instead of raised each call.
+
+    Parameters
+    ----------
+    model:
+        Fitted ``PropertyModel`` (anything with ``predict_dist(frames) -> DataFrame`` with ``recipe_id``, ``mean``
+        and ``std`` columns).
+    manifest:
+        Its artifact manifest (name, version, source ...), kept for the campaign record.
+    composition:
+        Target composition written into the condition frames.
+    """
+
+    def __init__(self, model: object, manifest: Mapping[str, object] | None = None, composition: str = "CdSe"):
+        self.model = model
+        self.manifest = dict(manifest or {})
+        self.composition = composition
+        self._warned = False
+
+    def predict_dist(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        import warnings
+
+        from models.features import frames_for_conditions
+
+        frames = frames_for_conditions(X.reset_index(drop=True), composition=self.composition)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dist = self.model.predict_dist(frames)
+        if caught and not self._warned:
+            log.info("prior %s: %s", self.manifest.get("name", "model"), caught[0].message)
+            self._warned = True
+        dist = dist.set_index("recipe_id").reindex(np.arange(len(X)))
+        mean, std = dist["mean"].to_numpy(float), dist["std"].to_numpy(float)
+        if not np.all(np.isfinite(mean)):
+            raise ModelError(f"prior {self.manifest.get('name', 'model')} returned no prediction for some rows")
+        return mean, np.where(np.isfinite(std), std, np.nanmax(std[np.isfinite(std)], initial=1.0))
+
+
+#: Training sources whose models describe the batch microreactor (cdse-hte grid).
+REACTOR_SOURCES = ("cdse-hte",)
+
+
+def load_model_prior(path, sources: tuple[str, ...] | None = REACTOR_SOURCES) -> PropertyModelPrior:
+    """Load a ``models`` artifact directory (hashes verified) as a :class:`PropertyModelPrior`.
+
+    Parameters
+    ----------
+    path:
+        Artifact directory written by ``nanosynth models train`` / :func:`models.artifacts.save_model`.
+    sources:
+        Accepted training sources (manifest ``source``); ``None`` accepts any.
+
+    Raises
+    ------
+    ArtifactNotFoundError, ArtifactIntegrityError
+        From :func:`models.artifacts.load_model` (missing or tampered artifact).
+    ModelError
+        When the model was trained on another source or cannot predict from reactor parameters.
+    """
+    from models.artifacts import load_model
+
+    model, manifest = load_model(path)
+    source = manifest.get("source")
+    if sources is not None and source is not None and source not in sources:
+        raise ModelError(f"model {manifest.get('name')} was trained on {source!r}, not on the reactor data "
+                         f"{list(sources)}: train one with 'nanosynth models train --source cdse-hte'")
+    if getattr(getattr(model, "spec", None), "kind", "regression") != "regression":
+        raise ModelError(f"model {manifest.get('name')} is not a regression model and cannot seed a campaign")
+    return PropertyModelPrior(model, manifest)
+
+
+def _registered_loader():
+    """Loader of registered model artifacts (``models.artifacts.load_model`` wrapped as a prior), or None."""
+    import importlib.util
+
+    if importlib.util.find_spec("models.artifacts") is None:
+        return None
+    return load_model_prior
 
 
 def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel], dict[str, object]]:
-    """Latest registered ModelArtifact per output that loads into something with ``predict_dist``.
+    """Newest registered ``models`` artifact per output trained on the reactor data (cdse-hte), as a prior.
 
-    Returns ``(priors, info)``; outputs without a usable registered model are simply missing.
+    Artifacts that fail verification, were trained on another source, or are lab recalibrations are skipped with
+    a warning. Returns ``(priors, info)``; outputs without a usable registered model are simply missing.
     """
     from sqlmodel import select
 
@@ -241,18 +315,21 @@ def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel
     if loader is None:
         return priors, info
     for out in outputs:
-        row = session.exec(select(ModelArtifact).where(ModelArtifact.target == out)
-                           .order_by(ModelArtifact.created_at.desc())).first()
-        if row is None:
-            continue
-        try:
-            model = loader(row.path)
-        except Exception as exc:  # noqa: BLE001 - a broken artifact must not stop the fallback
-            log.warning("registered model %s@%s for %s cannot be used: %s", row.name, row.version, out, exc)
-            continue
-        if isinstance(model, PriorModel):
-            priors[out] = model
-            info[out] = {"kind": "registered", "model_artifact_id": row.id, "name": row.name, "version": row.version}
+        rows = session.exec(select(ModelArtifact).where(ModelArtifact.target == out)
+                            .order_by(ModelArtifact.created_at.desc(), ModelArtifact.id.desc())).all()
+        for row in rows:
+            if row.kind == "residual" or str(row.path).startswith("spec:"):
+                continue  # lab recalibrations (lab.reconcile) need their base model; not a stand-alone prior
+            try:
+                model = loader(row.path)
+            except Exception as exc:  # noqa: BLE001 - a broken/foreign artifact must not stop the fallback
+                log.warning("registered model %s@%s for %s cannot be used: %s", row.name, row.version, out, exc)
+                continue
+            if isinstance(model, PriorModel):
+                priors[out] = model
+                info[out] = {"kind": "registered", "model_artifact_id": row.id, "name": row.name,
+                             "version": row.version, "model": row.kind}
+                break
     return priors, info
 
 

@@ -1,0 +1,68 @@
+"""Campaign priors: a ``models`` PropertyModel used through reactor parameters, source checks, registry choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lab import prior as prior_mod
+from lab.prior import PriorModel, PropertyModelPrior, load_model_prior
+from schema.errors import ModelError
+
+
+class _FakePropertyModel:
+    """Stands in for models.pipeline.PropertyModel: predicts from recipe frames, rows in shuffled order."""
+
+    def predict_dist(self, frames):
+        steps = frames.steps[frames.steps["action"] == "grow"].set_index("recipe_id")
+        chem = frames.chemicals
+        cd = chem[chem["role"] == "cation_precursor"].set_index("recipe_id")["concentration_mm"]
+        ids = frames.recipes["recipe_id"].to_numpy()[::-1]
+        mean = 400.0 + steps.loc[ids, "temperature_c"].to_numpy() / 2 + cd.loc[ids].to_numpy()
+        return pd.DataFrame({"recipe_id": ids, "mean": mean, "std": np.full(len(ids), 4.0)})
+
+
+def _rows() -> pd.DataFrame:
+    return pd.DataFrame({"temperature_c": [210.0, 300.0], "cd_mm": [5.0, 20.0], "se_mm": [10.0, 10.0],
+                         "oa_cd_ratio": [10.0, 40.0], "time_s": [60.0, 300.0]}, index=[7, 3])
+
+
+def test_property_model_prior_maps_reactor_parameters_and_keeps_row_order():
+    p = PropertyModelPrior(_FakePropertyModel(), {"name": "fake"})
+    assert isinstance(p, PriorModel)
+    mean, std = p.predict_dist(_rows())
+    np.testing.assert_allclose(mean, [400 + 105 + 5, 400 + 150 + 20])
+    np.testing.assert_allclose(std, [4.0, 4.0])
+
+
+def test_load_model_prior_refuses_models_of_another_source(monkeypatch):
+    import models.artifacts
+
+    monkeypatch.setattr(models.artifacts, "load_model",
+                        lambda path: (_FakePropertyModel(), {"name": "gu-size", "source": "gu2024"}))
+    with pytest.raises(ModelError, match="cdse-hte"):
+        load_model_prior("somewhere")
+    monkeypatch.setattr(models.artifacts, "load_model",
+                        lambda path: (_FakePropertyModel(), {"name": "hte-abs", "source": "cdse-hte"}))
+    assert load_model_prior("somewhere").manifest["name"] == "hte-abs"
+
+
+def test_registered_priors_skip_residual_and_broken_artifacts(engine, monkeypatch):
+    from db.engine import session_scope
+    from schema.tables import ModelArtifact
+
+    with session_scope(engine) as s:
+        for i, (kind, path) in enumerate((("xgb", "/good"), ("xgb", "/broken"), ("residual", "/lab-recal"))):
+            s.add(ModelArtifact(name=f"m{i}", version="1", kind=kind, target="abs_peak_nm", path=path,
+                                manifest_sha256="0" * 64))
+
+    def fake_loader(path):
+        if path != "/good":
+            raise ModelError(f"cannot load {path}")
+        return PropertyModelPrior(_FakePropertyModel(), {"name": "good"})
+
+    monkeypatch.setattr(prior_mod, "_registered_loader", lambda: fake_loader)
+    with session_scope(engine) as s:
+        priors, info = prior_mod.registered_priors(s, ["abs_peak_nm", "pl_peak_nm"])
+    assert list(priors) == ["abs_peak_nm"] and info["abs_peak_nm"]["name"] == "m0"
