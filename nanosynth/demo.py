@@ -60,6 +60,57 @@ def stage_import(ctx: DemoContext) -> dict:
     return summary
 
 
+def stage_ingest_samples(ctx: DemoContext) -> dict:
+    """Ingest the five sample papers (text, HTML, PDF) with the shipped models; show their recipes."""
+    from db.engine import session_scope
+    from db.queries import RecipeFilter, recipes_wide
+    from miner.samples import sample_papers_dir
+    from nanosynth.ingest import run_ingest
+
+    summary = run_ingest(ctx.engine, [sample_papers_dir()], job="demo-samples")
+    with session_scope(ctx.engine) as session:
+        mined = recipes_wide(session, RecipeFilter(source_kind="literature"))
+    cards = [_recipe_card(row) for _, row in mined.iterrows()]
+
+    def render(console) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        console.print(f"sample papers: {summary.done} ingested, {summary.skipped} skipped, {summary.failed} failed, "
+                      f"{summary.recipes} recipes written in this run")
+        t = Table(title="recipes mined from the sample papers", show_lines=True)
+        for col in ("target", "chemicals (role: amount)", "conditions", "outcomes"):
+            t.add_column(col, overflow="fold")
+        for card in cards:
+            t.add_row(*card)
+        Console(width=max(console.width, 150)).print(t)
+
+    return {"done": summary.done, "failed": summary.failed, "skipped": summary.skipped,
+            "recipes_in_database": int(len(mined)), "_render": render}
+
+
+def _fmt(value, unit: str = "") -> str:
+    return f"{value:.4g}{unit}" if isinstance(value, float) else f"{value}{unit}"
+
+
+def _recipe_card(row) -> tuple[str, str, str, str]:
+    """Four short cells describing one recipe of the wide frame."""
+    def present(col: str) -> bool:
+        return col in row and row[col] is not None and row[col] == row[col]
+
+    target = f"{row['target_composition']}\n{row['method']}"
+    chems = "\n".join(f"{role.replace('_', ' ')[:-1]}: {row[role]}" for role in (
+        "cation_precursors", "anion_precursors", "ligands", "solvents", "reducing_agents", "additives")
+        if present(role))
+    conditions = "\n".join(f"{label} {_fmt(row[col], unit)}" for col, label, unit in (
+        ("injection_temperature_c", "injection", " °C"), ("growth_temperature_c", "growth", " °C"),
+        ("growth_time_s", "time", " s")) if present(col))
+    outcomes = ", ".join(f"{label} {_fmt(row[col], unit)}" for col, label, unit in (
+        ("size_nm", "size", " nm"), ("shape", "", ""), ("abs_peak_nm", "abs", " nm"), ("pl_peak_nm", "PL", " nm"),
+        ("plqy", "PLQY", " %")) if present(col))
+    return target, chems, conditions, outcomes
+
+
 def stage_summary(ctx: DemoContext) -> dict:
     from db.engine import session_scope
     from db.queries import RecipeFilter, recipes_wide
@@ -81,6 +132,7 @@ Stage = Callable[[DemoContext], dict]
 STAGES: list[tuple[str, Stage]] = [
     ("migrate", stage_migrate),
     ("import curated datasets", stage_import),
+    ("ingest sample papers", stage_ingest_samples),
     ("summary", stage_summary),
 ]
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from miner.document import Document
 from miner.readers.acs import AcsHtmlReader
 from miner.readers.base import Reader, ReaderOptions
+from miner.readers.decoding import sniff_head
 from miner.readers.elsevier import ElsevierXmlReader
 from miner.readers.html import GenericHtmlReader
 from miner.readers.jats import JatsXmlReader
 from miner.readers.pdf import GenericPdfReader
 from miner.readers.rsc import RscHtmlReader
 from miner.readers.springer import SpringerNatureHtmlReader
-from miner.readers.text import MarkdownTextReader, PlainTextReader
+from miner.readers.text import MarkdownTextReader, PlainTextReader, starts_like_xml
 from miner.readers.wiley import WileyHtmlReader
 from schema.errors import ReaderError
 
@@ -58,16 +60,57 @@ def detect_reader(data: bytes, filename: str | None = None, readers: list[Reader
     _check_not_empty(data, filename)
     for reader in readers if readers is not None else default_readers():
         try:
-            if reader.detect(data, filename):
-                return reader
+            detected = reader.detect(data, filename)
         except Exception:  # a detect() must never break selection
             logger.exception("detect() of %s failed", reader.name)
+            continue
+        if detected:
+            if type(reader) is GenericHtmlReader and _declared_xml(data, filename):
+                _check_well_formed(data, filename)
+            return reader
+    if starts_like_xml(data):
+        _raise_for_unread_xml(data, filename)
     head = data[:16]
     raise ReaderError(
         f"unrecognised format for {filename or 'input'} (starts with {head!r}): not a PDF, publisher XML/HTML, or "
         f"text. Supported: PDF, Elsevier XML, JATS XML, ACS/RSC/Springer Nature/Wiley/generic HTML, UTF-8 text "
         f"and Markdown"
     )
+
+
+_XML_SUFFIXES = (".xml", ".nxml")
+_FIRST_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)")
+
+
+def _declared_xml(data: bytes, filename: str | None) -> bool:
+    """Markup that says it is XML (``<?xml`` declaration or ``.xml`` name) and whose root is not ``<html>``.
+
+    The lenient HTML fallback must not paper over such files when they are malformed.
+    """
+    if not starts_like_xml(data):
+        return False
+    head = sniff_head(data, 4096).lstrip()
+    if not (head.startswith("<?xml") or (filename and filename.lower().endswith(_XML_SUFFIXES))):
+        return False
+    first = _FIRST_ELEMENT.search(re.sub(r"<!--.*?-->|<![^>]*>|<\?.*?\?>", "", head, flags=re.S))
+    return bool(first) and first.group(1).lower() != "html"
+
+
+def _check_well_formed(data: bytes, filename: str | None) -> None:
+    from miner.readers.xmlsafe import parse_xml
+
+    parse_xml(data, what=f"XML in {filename or 'input'}")  # raises ReaderError("malformed XML ...")
+
+
+def _raise_for_unread_xml(data: bytes, filename: str | None) -> None:
+    """Explain why markup no reader accepted cannot be read: malformed XML (lxml's message) or an unknown root."""
+    from miner.readers.xmlsafe import local, parse_xml
+
+    root, _ = parse_xml(data, what=f"XML in {filename or 'input'}")  # raises ReaderError("malformed XML ...")
+    raise ReaderError(
+        f"{filename or 'input'} is well-formed XML with root element <{local(root.tag)}>, but not a supported "
+        f"publisher format (Elsevier XML, JATS <article> with <front>, or HTML); convert it to one of these or "
+        f"to plain text")
 
 
 def _check_not_empty(data: bytes, filename: str | None) -> None:

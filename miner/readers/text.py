@@ -32,6 +32,18 @@ _MD_EMPH = re.compile(r"(\*\*|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _MD_UNDERSCORE = re.compile(r"(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 _HEADER_YEAR_LINE = re.compile(r"(received|accepted|published|copyright|©|\(c\)|doi|cite this)", re.I)
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+#: An XML declaration, a DOCTYPE, or a start tag (``<name attr="...">``) at the very start of the content.
+_XML_START = re.compile(r"<(?:\?xml\b|!DOCTYPE\b|[A-Za-z_][\w.:-]*(?:\s+[^<>]*)?/?>)")
+
+
+def starts_like_xml(data: bytes) -> bool:
+    """True when ``data`` (after a BOM and leading whitespace) opens with an XML declaration, DOCTYPE or tag.
+
+    Such content is markup, never plain text: if no XML/HTML reader accepts it, it must be reported as malformed
+    or unsupported XML rather than read as text with the tags in it. Text that merely contains ``<`` (``<5 nm``,
+    ``a < b``) or starts with a comparison does not count.
+    """
+    return bool(_XML_START.match(sniff_head(data, 1024).lstrip()))
 
 
 def header_year(head: str) -> int | None:
@@ -57,6 +69,8 @@ class PlainTextReader(Reader):
         if looks_binary(data):
             return False
         head = sniff_head(data, 2048).lstrip()
+        if starts_like_xml(data):
+            return False
         return not head.startswith(("%PDF", "<?xml", "<!DOCTYPE", "<html", "{\\rtf", "PK\x03\x04"))
 
     def _decode(self, data: bytes) -> str:

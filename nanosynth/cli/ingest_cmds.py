@@ -56,14 +56,16 @@ def _engine():
 
 
 def load_factory(spec: str | None):
-    """The pipeline factory named ``module:attribute`` (default: the shipped pipeline)."""
-    from nanosynth.ingest import default_pipeline
+    """The pipeline factory ``default``, ``rules`` or ``module:attribute`` (default: the shipped pipeline)."""
+    from nanosynth.ingest.protocol import NAMED_PIPELINES
 
     if not spec:
-        return default_pipeline
+        return NAMED_PIPELINES["default"]
+    if spec in NAMED_PIPELINES:
+        return NAMED_PIPELINES[spec]
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
-        raise ConfigError(f"--pipeline {spec!r} must look like 'package.module:factory'")
+        raise ConfigError(f"--pipeline {spec!r} must be 'default', 'rules' or 'package.module:factory'")
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
@@ -96,8 +98,9 @@ def run(
                                    "pipeline version (replaces their recipes, no duplicates)."),
     job: str = typer.Option("default", "--job", "-j", help="Job name (status and resume are per job)."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Documents written per transaction."),
-    pipeline: str | None = typer.Option(None, "--pipeline", help="Custom pipeline factory 'module:callable' "
-                                        "(default: the shipped extraction pipeline)."),
+    pipeline: str | None = typer.Option(None, "--pipeline", help="'default' (shipped models), 'rules' (no "
+                                        "trained models: keyword labels, rule mentions) or a factory "
+                                        "'module:callable'."),
     show_failures: int = typer.Option(20, "--show-failures", help="How many failed documents to list."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables."),
 ) -> None:
@@ -128,6 +131,13 @@ def run(
         elif event.kind == "document" and task_id is not None:
             progress.update(task_id, completed=event.completed, failed=event.failed)
 
+    if workers > 1 or scheduler is not None:
+        import logging
+
+        import distributed  # noqa: F401  (configures its loggers on import; quiet them unless -vv)
+
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            logging.getLogger("distributed").setLevel(logging.WARNING)
     kwargs = dict(pipeline=factory, job=job, workers=workers, scheduler=scheduler, retry_failed=retry_failed,
                   reprocess=reprocess, batch_size=batch_size, progress=on_event)
     try:
@@ -171,7 +181,7 @@ def run(
 def _merge(a, b):
     """Add the counts of run summary ``b`` to ``a`` (DOI-file part + local-path part of one command)."""
     for name in ("inputs", "processed", "done", "failed", "skipped", "not_retried", "busy", "requeued",
-                 "recipes", "elapsed_s", "extract_s"):
+                 "recipes", "recipes_existing", "elapsed_s", "extract_s"):
         setattr(a, name, getattr(a, name) + getattr(b, name))
     for reason, n in b.skipped_reasons.items():
         a.skipped_reasons[reason] = a.skipped_reasons.get(reason, 0) + n
@@ -197,6 +207,8 @@ def _print_summary(summary, show_failures: int) -> None:
     if summary.requeued:
         table.add_row("resumed from an interrupted run", str(summary.requeued))
     table.add_row("recipes written", str(summary.recipes))
+    if summary.recipes_existing:
+        table.add_row("recipes already in the database", str(summary.recipes_existing))
     table.add_row("workers", str(summary.workers))
     table.add_row("time", f"{summary.elapsed_s:.1f} s ({summary.docs_per_s:.2f} docs/s)")
     if summary.worker_peak_rss_mb:
@@ -265,7 +277,7 @@ def status(
     table.add_column("", justify="right")
     for name, n in st.counts.items():
         table.add_row(name, str(n))
-    table.add_row("recipes", str(st.recipes))
+    table.add_row("recipes extracted", str(st.recipes))
     if st.mean_duration_s is not None:
         table.add_row("mean time per document", f"{st.mean_duration_s:.2f} s")
     if st.last_finished is not None:

@@ -48,11 +48,15 @@ def train_ner(
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
     max_minutes: float | None = typer.Option(None, "--max-minutes", help="Training time budget in minutes."),
+    contextual: bool | None = typer.Option(None, "--contextual/--no-contextual", help="Add frozen MiniLM token "
+                                           "vectors to the CNN features (default: as the shipped model)."),
 ) -> None:
     """Train the MSPTC entity recognizer (spaCy CNN NER with the chemistry tokenizer)."""
     from miner.extract.ner import NERTrainingConfig, train_msptc
 
     overrides: dict = {"seed": seed}
+    if contextual is not None:
+        overrides["contextual"] = contextual
     if max_epochs is not None:
         overrides["max_epochs"] = max_epochs
     if max_minutes is not None:
@@ -64,7 +68,8 @@ def train_ner(
 
 @miner_app.command("eval-ner")
 def eval_ner(
-    model: str = typer.Option("default", "--model", help="Model directory, or 'default' for the shipped model."),
+    model: str = typer.Option("default", "--model", help="Model directory, 'default' (shipped model) or 'fast' "
+                              "(shipped CNN-only model)."),
     brat: Path = typer.Option(..., "--brat", help="Folder of .txt/.ann pairs."),
     split_file: Path | None = typer.Option(None, "--split-file", help="Document names to evaluate (default: every "
                                            ".ann/.txt pair in --brat)."),
@@ -83,11 +88,15 @@ def train_aunp_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the DOI split and of training."),
     dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of DOIs held out as dev."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
+    contextual: bool | None = typer.Option(None, "--contextual/--no-contextual", help="Add frozen MiniLM token "
+                                           "vectors to the CNN features (default: as the shipped model)."),
 ) -> None:
     """Train the nanoparticle-outcome recognizer (MOR, DES, SED, SIZ, UNT, MES) on a seeded DOI split."""
     from miner.extract.aunp import AUNP_TRAINING_CONFIG, train_aunp
 
     overrides: dict = {"seed": seed}
+    if contextual is not None:
+        overrides["contextual"] = contextual
     if max_epochs is not None:
         overrides["max_epochs"] = max_epochs
     config = AUNP_TRAINING_CONFIG.model_copy(update=overrides)
@@ -112,7 +121,7 @@ def eval_aunp_cmd(
 @miner_app.command("tag")
 def tag(
     text: str = typer.Argument(..., help="Text to tag ('-' reads standard input)."),
-    model: str = typer.Option("default", "--model", help="Model directory or 'default'."),
+    model: str = typer.Option("default", "--model", help="Model directory, 'default' or 'fast' (MSPTC only)."),
     aunp: bool = typer.Option(False, "--aunp", help="Use the nanoparticle-outcome model instead of MSPTC."),
 ) -> None:
     """Print the entities found in a text, one per line: start, end, label, text."""

@@ -71,6 +71,39 @@ def test_malformed_xml():
                       b"</doc>", "bad.xml")
 
 
+@pytest.mark.parametrize(("data", "name", "xml_error"), [
+    (b"<article><body><p>unclosed", "unclosed.xml", "Premature end of data"),   # was read as plain text
+    (b"<article><body><p>unclosed", "unclosed.txt", "Premature end of data"),   # content decides, not the name
+    (b"<root><a>x</b></root>", "mismatch.xml", "Opening and ending tag mismatch"),
+    (b"<doc><p>unclosed</doc>", "fragment.xml", "Opening and ending tag mismatch"),  # not the lenient HTML reader
+    (b'<?xml version="1.0"?><r><p>x</r>', "declared.dat", "Opening and ending tag mismatch"),
+])
+def test_markup_that_is_not_well_formed_xml_is_a_reader_error(data, name, xml_error):
+    with pytest.raises(ReaderError, match=rf"malformed XML in {name}: {xml_error}.*line 1"):
+        read_document(data, name)
+
+
+def test_well_formed_but_unsupported_xml_names_its_root():
+    with pytest.raises(ReaderError, match="well-formed XML with root element <catalogue>.*not a supported"):
+        read_document(b"<catalogue><entry>CdSe</entry></catalogue>", "list.xml")
+
+
+@pytest.mark.parametrize("data", [
+    b"<5 nm particles formed when a < b.\n\nThe yield was >90 %.",
+    b"Particles <5 nm and <i>x</i> markup inside text.",
+    b"  \n<= 10 nm: all particles.\n\nSecond paragraph here.",
+])
+def test_plain_text_with_angle_brackets_still_reads(data):
+    doc = read_document(data, "notes.txt")
+    assert doc.reader == "PlainTextReader" and doc.body
+
+
+def test_html_fragments_and_xhtml_still_read_leniently():
+    assert read_document(b"<div><p>CdSe dots were made.</div>", "page.html").reader == "GenericHtmlReader"
+    xhtml = b'<?xml version="1.0"?><html><body><p>CdSe dots were made.</body></html>'
+    assert read_document(xhtml, "page.xhtml").reader == "GenericHtmlReader"
+
+
 def test_missing_file():
     with pytest.raises(ReaderError, match="cannot open"):
         read_path(FIX / "does-not-exist.pdf")

@@ -1,0 +1,56 @@
+"""What the job runner needs from an extraction pipeline (implemented by :class:`miner.pipeline.Pipeline`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+from schema.records import PaperCreate, RecipeCreate
+
+
+class ProcessedLike(Protocol):
+    """The result of processing one document."""
+
+    paper: PaperCreate
+    recipes: Sequence[RecipeCreate]
+
+
+@runtime_checkable
+class PipelineLike(Protocol):
+    """An extraction pipeline: constructed without I/O, :meth:`initialize` loads models once.
+
+    ``process`` raises :class:`schema.errors.ReaderError` or :class:`schema.errors.ExtractionError` for a bad
+    document; the runner records any exception as a failure of that document only.
+    """
+
+    @property
+    def version(self) -> str: ...
+
+    def initialize(self) -> object: ...
+
+    def process(self, data: bytes, source: str) -> ProcessedLike: ...
+
+
+#: A picklable zero-argument callable returning a (not yet initialized) pipeline; shipped to Dask workers.
+PipelineFactory = Callable[[], PipelineLike]
+
+
+def default_pipeline() -> PipelineLike:
+    """The shipped extraction pipeline with its default configuration (:class:`miner.pipeline.Pipeline`)."""
+    from miner.pipeline import Pipeline
+
+    return Pipeline()
+
+
+def rules_pipeline() -> PipelineLike:
+    """The shipped pipeline without trained models: keyword paragraph labels and rule/dictionary mentions only.
+
+    Useful before the classifier and NER models are trained, and as a fast first pass over a large corpus.
+    """
+    from miner.pipeline import Pipeline, PipelineConfig
+
+    return Pipeline(PipelineConfig(classifier_model="heuristic", ner_model=None))
+
+
+#: Short names accepted by ``nanosynth ingest --pipeline``.
+NAMED_PIPELINES = {"default": default_pipeline, "rules": rules_pipeline}

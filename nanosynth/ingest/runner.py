@@ -1,0 +1,331 @@
+"""The ingestion job: register documents, skip what is done, extract the rest (here or on Dask), write results
+in batched transactions, and report.
+
+Guarantees
+----------
+- Every document has a row in the ingestion table per pipeline version (content hash, source, status, error,
+  timings); reruns skip documents done with the same pipeline version.
+- A document's recipes and its ``done`` status are committed in the same transaction: after a crash (even
+  ``kill -9``) nothing committed is lost and nothing is half-written; documents left ``running`` by a dead run of
+  the same job (or stale for ``stale_after_s``) are processed again by the next run.
+- A document that cannot be read or extracted is recorded ``failed`` with its reason; the job goes on.
+- Writes are idempotent (papers by key/DOI, recipes by source key) and retried on unique-key races and
+  deadlocks, so concurrent jobs on PostgreSQL produce no duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from db.engine import session_scope
+from db.write import write_document
+from nanosynth.ingest import records
+from nanosynth.ingest.executors import DaskExecutor, InlineExecutor
+from nanosynth.ingest.inputs import DOCUMENT_SUFFIXES, DocumentInput, discover
+from nanosynth.ingest.protocol import PipelineFactory, default_pipeline
+from nanosynth.ingest.summary import MAX_ERROR_CHARS, FailureInfo, JobSummary, ProgressEvent
+from nanosynth.ingest.tasks import TaskInput, TaskResult, peak_rss_mb
+from schema.enums import IngestionStatus
+from schema.errors import ConfigError, DatabaseError
+
+log = logging.getLogger(__name__)
+
+#: SQLSTATEs worth retrying a transaction for (PostgreSQL deadlock, serialization failure).
+_RETRY_SQLSTATES = {"40P01", "40001"}
+WRITE_ATTEMPTS = 4
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class _Planned:
+    doc: DocumentInput
+    state: records.RecordState
+    replace: bool
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Unique-key races and deadlocks between concurrent writers: retry the transaction."""
+    for err in (exc, exc.__cause__):
+        if isinstance(err, IntegrityError):
+            return True
+        if isinstance(err, DBAPIError) and getattr(err.orig, "sqlstate", None) in _RETRY_SQLSTATES:
+            return True
+        if isinstance(err, DBAPIError) and "database is locked" in str(err.orig):
+            return True
+    return False
+
+
+def run_ingest(
+    engine: Engine,
+    paths: Sequence[Path | str] = (),
+    *,
+    documents: Sequence[DocumentInput] = (),
+    pipeline: PipelineFactory | None = None,
+    job: str = "default",
+    workers: int = 1,
+    scheduler: str | None = None,
+    retry_failed: bool = False,
+    reprocess: bool = False,
+    batch_size: int = 16,
+    flush_interval_s: float = 2.0,
+    stale_after_s: float = 3600.0,
+    suffixes: frozenset[str] = DOCUMENT_SUFFIXES,
+    progress: ProgressCallback | None = None,
+    docs_per_task: int = 4,
+) -> JobSummary:
+    """Ingest documents into the database as a resumable, idempotent job.
+
+    Parameters
+    ----------
+    engine:
+        Database engine (tables must exist: ``nanosynth db upgrade``).
+    paths:
+        Files and directories (walked recursively) to ingest.
+    documents:
+        Already hashed inputs (e.g. fetched by DOI, see :func:`nanosynth.ingest.fetch_documents`).
+    pipeline:
+        Picklable zero-argument factory returning the extraction pipeline (default: the shipped
+        :class:`miner.pipeline.Pipeline`). It is built once in this process to read its version, and initialized
+        once per worker.
+    job:
+        Job name recorded with every document; a rerun of the same job re-queues documents its dead
+        predecessor left ``running``.
+    workers:
+        1 processes documents in this process; N > 1 starts a local Dask cluster of N worker processes.
+    scheduler:
+        Address of an existing Dask scheduler (``tcp://host:8786``); overrides ``workers``.
+    retry_failed:
+        Process again documents that failed in an earlier run.
+    reprocess:
+        Process again documents already done with this pipeline version, replacing their recipes.
+    batch_size, flush_interval_s:
+        Results are written in one transaction per ``batch_size`` documents or every ``flush_interval_s``.
+    stale_after_s:
+        A document ``running`` under another job for longer than this is presumed abandoned and taken over.
+    suffixes:
+        File types ingested when walking directories; other files are recorded as skipped.
+    progress:
+        Called with :class:`ProgressEvent` s (the CLI draws its progress bar from them).
+    docs_per_task:
+        Documents per Dask task (amortizes Dask's per-task overhead for short papers; use 1 for long ones).
+
+    Returns
+    -------
+    JobSummary
+
+    Raises
+    ------
+    ConfigError
+        Bad paths or executor settings.
+    DatabaseError
+        The database is unreachable or not migrated.
+    """
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1 (got {batch_size})")
+    if not job or len(job) > 120:
+        raise ConfigError(f"job name {job!r} must be 1 to 120 characters")
+    t_start = time.perf_counter()
+    factory = pipeline or default_pipeline
+    probe = factory()
+    version = probe.version
+    if not version or len(version) > 64:
+        raise ConfigError(f"pipeline version {version!r} must be a non-empty string of at most 64 characters")
+
+    found = [*discover(paths, suffixes), *documents] if paths else list(documents)
+    summary = JobSummary(job=job, pipeline_version=version)
+    unique: dict[str, DocumentInput] = {}
+    for doc in found:
+        if doc.content_hash in unique:
+            _skip(summary, "identical to another input")
+            log.info("%s has the same content as %s; ingested once", doc.source, unique[doc.content_hash].source)
+        else:
+            unique[doc.content_hash] = doc
+    summary.inputs = len(unique)
+
+    plan = _plan(engine, job, version, list(unique.values()), summary, retry_failed=retry_failed,
+                 reprocess=reprocess, stale_after_s=stale_after_s)
+    emit = progress or (lambda event: None)
+    emit(ProgressEvent("start", total=len(plan), skipped=summary.skipped))
+
+    if plan:
+        if scheduler is not None:
+            executor = DaskExecutor(factory, version, scheduler=scheduler, docs_per_task=docs_per_task)
+        elif workers > 1:
+            executor = DaskExecutor(factory, version, workers=workers, docs_per_task=docs_per_task)
+        elif workers == 1:
+            executor = InlineExecutor(probe)
+        else:
+            raise ConfigError(f"--workers must be at least 1 (got {workers})")
+        summary.workers = executor.workers
+        try:
+            executor.start()
+            summary.workers = executor.workers
+            _execute(engine, job, plan, executor, summary, emit, batch_size, flush_interval_s)
+            summary.worker_peak_rss_mb = executor.worker_memory()
+        finally:
+            executor.close()
+    summary.driver_peak_rss_mb = round(peak_rss_mb(), 1)
+    summary.elapsed_s = time.perf_counter() - t_start
+    emit(ProgressEvent("end", total=len(plan), completed=summary.processed, failed=summary.failed,
+                       skipped=summary.skipped))
+    log.info("job %s: %d done, %d failed, %d skipped in %.1f s", job, summary.done, summary.failed,
+             summary.skipped, summary.elapsed_s)
+    return summary
+
+
+def _skip(summary: JobSummary, reason: str) -> None:
+    summary.skipped += 1
+    summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
+
+
+def _plan(engine: Engine, job: str, version: str, docs: list[DocumentInput], summary: JobSummary, *,
+          retry_failed: bool, reprocess: bool, stale_after_s: float) -> list[_Planned]:
+    """Register every document and decide which ones this run processes."""
+    with session_scope(engine) as session:
+        states = records.register(session, job, version, docs)
+        redo = records.done_under_other_versions(session, [d.content_hash for d in docs], version)
+    plan: list[_Planned] = []
+    for doc in docs:
+        state = states[doc.content_hash]
+        status = IngestionStatus(state.status)
+        if status is IngestionStatus.PENDING:
+            plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
+        elif status is IngestionStatus.RUNNING:
+            if state.job == job or records.is_stale(state, stale_after_s):
+                summary.requeued += 1
+                plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
+            else:
+                summary.busy += 1
+                _skip(summary, f"being processed by job {state.job!r}")
+        elif status is IngestionStatus.DONE:
+            if reprocess:
+                plan.append(_Planned(doc, state, True))
+            else:
+                _skip(summary, "already done with this pipeline version")
+        elif status is IngestionStatus.FAILED:
+            if retry_failed or reprocess:
+                plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
+            else:
+                summary.not_retried += 1
+                summary.previous_failures.append(FailureInfo(doc.source, doc.content_hash, state.error or ""))
+        else:  # SKIPPED
+            _skip(summary, (state.error or "skipped").split(":")[0])
+    return plan
+
+
+def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict[str, _Planned],
+                   chunk: int, summary: JobSummary) -> Iterator[TaskInput]:
+    """Claim documents chunk by chunk as the executor asks for work (so a crash leaves few ``running``)."""
+    for start in range(0, len(plan), chunk):
+        part = plan[start:start + chunk]
+        with session_scope(engine) as session:
+            claimed = [p for p in part if records.claim(session, p.state, job, p.doc.source)]
+        for p in part:
+            if p not in claimed:
+                summary.busy += 1
+                _skip(summary, "claimed by another job meanwhile")
+        for p in claimed:
+            by_hash[p.doc.content_hash] = p
+            yield TaskInput(content_hash=p.doc.content_hash, source=p.doc.source, path=str(p.doc.path))
+
+
+def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: JobSummary, emit: ProgressCallback,
+             batch_size: int, flush_interval_s: float) -> None:
+    by_hash: dict[str, _Planned] = {}
+    buffer: list[TaskResult] = []
+    last_flush = time.monotonic()
+    tasks = _claimed_tasks(engine, job, plan, by_hash, batch_size, summary)
+    try:
+        for result in executor.map_unordered(tasks):
+            buffer.append(result)
+            summary.processed += 1
+            summary.extract_s += result.duration_s
+            if not result.ok:
+                summary.failed += 1
+            emit(ProgressEvent("document", total=len(plan), completed=summary.processed, failed=summary.failed,
+                               skipped=summary.skipped, source=result.source, ok=result.ok))
+            if len(buffer) >= batch_size or time.monotonic() - last_flush >= flush_interval_s:
+                _flush(engine, buffer, by_hash, summary)
+                buffer.clear()
+                last_flush = time.monotonic()
+    finally:
+        if buffer:  # results already computed are written even when the loop is interrupted (Ctrl-C)
+            _flush(engine, buffer, by_hash, summary)
+            buffer.clear()
+    summary.done = summary.processed - summary.failed
+
+
+def _apply(session, result: TaskResult, planned: _Planned) -> tuple[int, int]:
+    """Write one result and its record status; returns (recipes written, recipes already present)."""
+    if not result.ok:
+        records.finish(session, planned.state.id, ok=False, error=result.error, duration_s=result.duration_s)
+        return 0, 0
+    paper = result.paper
+    extra = {k: v for k, v in planned.doc.paper_fields.items() if getattr(paper, k, None) in (None, "")}
+    if extra:
+        paper = paper.model_copy(update=extra)
+    paper_id, report = write_document(session, paper, list(result.recipes), replace=planned.replace)
+    records.finish(session, planned.state.id, ok=True, paper_id=paper_id, recipes=len(result.recipes),
+                   duration_s=result.duration_s)
+    return report.added + report.replaced, report.skipped
+
+
+def _flush(engine: Engine, results: list[TaskResult], by_hash: dict[str, _Planned], summary: JobSummary) -> None:
+    """Write a batch in one transaction; on any error fall back to one transaction per document."""
+    t0 = time.perf_counter()
+    try:
+        _write_batch(engine, results, by_hash, summary)
+    finally:
+        summary.write_s += time.perf_counter() - t0
+
+
+def _write_batch(engine: Engine, results: list[TaskResult], by_hash: dict[str, _Planned],
+                 summary: JobSummary) -> None:
+    try:
+        with session_scope(engine) as session:
+            written = [_apply(session, r, by_hash[r.content_hash]) for r in results]
+    except Exception as exc:  # noqa: BLE001 - retried document by document below
+        log.info("batch of %d could not be written at once (%s); writing one by one", len(results),
+                 type(exc).__name__)
+    else:
+        summary.recipes += sum(w[0] for w in written)
+        summary.recipes_existing += sum(w[1] for w in written)
+        summary.failures.extend(FailureInfo(r.source, r.content_hash, r.error or "") for r in results if not r.ok)
+        return
+    for result in results:
+        _write_one(engine, result, by_hash[result.content_hash], summary)
+
+
+def _write_one(engine: Engine, result: TaskResult, planned: _Planned, summary: JobSummary) -> None:
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with session_scope(engine) as session:
+                written, existing = _apply(session, result, planned)
+            summary.recipes += written
+            summary.recipes_existing += existing
+            if not result.ok:
+                summary.failures.append(FailureInfo(result.source, result.content_hash, result.error or ""))
+            return
+        except Exception as exc:  # noqa: BLE001
+            if _is_transient(exc) and attempt < WRITE_ATTEMPTS:
+                log.debug("transient write conflict on %s (attempt %d): %s", result.source, attempt, exc)
+                time.sleep(0.05 * attempt)
+                continue
+            if isinstance(exc, DatabaseError) and isinstance(exc.__cause__, (OperationalError, InterfaceError)):
+                raise  # the database itself is unreachable: stop; the rerun resumes
+            error = f"write failed: {type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            log.warning("%s: %s", result.source, error)
+            with session_scope(engine) as session:
+                records.finish(session, planned.state.id, ok=False, error=error, duration_s=result.duration_s)
+            if result.ok:
+                summary.failed += 1
+            summary.failures.append(FailureInfo(result.source, result.content_hash, error))
+            return

@@ -1,0 +1,102 @@
+"""Work done per document, in the driver process or on a Dask worker.
+
+Workers receive a :class:`TaskInput`, read the bytes, run the pipeline and return a :class:`TaskResult`; they
+never touch the database. A Dask worker loads its pipeline once
+(:class:`nanosynth.ingest.dask_plugin.PipelinePlugin`), not per document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import resource
+import socket
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from nanosynth.ingest.protocol import PipelineLike
+from nanosynth.ingest.summary import MAX_ERROR_CHARS
+from schema.errors import NanosynthError
+from schema.records import PaperCreate, RecipeCreate
+from schema.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """One document to process: its bytes travel as ``data`` or are read from ``path`` by the worker."""
+
+    content_hash: str
+    source: str
+    path: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+
+@dataclass
+class TaskResult:
+    """The outcome of processing one document (picklable, no database objects)."""
+
+    content_hash: str
+    source: str
+    ok: bool
+    paper: PaperCreate | None = None
+    recipes: list[RecipeCreate] = field(default_factory=list)
+    error: str | None = None
+    started_at: datetime | None = None
+    duration_s: float = 0.0
+    worker: str = ""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB (Linux reports KB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def describe_error(exc: BaseException) -> str:
+    """``"<Type>: <message>"``, bounded in length; unexpected errors are marked as internal."""
+    prefix = "" if isinstance(exc, NanosynthError) else "internal error "
+    text = f"{prefix}{type(exc).__name__}: {exc}".strip()
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def process_task(pipeline: PipelineLike, task: TaskInput) -> TaskResult:
+    """Run ``pipeline`` on one document; any exception becomes a failed result (one bad paper never stops a job)."""
+    started = utcnow()
+    t0 = time.perf_counter()
+    result = TaskResult(content_hash=task.content_hash, source=task.source, ok=False, started_at=started,
+                        worker=worker_name())
+    try:
+        data = task.data if task.data is not None else Path(task.path).read_bytes()
+        if hashlib.sha256(data).hexdigest() != task.content_hash:
+            raise NanosynthError(f"{task.source} changed since the job registered it; run the job again")
+        processed = pipeline.process(data, task.source)
+        result.paper = processed.paper
+        result.recipes = list(processed.recipes)
+        result.ok = True
+    except OSError as exc:
+        result.error = f"ReaderError: cannot read {task.source}: {exc.strerror or exc}"
+    except Exception as exc:  # noqa: BLE001 - recorded per document, the job goes on
+        result.error = describe_error(exc)
+        if not isinstance(exc, NanosynthError):
+            log.warning("unexpected %s on %s (a bug in the pipeline? -vv shows the traceback)",
+                        type(exc).__name__, task.source)
+            log.debug("traceback for %s:\n%s", task.source, traceback.format_exc())
+    result.duration_s = time.perf_counter() - t0
+    return result
+
+
+def dask_worker_stats() -> dict:
+    """Peak memory and pid of the worker process (run on every worker with ``client.run``)."""
+    return {"pid": os.getpid(), "peak_rss_mb": peak_rss_mb()}

@@ -1,0 +1,102 @@
+"""A local Dask cluster (2 worker processes) gives the same database as the single-process run, and each worker
+loads the pipeline once."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import pytest
+from _ingest_fakes import FakePipeline, write_corpus
+from sqlalchemy import select
+
+from db.engine import create_all, make_engine, session_scope
+from nanosynth.ingest import run_ingest
+from schema.tables import ChemicalUse, IngestionRecord, Outcome, Paper, Recipe, Step
+
+pytestmark = pytest.mark.slow
+
+
+def snapshot(engine) -> dict:
+    """Everything the job wrote, without database ids and timestamps."""
+    with session_scope(engine) as s:
+        papers = {(p.key, p.title) for p in s.execute(select(Paper)).scalars()}
+        recipes = {}
+        for r in s.execute(select(Recipe)).scalars():
+            chems = sorted((c.name, c.role, c.amount_mmol, c.amount_ml) for c in
+                           s.execute(select(ChemicalUse).where(ChemicalUse.recipe_id == r.id)).scalars())
+            steps = sorted((st.order, st.action, st.temperature_c, st.time_s) for st in
+                           s.execute(select(Step).where(Step.recipe_id == r.id)).scalars())
+            outs = sorted((o.property, o.value) for o in
+                          s.execute(select(Outcome).where(Outcome.recipe_id == r.id)).scalars())
+            recipes[r.source_key] = (r.method, r.target_composition, tuple(chems), tuple(steps), tuple(outs))
+        records = {(rec.content_hash, rec.status, rec.error, rec.recipes, rec.pipeline_version)
+                   for rec in s.execute(select(IngestionRecord)).scalars()}
+    return {"papers": papers, "recipes": recipes, "records": records}
+
+
+def test_local_cluster_equals_single_process(tmp_path):
+    corpus = write_corpus(tmp_path / "papers", n_good=24, broken=2, empty=1, crash=1)
+    single = make_engine(f"sqlite:///{tmp_path / 'single.db'}")
+    parallel = make_engine(f"sqlite:///{tmp_path / 'dask.db'}")
+    for engine in (single, parallel):
+        create_all(engine)
+    init_log = tmp_path / "init.log"
+    factory = functools.partial(FakePipeline, delay_s=0.02, init_log=str(init_log))
+
+    one = run_ingest(single, [corpus], pipeline=factory, job="single")
+    assert init_log.read_text().split() == [str(os.getpid())]
+    init_log.unlink()
+
+    two = run_ingest(parallel, [corpus], pipeline=factory, job="dask", workers=2, batch_size=4)
+    assert two.workers == 2 and len(two.worker_peak_rss_mb) == 2
+    assert all(mb > 10 for mb in two.worker_peak_rss_mb.values())
+    pids = init_log.read_text().split()
+    assert len(pids) == 2 and len(set(pids)) == 2 and str(os.getpid()) not in pids, \
+        "the pipeline must be initialized exactly once per worker process"
+    for field in ("processed", "done", "failed", "skipped", "recipes"):
+        assert getattr(one, field) == getattr(two, field), field
+    assert sorted(f.error for f in one.failures) == sorted(f.error for f in two.failures)
+    assert snapshot(single) == snapshot(parallel)
+
+    # a rerun on the cluster skips everything
+    again = run_ingest(parallel, [corpus], pipeline=factory, job="dask", workers=2)
+    assert again.processed == 0 and again.workers == 1   # no cluster is started when nothing is to do
+    single.dispose()
+    parallel.dispose()
+
+
+def test_existing_scheduler_gets_document_bytes(tmp_path):
+    """``--scheduler``: submit to a cluster that was started elsewhere; documents travel as bytes."""
+    from distributed import LocalCluster
+
+    corpus = write_corpus(tmp_path / "papers", n_good=6, broken=1, empty=0, extra_files=False)
+    engine = make_engine(f"sqlite:///{tmp_path / 'sched.db'}")
+    create_all(engine)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="remote",
+                             scheduler=cluster.scheduler_address)
+        assert (summary.done, summary.failed, summary.workers) == (6, 1, 1)
+        # the job unregisters its pipeline plugin from the shared cluster when it ends
+        from distributed import Client
+
+        with Client(cluster.scheduler_address) as client:
+            plugins = client.run(lambda dask_worker: list(dask_worker.plugins))
+        assert not any(name.startswith("nanosynth-pipeline") for names in plugins.values() for name in names)
+    with session_scope(engine) as s:
+        assert len(list(s.execute(select(Paper.key)).scalars())) == 6
+    engine.dispose()
+
+
+def test_a_document_that_kills_its_worker_fails_alone(tmp_path):
+    """A worker process dies on one document: the other documents of its chunk are retried and succeed."""
+    corpus = write_corpus(tmp_path / "papers", n_good=7, broken=0, empty=0, extra_files=False)
+    (corpus / "killer.txt").write_text("Killer paper\n\nKILLME synthesis\n")
+    engine = make_engine(f"sqlite:///{tmp_path / 'kill.db'}")
+    create_all(engine)
+    summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="kill", workers=2)
+    assert (summary.done, summary.failed) == (7, 1)
+    assert summary.failures[0].source.endswith("killer.txt")
+    assert "worker failure KilledWorker" in summary.failures[0].error
+    engine.dispose()
