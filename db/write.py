@@ -165,14 +165,18 @@ def raise_missing_paper(key: str, source_key: str) -> None:
     )
 
 
+def _provenance_row(resolver: _Resolver, prov: ProvenanceCreate, paper_id: int | None) -> Provenance:
+    data = prov.model_dump(exclude={"paragraph_order"})
+    data["paper_id"] = data.get("paper_id") or paper_id
+    data["paragraph_id"] = data.get("paragraph_id") or resolver.paragraph_id(paper_id, prov.paragraph_order)
+    return Provenance.model_validate(data)
+
+
 def _provenance(session: Session, resolver: _Resolver, prov: ProvenanceCreate | None,
                 paper_id: int | None) -> int | None:
     if prov is None:
         return None
-    data = prov.model_dump(exclude={"paragraph_order"})
-    data["paper_id"] = data.get("paper_id") or paper_id
-    data["paragraph_id"] = data.get("paragraph_id") or resolver.paragraph_id(paper_id, prov.paragraph_order)
-    row = Provenance.model_validate(data)
+    row = _provenance_row(resolver, prov, paper_id)
     session.add(row)
     session.flush()
     return row.id
@@ -181,9 +185,10 @@ def _provenance(session: Session, resolver: _Resolver, prov: ProvenanceCreate | 
 def _children(session: Session, resolver: _Resolver, rec: RecipeCreate, recipe_id: int,
               paper_id: int | None, default_prov: int | None, outcomes_only: bool = False,
               skip_outcomes: set[tuple] | None = None) -> int:
+    """Write a recipe's chemicals, steps and outcomes; their provenance rows are inserted in one flush."""
     groups = [] if outcomes_only else [(ChemicalUse, rec.chemicals), (Step, rec.steps)]
     groups.append((Outcome, rec.outcomes))
-    written = 0
+    pending: list[tuple[type, object, Provenance | None]] = []
     for table, items in groups:
         for item in items:
             if table is Outcome and skip_outcomes is not None:
@@ -191,12 +196,17 @@ def _children(session: Session, resolver: _Resolver, rec: RecipeCreate, recipe_i
                 if sig in skip_outcomes:
                     continue
                 skip_outcomes.add(sig)
-            prov_id = _provenance(session, resolver, item.provenance, paper_id) or default_prov
-            data = item.model_dump(exclude={"provenance", "target_composition_hint"})
-            data.update(recipe_id=recipe_id, provenance_id=prov_id)
-            session.add(table.model_validate(data))
-            written += 1
-    return written
+            prov = _provenance_row(resolver, item.provenance, paper_id) if item.provenance is not None else None
+            pending.append((table, item, prov))
+    provs = [prov for _, _, prov in pending if prov is not None]
+    if provs:
+        session.add_all(provs)
+        session.flush()
+    for table, item, prov in pending:
+        data = item.model_dump(exclude={"provenance", "target_composition_hint"})
+        data.update(recipe_id=recipe_id, provenance_id=prov.id if prov is not None else default_prov)
+        session.add(table.model_validate(data))
+    return len(pending)
 
 
 def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: bool = False,

@@ -50,12 +50,15 @@ def default_readers(options: ReaderOptions | None = None) -> list[Reader]:
 def detect_reader(data: bytes, filename: str | None = None, readers: list[Reader] | None = None) -> Reader:
     """The first reader (in priority order) whose ``detect()`` accepts ``data``.
 
-    Content wins over the extension: a ``.pdf`` file holding HTML is read as HTML.
+    Content wins over the extension: a ``.pdf`` file holding HTML is read as HTML. Markup is never read as plain
+    text, and markup that declares itself XML (``<?xml`` or a ``.xml`` name, root not ``<html>``) must be
+    well-formed even when the lenient HTML fallback would accept it.
 
     Raises
     ------
     ReaderError
-        Empty data, or no reader recognises the content.
+        Empty data; malformed XML (with lxml's message, line and column); well-formed XML of an unsupported
+        vocabulary; or content no reader recognises.
     """
     _check_not_empty(data, filename)
     for reader in readers if readers is not None else default_readers():
