@@ -27,12 +27,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schema.errors import ConfigError, ExtractionError, NanosynthError, ReaderError
+from schema.errors import ConfigError, ExtractionError, ModelError, NanosynthError, ReaderError
 from schema.records import PaperCreate, RecipeCreate
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
 LABELS = ("synthesis", "characterization", "other")
 
 
@@ -109,7 +109,8 @@ class Pipeline:
     Notes
     -----
     The constructor does no I/O; :meth:`initialize` loads the models (and is called by :meth:`process` when
-    needed). One instance is meant to be reused for many documents (one per worker process).
+    needed). One instance is meant to be reused for many documents (one per worker process): models are loaded
+    once, and NER runs in one batched call per document over the paragraphs of its recipes.
     """
 
     def __init__(self, config: PipelineConfig | None = None):
@@ -138,6 +139,8 @@ class Pipeline:
         ------
         ArtifactNotFoundError, ArtifactIntegrityError
             A model is missing or altered (the message says how to train or restore it).
+        ModelError
+            The NER model loads but fails on a test sentence.
         ConfigError
             The classifier package is not available for a non-heuristic ``classifier_model``.
         """
@@ -151,9 +154,14 @@ class Pipeline:
                                   "install it or use PipelineConfig(classifier_model='heuristic')") from exc
             self._classifier = load_classifier(self.config.classifier_model)
         if self.config.ner_model is not None:
-            from miner.extract.ner import load_ner
+            from miner.extract.ner import load_ner, predict_spans
 
             self._ner = load_ner(self.config.ner_model)
+            try:  # warm-up: lazily built parts (feature encoders) load now, not on the first document
+                predict_spans(self._ner, ["CdO (0.2 mmol) was heated to 300 °C."])
+            except Exception as exc:  # noqa: BLE001 - any backend failure is a model problem
+                raise ModelError(f"NER model {self.config.ner_model!r} loaded but fails on a test sentence "
+                                 f"({type(exc).__name__}: {exc}); retrain or restore it") from exc
         self._initialized = True
         logger.info("pipeline %s initialized", self.version)
         return self
@@ -229,6 +237,32 @@ class Pipeline:
                      "total": t_extract - t0},
             warnings=list(document.warnings), pipeline_version=self.version,
         )
+
+
+    def extract(self, paper: PaperCreate) -> list[RecipeCreate]:
+        """Classify (paragraphs without a label) and extract the recipes of an already-read paper.
+
+        Useful to re-extract papers stored in the database after a model or extractor change, and for text that
+        did not come from a file. Paragraph labels are filled in place.
+
+        Raises
+        ------
+        ExtractionError
+            Classification or extraction failed unexpectedly.
+        """
+        if not self._initialized:
+            self.initialize()
+        todo = [p for p in paper.paragraphs if p.label is None]
+        try:
+            for para, (label, score) in zip(todo, self.classify([p.text for p in todo]), strict=True):
+                para.label, para.label_score, para.classifier = label, score, self.classifier_name
+            from miner.extract.assemble import RecipeExtractor
+
+            return RecipeExtractor(ner=self._ner, version=self.config.extractor_version).recipes(paper)
+        except NanosynthError:
+            raise
+        except Exception as exc:
+            raise ExtractionError(f"{paper.key}: extraction failed ({type(exc).__name__}: {exc})") from exc
 
 
 def _label_pair(item: Any) -> tuple[str, float]:

@@ -1,9 +1,11 @@
 """The shipped sample papers (``samples/papers``) and scoring of extracted recipes against their expected JSON.
 
-Five short nanocrystal-synthesis papers (hot-injection CdSe, PbS, InP/ZnS, seed-mediated Au rods, CsPbBr3), each
-as text, HTML and PDF, with a hand-written ``expected/<id>.json``. ``make demo`` ingests them; the tests and
-:func:`score_recipes` check extraction quality against the expectations (precision/recall of chemicals,
-amounts, conditions and outcomes).
+Five short nanocrystal-synthesis papers (hot-injection CdSe, PbS, InP/ZnS core/shell, seed-mediated Au rods,
+CsPbBr3), each as text, HTML and PDF, with a hand-written ``expected/<id>.json`` holding one entry per synthesis
+the paper describes (``recipes``: target composition, method, chemicals with roles and amounts, conditions,
+outcomes, work-up chemicals). ``make demo`` ingests them; the tests check extraction against the expectations
+with :func:`paper_problems` (every discrepancy, for exact checks) and :func:`score_paper` / :func:`score_recipes`
+(precision/recall per field group, for benchmarks).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def sample_paper_paths(formats: Iterable[str] = FORMATS) -> list[Path]:
 
 
 def load_expected(paper_id: str) -> dict:
-    """The hand-written expected extraction of one sample paper."""
+    """The hand-written expected extraction of one sample paper (``{"id", "paper_key", "recipes": [...]}``)."""
     path = sample_papers_dir() / "expected" / f"{paper_id}.json"
     if not path.is_file():
         raise ArtifactNotFoundError(f"no expected extraction {path}: paper ids are {', '.join(SAMPLE_IDS)}")
@@ -78,8 +80,9 @@ def _close(a, b, rel: float = 0.02, abs_: float = 1e-6) -> bool:
 
 
 def score_recipes(recipes: list[RecipeCreate], expected: dict) -> dict[str, PR]:
-    """Precision/recall of extracted recipes against an expected JSON (chemicals, roles, amounts, conditions,
-    outcomes). Only amounts written in the paper are scored (derived mmol from mL and density are not)."""
+    """Precision/recall of extracted recipes against ONE expected recipe (an item of ``expected["recipes"]``:
+    chemicals, roles, amounts, conditions, outcomes). Only amounts written in the paper are scored (derived mmol
+    from mL and density are not). Use :func:`score_paper` for a whole paper."""
     chems = [c for r in recipes for c in r.chemicals]
     steps = [s for r in recipes for s in r.steps]
     outcomes = [o for r in recipes for o in r.outcomes]
@@ -130,5 +133,92 @@ def score_recipes(recipes: list[RecipeCreate], expected: dict) -> dict[str, PR]:
     return scores
 
 
-__all__ = ["FORMATS", "PR", "SAMPLE_IDS", "load_expected", "sample_paper_paths", "sample_papers_dir",
-           "score_recipes"]
+def match_recipes(recipes: list[RecipeCreate], expected: dict) -> list[tuple[RecipeCreate | None, dict]]:
+    """Pair every expected recipe of a paper with the extracted recipe of the same target composition (in order;
+    None when none is left)."""
+    left = list(recipes)
+    pairs: list[tuple[RecipeCreate | None, dict]] = []
+    for exp in expected["recipes"]:
+        found = next((r for r in left if r.target_composition == exp.get("target_composition")), None)
+        if found is not None:
+            left.remove(found)
+        pairs.append((found, exp))
+    return pairs
+
+
+def score_paper(recipes: list[RecipeCreate], expected: dict) -> dict[str, PR]:
+    """Precision/recall of one paper's extracted recipes against its expected JSON, per field group plus
+    ``recipes`` (one per described synthesis). Extracted recipes without an expected counterpart count against
+    precision."""
+    pairs = match_recipes(recipes, expected)
+    total = {k: PR() for k in ("recipes", "chemicals", "roles", "amounts", "conditions", "outcomes")}
+    matched = [r for r, _ in pairs if r is not None]
+    total["recipes"] = PR(len(matched), len(recipes), len(matched), len(pairs))
+    for recipe, exp in pairs:
+        for key, pr in score_recipes([recipe] if recipe is not None else [], exp).items():
+            t = total[key]
+            t.matched_extracted += pr.matched_extracted
+            t.extracted += pr.extracted
+            t.matched_expected += pr.matched_expected
+            t.expected += pr.expected
+    empty = {"chemicals": [], "conditions": [], "outcomes": []}
+    for extra in (r for r in recipes if all(r is not m for m in matched)):
+        for key, pr in score_recipes([extra], empty).items():
+            total[key].extracted += pr.extracted
+    return total
+
+
+def paper_problems(recipes: list[RecipeCreate], expected: dict) -> list[str]:
+    """Every discrepancy between a paper's extracted recipes and its expected JSON (empty list = exact match).
+
+    Checked: one recipe per expected synthesis (matched by target composition) and no other; method; the set of
+    chemicals, each chemical's role and every amount field the expectation gives; every expected condition fact
+    (action, field, value) and no unexpected one; every expected outcome and no unexpected one; work-up
+    chemicals named in the recipe notes.
+    """
+    problems: list[str] = []
+    pairs = match_recipes(recipes, expected)
+    matched = [r for r, _ in pairs if r is not None]
+    for extra in (r for r in recipes if all(r is not m for m in matched)):
+        problems.append(f"unexpected recipe {extra.source_key} (target {extra.target_composition!r}, "
+                        f"{len(extra.chemicals)} chemicals)")
+    for recipe, exp in pairs:
+        where = f"recipe {exp.get('target_composition')!r}"
+        if recipe is None:
+            problems.append(f"{where}: not extracted (targets found: {[r.target_composition for r in recipes]})")
+            continue
+        if "method" in exp and recipe.method != exp["method"]:
+            problems.append(f"{where}: method {recipe.method!r} != {exp['method']!r}")
+        got = {c.name: c for c in recipe.chemicals}
+        want = {c["name"]: c for c in exp["chemicals"]}
+        for name in sorted(set(want) - set(got)):
+            problems.append(f"{where}: missing chemical {name!r}")
+        for name in sorted(set(got) - set(want)):
+            problems.append(f"{where}: unexpected chemical {name!r} (role {got[name].role}, {got[name].amount_raw})")
+        for name in sorted(set(got) & set(want)):
+            if got[name].role != want[name]["role"]:
+                problems.append(f"{where}: {name} role {got[name].role!r} != {want[name]['role']!r}")
+            for field in _AMOUNT_FIELDS:
+                if field in want[name] and not _close(getattr(got[name], field), want[name][field]):
+                    problems.append(f"{where}: {name} {field} {getattr(got[name], field)} != {want[name][field]}")
+        facts = [(st.action, f, getattr(st, f)) for st in recipe.steps for f in _CONDITION_FIELDS
+                 if getattr(st, f) is not None]
+        want_facts = [(c["action"], f, c[f]) for c in exp["conditions"] for f in _CONDITION_FIELDS if f in c]
+        for fact in want_facts:
+            if not any(g[0] == fact[0] and g[1] == fact[1] and _close(g[2], fact[2]) for g in facts):
+                problems.append(f"{where}: missing condition {fact}")
+        for fact in facts:
+            if not any(g[0] == fact[0] and g[1] == fact[1] and _close(fact[2], g[2]) for g in want_facts):
+                problems.append(f"{where}: unexpected condition {fact}")
+        score = score_recipes([recipe], exp)["outcomes"]
+        if score.matched_expected != score.expected or score.matched_extracted != score.extracted:
+            problems.append(f"{where}: outcomes {[(o.property, o.value, o.value_text) for o in recipe.outcomes]} "
+                            f"!= {[(o['property'], o.get('value', o.get('value_text'))) for o in exp['outcomes']]}")
+        for name in exp.get("workup", []):
+            if name not in (recipe.notes or ""):
+                problems.append(f"{where}: work-up chemical {name!r} not named in the notes {recipe.notes!r}")
+    return problems
+
+
+__all__ = ["FORMATS", "PR", "SAMPLE_IDS", "load_expected", "match_recipes", "paper_problems", "sample_paper_paths",
+           "sample_papers_dir", "score_paper", "score_recipes"]

@@ -28,13 +28,14 @@ from miner.extract.linking import Link, Mention, link_amounts, link_conditions, 
 from miner.extract.mentions import (
     action_of,
     atmosphere_mentions,
+    drop_continuations,
     material_mentions,
     merge_mentions,
-    ner_mentions,
+    ner_mentions_batch,
     operation_mentions,
 )
 from miner.extract.quantities import Quantity, QuantityKind, find_quantities
-from miner.extract.roles import assign_role, find_targets, target_composition
+from miner.extract.roles import assign_role, find_targets, is_shell, recipe_target, target_composition
 from schema.chemicals import density, formula_of, lookup, molar_mass, normalize_name
 from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
 from schema.errors import NanosynthError, SchemaValidationError
@@ -54,7 +55,7 @@ from schema.vocab import normalize_method, shape_synonyms
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "nanosynth.recipe"
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 
 #: Paragraphs longer than this are cut (with a warning) before extraction; nothing real is this long.
 MAX_PARAGRAPH_CHARS = 20_000
@@ -66,6 +67,11 @@ _APPARATUS = re.compile(r"\s*(?:-\s*)?(?:three|two|single|one|four|round|flat|gl
 AMOUNT_KINDS = {K.AMOUNT, K.VOLUME, K.MASS, K.CONCENTRATION, K.MASS_CONCENTRATION}
 CONDITION_KINDS = {K.TEMPERATURE, K.TIME, K.RATE, K.PRESSURE}
 _ATMOSPHERE_GASES = {"nitrogen", "argon"}
+#: Sections whose paragraphs summarize or motivate a synthesis but never describe one to reproduce.
+NON_PROCEDURE_SECTIONS = frozenset({"abstract", "introduction", "conclusion", "back_matter", "acknowledgments"})
+_TITLE_SENTENCE = re.compile(r"^\s*(?:[\dIVX]+\.?[\d.]*\s+)?(?:(?:typical\s+)?(?:synthes[ie]s|preparation|growth|"
+                             r"formation|fabrication)\b[^.]{0,80}|[^.]{0,80}\b(?:synthes[ie]s|preparation|growth)"
+                             r")\.\s", re.I)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,40 @@ class _Chem:
     amounts: list[tuple[Quantity, Link]] = field(default_factory=list)
     before: str = ""
     after: str = ""
+
+
+def is_procedural(text: str) -> bool:
+    """True when a paragraph reads like a procedure: an amount (``0.2 mmol``, ``5 mL``; not a ``50 mL flask``),
+    or a temperature/time together with an operation word. Summaries (``InP QDs were synthesized from InCl3 and
+    (DMA)3P``) are not procedures and never start a recipe."""
+    quantities = find_quantities(text, ratios=False)
+    if any(q.kind in AMOUNT_KINDS and not _APPARATUS.match(text, q.char_end) for q in quantities):
+        return True
+    return any(q.kind in (K.TEMPERATURE, K.TIME) for q in quantities) and bool(operation_mentions(text))
+
+
+def _title_target(p: Paragraph) -> str | None:
+    """Target named by a paragraph's title sentence (``Synthesis of CdSe NCs.``), None when there is none."""
+    m = _TITLE_SENTENCE.match(p.text)
+    if m is None:
+        return None
+    targets = [t for t in find_targets(m.group(0)) if not re.match(r"(?i)seeds?$", t.noun)]
+    return targets[0].composition if targets and not is_shell(targets[0]) else None
+
+
+def _paragraph_target(text: str) -> tuple[str | None, bool]:
+    """``(composition, is_shell)`` of the product a synthesis paragraph names first (seeds do not count)."""
+    targets = [t for t in find_targets(text) if not re.match(r"(?i)seeds?$", t.noun)]
+    if not targets:
+        return None, False
+    composite = next((t for t in targets if "/" in t.composition or "@" in t.composition), None)
+    if composite is not None:
+        return composite.composition, False
+    return targets[0].composition, is_shell(targets[0])
+
+
+def _compatible(target: str | None, current: str | None, shell: bool = False) -> bool:
+    return target is None or current is None or shell or target == current or _is_part(target, current)
 
 
 # ------------------------------------------------------------------------------------------- paragraph input
@@ -164,6 +204,7 @@ class RecipeExtractor:
         paragraphs, paper = paragraphs_of(document, labels)
         paragraphs = [self._clip(p) for p in paragraphs]
         groups = self._group(paragraphs)
+        predicted = self._predict([p for group in groups for p in group])
         outcome_paras = [p for p in paragraphs if p.label == "characterization"
                          or (p.section_type in ("results", "characterization") and p.label != "synthesis")]
         # fallbacks when the synthesis paragraphs do not name the product: the title, then the whole paper
@@ -173,13 +214,14 @@ class RecipeExtractor:
         hints: list[tuple[str, str, dict] | None] = []
         for group in groups:
             try:
-                recipe = self._recipe(group, paper, title_target)
+                recipe = self._recipe(group, paper, title_target, predicted)
             except NanosynthError as exc:
                 logger.warning("paper %s, paragraph %d: recipe dropped: %s", paper.key, group[0].order, exc)
                 continue
             if recipe is not None:
                 built.append((recipe, recipe.target_composition, group[-1].order))
-                hint = shape_hint([p.text for p in group] + [paper.title or ""], recipe.target_composition)
+                hint = shape_hint([p.text for p in group] + [paper.title or ""] + [p.text for p in outcome_paras],
+                                  recipe.target_composition)
                 hints.append(None if hint is None else
                              (hint[0], hint[1], self._provenance(group[0].order, None, None, 0.6, paper)))
         if built:
@@ -197,25 +239,53 @@ class RecipeExtractor:
 
     @staticmethod
     def _group(paragraphs: Sequence[Paragraph]) -> list[list[Paragraph]]:
+        """Synthesis paragraphs → one list per described synthesis.
+
+        Candidates are paragraphs labelled ``synthesis`` outside abstract/introduction/conclusion sections. A
+        recipe starts at a procedural paragraph (:func:`is_procedural`); the following candidates join it while
+        they are near (at most two paragraphs apart, or in the same section) and name no other product: a
+        precursor stock, the seeds and their growth, the cores and their shell (``ZnS shell``, ``InP/ZnS QDs``)
+        are one recipe. A new recipe starts at a paragraph naming another product, at a second titled synthesis
+        of the same product (``Synthesis of CdSe NCs.`` twice), or at an untitled stock paragraph that directly
+        precedes another product's synthesis.
+        """
+        info = []
+        for i, p in enumerate(paragraphs):
+            if p.label != "synthesis" or not p.text.strip() or p.section_type in NON_PROCEDURE_SECTIONS:
+                continue
+            target, shell = _paragraph_target(p.text)
+            info.append((i, p, target, shell, _title_target(p), is_procedural(p.text)))
         groups: list[list[Paragraph]] = []
         current: list[Paragraph] = []
         current_target: str | None = None
-        last_index = -2
-        for i, p in enumerate(paragraphs):
-            if p.label != "synthesis" or not p.text.strip():
-                continue
-            targets = [t.composition for t in find_targets(p.text) if t.noun.lower() not in ("seed", "seeds")]
-            target = targets[0] if targets else None
-            adjacent = i - last_index <= 2
-            if current and adjacent and (target is None or current_target is None or target == current_target
-                                         or _is_part(target, current_target)):
+        titles: set[str] = set()
+        last_index, last_section = -10, None
+        for k, (i, p, target, shell, title, procedural) in enumerate(info):
+            join = bool(current) and _compatible(target, current_target, shell) and (
+                i - last_index <= 2 or (p.section_type is not None and p.section_type == last_section))
+            if join and title is not None and title in titles and not shell:
+                join = False  # a second titled synthesis of the same product
+            if join and target is None and current_target is not None and procedural and k + 1 < len(info):
+                nxt = info[k + 1]
+                if nxt[2] is not None and not nxt[3] and nxt[0] - i <= 2 and not _compatible(nxt[2], current_target):
+                    join = False  # the stock solution of the next product's synthesis
+            if join:
                 current.append(p)
-                current_target = current_target or target
-            else:
+                if target is not None:
+                    if shell and current_target is not None and target != current_target \
+                            and target not in current_target.split("/"):
+                        current_target = f"{current_target}/{target}"
+                    elif current_target is None or current_target in target.split("/"):
+                        current_target = target
+            elif procedural:
                 if current:
                     groups.append(current)
-                current, current_target = [p], target
-            last_index = i
+                current, current_target, titles = [p], target, set()
+            else:
+                continue  # a summary sentence labelled synthesis: no recipe of its own
+            if title is not None:
+                titles.add(title)
+            last_index, last_section = i, p.section_type
         if current:
             groups.append(current)
         return groups
@@ -226,29 +296,39 @@ class RecipeExtractor:
         return {"paragraph_order": order, "char_start": start, "char_end": end, "extractor": self.extractor,
                 "confidence": round(max(0.0, min(1.0, confidence)), 3), "citation": paper.doi}
 
-    def _mentions(self, text: str) -> tuple[list[Mention], list[Mention]]:
+    def _predict(self, paragraphs: Sequence[Paragraph]) -> dict[int, list[Mention]] | None:
+        """NER mentions of the given paragraphs in one batched call (None without a model or when it fails)."""
+        if self.ner is None or not paragraphs:
+            return None
+        try:
+            found = ner_mentions_batch(self.ner, [p.text for p in paragraphs])
+        except Exception as exc:  # noqa: BLE001 - a model failure must not lose the paper: rules still work
+            logger.warning("NER failed on %d paragraph(s) (%s: %s): using dictionary mentions only", len(paragraphs),
+                           type(exc).__name__, exc)
+            return None
+        return {p.order: mentions for p, mentions in zip(paragraphs, found, strict=True)}
+
+    def _mentions(self, p: Paragraph, predicted: dict[int, list[Mention]] | None) -> tuple[list[Mention],
+                                                                                          list[Mention]]:
+        text = p.text
         rule_mats = material_mentions(text)
         rule_ops = operation_mentions(text)
-        if self.ner is None:
+        if predicted is None or p.order not in predicted:
             return rule_mats, rule_ops
-        try:
-            predicted = ner_mentions(self.ner, text)
-        except Exception as exc:  # a model failure on one paragraph must not lose the paper
-            logger.warning("NER failed on a paragraph (%s): using dictionary mentions only", exc)
-            return rule_mats, rule_ops
-        mats = merge_mentions(rule_mats, predicted, "Material")
-        ops = merge_mentions(rule_ops, predicted, "Operation")
+        mats = merge_mentions(rule_mats, predicted[p.order], "Material")
+        ops = drop_continuations(text, merge_mentions(rule_ops, predicted[p.order], "Operation"))
         return mats, ops
 
-    def _recipe(self, group: list[Paragraph], paper: PaperBase, title_target: str | None) -> RecipeCreate | None:
+    def _recipe(self, group: list[Paragraph], paper: PaperBase, title_target: str | None,
+                predicted: dict[int, list[Mention]] | None = None) -> RecipeCreate | None:
         first = group[0]
         texts = [p.text for p in group]
-        target = target_composition(texts) or title_target
+        target = recipe_target(texts) or title_target
         chems: list[_Chem] = []
         steps: list[dict] = []
         for p in group:
-            self._paragraph(p, target, chems, steps, paper)
-        chemicals = self._chemicals(chems, target, paper)
+            self._paragraph(p, target, chems, steps, paper, predicted)
+        chemicals, workup = self._chemicals(chems, target, paper)
         step_models = self._validated_steps(steps, paper)
         if not chemicals and not step_models:
             logger.info("paper %s, paragraph %d: no chemicals or steps found: no recipe", paper.key, first.order)
@@ -256,7 +336,7 @@ class RecipeExtractor:
         method = detect_method(" ".join(texts))
         confidences = [c.provenance.confidence for c in chemicals if c.provenance and c.provenance.confidence]
         data = {
-            "source_key": recipe_source_key(paper.key, first.text),
+            "source_key": recipe_source_key(paper.key, " ".join(texts)),
             "source_kind": SourceKind.LITERATURE.value,
             "method": method.value,
             "target_composition": target,
@@ -265,15 +345,17 @@ class RecipeExtractor:
             "chemicals": chemicals,
             "steps": step_models,
             "outcomes": [],
+            "notes": ("work-up (precipitation/washing/redispersion; role 'other', not reaction chemicals): "
+                      + ", ".join(workup))[:1000] if workup else None,
             "provenance": self._provenance(first.order, 0, len(first.text),
                                            sum(confidences) / len(confidences) if confidences else 0.5, paper),
         }
         return validate_record(RecipeCreate, data, where=f"{paper.key} paragraph {first.order}")
 
     def _paragraph(self, p: Paragraph, target: str | None, chems: list[_Chem], steps: list[dict],
-                   paper: PaperBase) -> None:
+                   paper: PaperBase, predicted: dict[int, list[Mention]] | None = None) -> None:
         text = p.text
-        mats, ops = self._mentions(text)
+        mats, ops = self._mentions(p, predicted)
         quantities = find_quantities(text)
         amount_q = [q for q in quantities if q.kind in AMOUNT_KINDS and not _APPARATUS.match(text, q.char_end)]
         cond_q = [q for q in quantities if q.kind in CONDITION_KINDS]
@@ -286,13 +368,14 @@ class RecipeExtractor:
         by_material: dict[Mention, list[tuple[Quantity, Link]]] = {}
         for link in link_amounts(text, list(amount_m), mats):
             by_material.setdefault(link.target, []).append((amount_m[link.source], link))
+        sentences = sentence_spans(text) or [(0, len(text))]
         for m in mats:
-            chems.append(_Chem(m.text, m, p.order, by_material.get(m, []), text[max(0, m.start - 80):m.start],
-                               text[m.end:m.end + 80]))
+            s_start, s_end = next(((s, e) for s, e in sentences if s <= m.start < e), (0, len(text)))
+            chems.append(_Chem(m.text, m, p.order, by_material.get(m, []), text[max(s_start, m.start - 120):m.start],
+                               text[m.end:min(s_end, m.end + 120)]))
         by_op: dict[Mention, list[tuple[Mention, Quantity | None, Link]]] = {}
         for link in link_conditions(text, list(cond_m), ops):
             by_op.setdefault(link.target, []).append((link.source, cond_m[link.source], link))
-        sentences = sentence_spans(text) or [(0, len(text))]
         for op in sorted(ops):
             step = self._step(p, op, by_op.get(op, []), text, sentences, amount_q, paper)
             if step is not None:
@@ -352,8 +435,13 @@ class RecipeExtractor:
                 logger.warning("step dropped: %s", exc)
         return out
 
-    def _chemicals(self, chems: list[_Chem], target: str | None, paper: PaperBase) -> list[ChemicalUseCreate]:
-        out: dict[str, ChemicalUseCreate] = {}
+    def _chemicals(self, chems: list[_Chem], target: str | None,
+                   paper: PaperBase) -> tuple[list[ChemicalUseCreate], list[str]]:
+        """One row per chemical (first mention with an amount wins; a reaction use beats a work-up use; a later
+        mention in the same paragraph completes missing amount fields, e.g. ``1 M TOP-Se`` then ``0.5 mL of the
+        TOP-Se``). Returns the rows and the names of work-up chemicals (role ``other``)."""
+        rows: dict[str, dict] = {}
+        meta: dict[str, tuple[bool, int]] = {}  # key -> (work-up, paragraph order)
         for c in chems:
             try:
                 name = normalize_name(c.name_raw)
@@ -365,6 +453,8 @@ class RecipeExtractor:
             decision = assign_role(c.name_raw, c.before, c.after, target)
             if decision.role is ChemicalRole.TARGET:
                 continue
+            workup = decision.rule.startswith("work-up")
+            key = "seed solution" if decision.rule == "seeds" else name
             data: dict = {"name_raw": c.name_raw[:300], "role": decision.role.value}
             span_start, span_end = c.mention.start, c.mention.end
             confidence = decision.confidence
@@ -378,18 +468,34 @@ class RecipeExtractor:
             if raws:
                 data["amount_raw"] = "; ".join(raws)[:300]
             data["provenance"] = self._provenance(c.order, span_start, span_end, confidence, paper)
-            if name in out:
-                existing = out[name]
-                if existing.amount_raw is None and raws:
-                    data["role"] = existing.role if existing.role != ChemicalRole.OTHER.value else data["role"]
-                    data["name_raw"] = existing.name_raw if len(existing.name_raw) > len(c.name_raw) else c.name_raw
-                else:
+            if key in rows:
+                existing, (was_workup, order) = rows[key], meta[key]
+                if was_workup and not workup:
+                    pass  # the reaction use replaces a work-up use of the same chemical
+                elif workup and not was_workup:
                     continue
+                elif existing.get("amount_raw") is None and raws:
+                    data["role"] = existing["role"] if existing["role"] != ChemicalRole.OTHER.value else data["role"]
+                    data["name_raw"] = max(existing["name_raw"], c.name_raw, key=len)
+                else:
+                    if raws and order == c.order:
+                        _complete_amounts(existing, data)
+                    continue
+            rows[key], meta[key] = data, (workup, c.order)
+        out: list[ChemicalUseCreate] = []
+        workup_names: list[str] = []
+        for key, data in rows.items():
+            if data.get("amount_mmol") is None and data.get("amount_ml") and data.get("concentration_mm"):
+                data["amount_mmol"] = round(data["amount_ml"] * data["concentration_mm"] / 1000.0, 9)
             try:
-                out[name] = validate_record(ChemicalUseCreate, data, where=f"{paper.key} chemical {c.name_raw!r}")
+                row = validate_record(ChemicalUseCreate, data, where=f"{paper.key} chemical {data['name_raw']!r}")
             except SchemaValidationError as exc:
                 logger.warning("chemical dropped: %s", exc)
-        return list(out.values())
+                continue
+            out.append(row)
+            if meta[key][0]:
+                workup_names.append(row.name)
+        return out, workup_names
 
     @staticmethod
     def _fill_amount(data: dict, q: Quantity, name_raw: str) -> None:
@@ -448,12 +554,33 @@ class RecipeExtractor:
             recipe.outcomes = outcomes
 
 
-def recipe_source_key(paper_key: str, first_paragraph: str) -> str:
-    """Stable key of a literature recipe: the paper key plus a digest of its first synthesis paragraph.
+_AMOUNT_FIELDS = ("amount_mmol", "amount_ml", "amount_g", "concentration_mm")
 
-    The digest is taken over the letters and digits of the first 400 characters only, so the text, HTML and PDF
-    versions of one paper give the same key (paragraph orders differ between formats), and re-ingesting a paper
-    is idempotent.
+
+def _complete_amounts(existing: dict, new: dict) -> None:
+    """Fill the amount fields ``existing`` lacks from a later mention of the same chemical in the same paragraph
+    (``1 M TOP-Se`` ... ``0.5 mL of the TOP-Se``); the provenance span grows to cover both mentions."""
+    filled = [f for f in _AMOUNT_FIELDS if existing.get(f) is None and new.get(f) is not None
+              and not (f == "amount_mmol" and existing.get("amount_g") is not None)]
+    if not filled or any(existing.get(f) is not None and new.get(f) is not None for f in ("amount_ml",
+                                                                                           "concentration_mm")):
+        return
+    for f in filled:
+        existing[f] = new[f]
+    existing["amount_raw"] = f"{existing['amount_raw']}; {new['amount_raw']}"[:300]
+    old, add = existing["provenance"], new["provenance"]
+    old["char_start"] = min(old["char_start"], add["char_start"])
+    old["char_end"] = max(old["char_end"], add["char_end"])
+    old["confidence"] = min(old["confidence"], add["confidence"])
+
+
+def recipe_source_key(paper_key: str, first_paragraph: str) -> str:
+    """Stable key of a literature recipe: the paper key plus a digest of the start of its synthesis text.
+
+    ``first_paragraph`` is the recipe's synthesis text (its paragraphs joined). The digest is taken over the
+    first 400 lower-cased ASCII letters and digits only, so the text, HTML and PDF versions of one paper give the
+    same key (paragraph orders, line breaks, hyphenation and paragraph splits at page breaks differ between
+    formats), and re-ingesting a paper is idempotent.
     """
     import hashlib
 
@@ -502,7 +629,8 @@ _CUES = {
     "plqy": re.compile(r"PLQY|PL QY|quantum yield|\bQYs?\b", re.I),
     "yield": re.compile(r"(?<!quantum )\byield\b", re.I),
     "pl": re.compile(r"\bPL\b|photoluminescen\w*|emission|emit\w*|luminescen\w*", re.I),
-    "abs": re.compile(r"absorption|absorbance|excitonic|exciton|\bUV[- ]?vis|\babs\b", re.I),
+    "abs": re.compile(r"absorption|absorbance|\babsorb(?:s|ing|ed)?\b|excitonic|exciton|\bUV[- ]?vis|\babs\b|"
+                      r"plasmon\w*|\bL?SPR\b|extinction", re.I),
     "size": re.compile(r"diameter|sizes?\b|sized|TEM|edge length|length|thickness|width|dimension", re.I),
 }
 _SHAPE_EXCLUDE = re.compile(r"^\s*(?:phase|structure|zinc|wurtzite|rock|crystal|lattice|perovskite|symmetry|"

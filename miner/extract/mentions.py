@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from miner.extract.linking import Mention
 from schema.chemicals import is_formula, lookup
@@ -23,7 +23,8 @@ _ACTIONS: list[tuple[re.Pattern[str], StepAction]] = [
     (re.compile(r"^(?:degass?(?:ed|ing)?|degas|evacuat\w*|purg\w*|pumped|dried|drying)$"), A.DEGAS),
     (re.compile(r"^(?:inject\w*|swiftly|rapidly)$"), A.INJECT),
     (re.compile(r"^(?:heat\w*|raised|ramped|warm\w*|reflux\w*|anneal\w*)$"), A.HEAT),
-    (re.compile(r"^(?:grow\w*|grew|growth|react\w*|aged|aging|ageing|kept|maintained|held)$"), A.GROW),
+    (re.compile(r"^(?:grow\w*|grew|growth|react\w*|aged|aging|ageing|kept|maintained|held|left|undisturbed|"
+                r"incubat\w*)$"), A.GROW),
     (re.compile(r"^(?:quench\w*)$"), A.QUENCH),
     (re.compile(r"^(?:cool\w*)$"), A.COOL),
     (re.compile(r"^(?:centrifug\w*)$"), A.CENTRIFUGE),
@@ -35,6 +36,7 @@ _ACTIONS: list[tuple[re.Pattern[str], StepAction]] = [
 _OPERATION_WORDS = re.compile(
     r"\b(?:degass?(?:ed|ing)?|evacuated|purged|inject(?:ed|ion|ing)?|heat(?:ed|ing)?|raised|ramped|warmed|"
     r"reflux(?:ed|ing)?|annealed|grow(?:n|th|ing)?(?!\s+solution)|grew|dried|drying|react(?:ed|ion)?|aged|kept|maintained|held|"
+    r"left(?=\s+(?:undisturbed|unstirred|to\s+(?:stand|react|age|grow)|overnight|for|at)\b)|incubated|"
     r"quench(?:ed|ing)?|cool(?:ed|ing)?|centrifug(?:ed|ation|ing)|precipitat(?:ed|ion)|wash(?:ed|ing)|"
     r"purif(?:ied|ication)|redispersed|re-dispersed|dissolv(?:ed|ing)|stirr(?:ed|ing)|mix(?:ed|ing)|"
     r"add(?:ed|ition)|loaded|combined|introduced|transferred|poured)\b", re.I)
@@ -150,20 +152,78 @@ def _longest_first(mentions: Iterable[Mention]) -> list[Mention]:
     return sorted(taken)
 
 
-_GENERIC = re.compile(r"^(?:the\s+|a\s+|an\s+)?(?:solution|mixture|product|products|precipitate|reaction|sample|samples|"
-                      r"suspension|dispersion|flask|residue|supernatant|crude|powder|solid|liquid|solvent|precursor|"
-                      r"precursors|nanocrystals?|particles?|NCs|QDs|dots)$", re.I)
+_GENERIC = re.compile(r"^(?:the\s+|a\s+|an\s+)?(?:(?:reaction|resulting|crude|final|clear|colou?rless|brown\w*|"
+                      r"yellow\w*|red|black|turbid|precursor|stock|growth|mixed|as-?prepared|as-?synthesi[sz]ed)\s+)*"
+                      r"(?:solution|mixture|product|products|precipitate|reaction|sample|samples|suspension|dispersion|"
+                      r"flask|residue|supernatant|crude|powder|solid|liquid|solvent|solvents|precursor|precursors|"
+                      r"nanocrystals?|nanoparticles?|nanorods?|nanocubes?|nanoplatelets?|nanowires?|nanosheets?|"
+                      r"particles?|NCs|NPs|NRs|QDs|dots|quantum dots|cores?|shells?|(?:reducing\s+|capping\s+)?agents?|"
+                      r"salts?|ligands?|surfactants?|mixture solution|antisolvent|anti-solvent|non-?solvent|bath|"
+                      r"ice|glovebox|mantle|heating mantle|stir bar)$", re.I)
+#: A material right before these words is a bath or a tool, not a chemical of the recipe ("water bath").
+_NOT_A_CHEMICAL_AFTER = re.compile(r"^[\s-]*(?:bath|cooling bath|jacket|condenser|mantle|line)\b", re.I)
+#: An operation word right before these nouns modifies them ("growth solution", "reaction mixture").
+_NOUN_MODIFIER = re.compile(r"^\s+(?:solutions?|mixtures?|flasks?|vessels?|media|medium|temperatures?|times?|"
+                            r"conditions?)\b", re.I)
+#: Aspect verbs that continue the previous operation ("stirring was continued for 2 min").
+_CONTINUATION = re.compile(r"^(?:continued|continuing|prolonged|extended|allowed)$", re.I)
+_AUXILIARY_GAP = re.compile(r"^(?:\s|was|were|is|are|been|be|then|further|subsequently)*$", re.I)
+
+
+def _keep_predicted(text: str, start: int, end: int, label: str) -> bool:
+    """Whether a predicted entity is worth keeping (generic words and baths are not chemicals)."""
+    span = text[start:end].strip()
+    if not span or len(span) > 120 or not re.search(r"[A-Za-z]", span):
+        return False
+    if label in ("Material", "Nonrecipe-Material"):
+        if _GENERIC.match(span) or _NOT_A_CHEMICAL_AFTER.match(text[end:end + 20]):
+            return False
+    if label == "Operation" and _NOUN_MODIFIER.match(text[end:end + 20]):
+        return False  # "growth solution", "reaction mixture": a noun, not an operation
+    return True
 
 
 def ner_mentions(nlp, text: str) -> list[Mention]:
-    """Entity mentions predicted by a spaCy pipeline (``doc.ents``), generic words dropped for materials."""
-    doc = nlp(text)
-    out = []
-    for ent in doc.ents:
-        if ent.label_ in ("Material", "Nonrecipe-Material") and _GENERIC.match(ent.text.strip()):
-            continue
-        out.append(Mention(ent.start_char, ent.end_char, ent.label_, ent.text))
+    """Entity mentions of one paragraph predicted by an NER pipeline (see :func:`ner_mentions_batch`)."""
+    return ner_mentions_batch(nlp, [text])[0]
+
+
+def ner_mentions_batch(nlp, texts: Sequence[str]) -> list[list[Mention]]:
+    """Entity mentions of many paragraphs predicted in one batched call of
+    :func:`miner.extract.ner.predict_spans`; generic words (``solution``, ``nanorods``, ``reducing agent``) and
+    baths (``water bath``) are dropped for materials.
+
+    Parameters
+    ----------
+    nlp:
+        A model returned by :func:`miner.extract.ner.load_ner` (any backend behind that API).
+    texts:
+        Paragraph texts.
+    """
+    from miner.extract.ner import predict_spans
+
+    if not texts:
+        return []
+    spans = predict_spans(nlp, list(texts))
+    out: list[list[Mention]] = []
+    for text, found in zip(texts, spans, strict=True):
+        out.append([Mention(s, e, label, text[s:e]) for s, e, label in found
+                    if 0 <= s < e <= len(text) and _keep_predicted(text, s, e, label)])
     return out
+
+
+def drop_continuations(text: str, operations: Iterable[Mention]) -> list[Mention]:
+    """Drop aspect verbs that continue the operation right before them (``stirring was continued for 2 min``:
+    the time belongs to stirring). A continuation verb without a preceding operation in its clause is kept."""
+    ops = sorted(operations)
+    kept: list[Mention] = []
+    for op in ops:
+        if _CONTINUATION.match(op.text.strip()) and kept:
+            prev = kept[-1]
+            if _AUXILIARY_GAP.match(text[prev.end:op.start]) and action_of(prev.text) is not A.OTHER:
+                continue
+        kept.append(op)
+    return kept
 
 
 def merge_mentions(rule_based: Iterable[Mention], predicted: Iterable[Mention], label: str) -> list[Mention]:
@@ -178,5 +238,5 @@ def merge_mentions(rule_based: Iterable[Mention], predicted: Iterable[Mention], 
     return _longest_first(merged)
 
 
-__all__ = ["action_of", "atmosphere_mentions", "material_mentions", "merge_mentions", "ner_mentions",
-           "operation_mentions"]
+__all__ = ["action_of", "atmosphere_mentions", "drop_continuations", "material_mentions", "merge_mentions",
+           "ner_mentions", "ner_mentions_batch", "operation_mentions"]

@@ -33,6 +33,55 @@ _IN_SOLVENT = re.compile(r"\b(?:dissolved|dispersed|suspended|diluted|mixed|redi
                          r"(?:(?:\d[\d.,]*\s*(?:mL|ml|μL|uL|L)\s+(?:of\s+)?)|(?:the\s+|a\s+)?)?$", re.I)
 _SEED = re.compile(r"\bseeds?\b|\bseed solution\b", re.I)
 
+# ------------------------------------------------------------------------------------------------ work-up
+#: Work-up verbs: a solvent they govern is used to stop, precipitate, wash, redisperse or store the product.
+_WORKUP_VERB = (r"(?:precipitat\w*|flocculat\w*|wash(?:ed|ing|es)?|rins\w*|purif\w*|centrifug\w*|"
+                r"re-?disperse?\w*|re-?dissolv\w*|re-?suspend\w*|stor(?:ed|age)|collected|isolated|extract(?:ed|ion)|"
+                r"quench(?:ed|ing)?|crashed out)")
+#: Reaction verbs: once one of them sits between a work-up verb and the solvent, the solvent is a reaction one.
+_REACTION_VERB = re.compile(r"\b(?:heat\w*|inject\w*|degass?\w*|load\w*|reflux\w*|grow\w*|grew|react\w*|"
+                            r"ramp\w*|raised|anneal\w*|swiftly|rapidly|quickly|reduc\w*)\b", re.I)
+_WORKUP_VERB_RE = re.compile(rf"\b{_WORKUP_VERB}\b", re.I)
+_WORKUP_REST = re.compile(r"^[^.;]{0,70}?\b(?:with|in|into|using|by|from|adding|addition of|of)\s+[^.;]{0,45}$",
+                          re.I)
+_WORKUP_AFTER = re.compile(
+    r"^\W{0,3}(?:\([^)]{0,40}\)\s*)?(?:(?:was|were)\s+(?:then\s+|subsequently\s+)?added\s+(?:[^.;]{0,40}?\s)?"
+    rf"(?:to|for)\s+(?P<verb>{_WORKUP_VERB}|stop|terminate)"
+    r"|(?:(?:was|were)\s+used\s+)?as\s+(?:the\s+|an?\s+)?(?P<role>anti-?solvents?|non-?solvents?|precipitants?|"
+    r"washing solvents?)"
+    r"|(?:[^.;]{0,20}?\s)?for\s+(?:further\s+)?(?P<use>storage|further use|characteri[sz]ation|washing|purification|"
+    r"precipitation|TEM|optical measurements?|spectroscop\w*)"
+    r"|(?:was|were)\s+used\s+(?:to|for)\s+(?P<verb2>" + _WORKUP_VERB + r"|wash|precipitate|purify))", re.I)
+
+
+def workup_cue(before: str, after: str) -> str | None:
+    """The work-up verb governing a chemical mention (``precipitated with ethanol`` → ``"precipitated"``), or None.
+
+    Parameters
+    ----------
+    before, after:
+        Text of the same sentence before and after the mention.
+
+    Notes
+    -----
+    Purification solvents (precipitation, washing, redispersion, storage, quenching) are not reaction solvents:
+    a scientist asking for "the solvent" of a recipe means ODE or water in the flask, not the ethanol the
+    product was washed with. A reaction verb between the work-up verb and the mention cancels the cue
+    (``purified ODE was heated in ...``).
+    """
+    window = before[-140:]
+    verbs = list(_WORKUP_VERB_RE.finditer(window))
+    if verbs:
+        last = verbs[-1]
+        rest = window[last.end():]
+        clause_after = re.split(r";|\.(?:\s|$)", after[:80], maxsplit=1)[0]
+        if _WORKUP_REST.match(rest) and not _REACTION_VERB.search(rest) and not _REACTION_VERB.search(clause_after):
+            return last.group(0).lower()
+    m = _WORKUP_AFTER.search(after[:120])
+    if m is not None and not _REACTION_VERB.search(m.group(0)):
+        return (m.group("verb") or m.group("verb2") or m.group("role") or m.group("use")).lower()
+    return None
+
 
 @dataclass(frozen=True)
 class RoleDecision:
@@ -64,6 +113,11 @@ def assign_role(name: str, before: str = "", after: str = "", target: str | None
             return RoleDecision(role, f"as-{role.value}", 0.9)
     dictionary = guess_role(name, target)
     info = lookup(name)
+    if (info is None or info.role in (R.SOLVENT, R.OTHER)) and dictionary not in (
+            R.CATION_PRECURSOR, R.ANION_PRECURSOR, R.LIGAND, R.REDUCING_AGENT):
+        cue = workup_cue(before, after)
+        if cue is not None:
+            return RoleDecision(R.OTHER, f"work-up:{cue}", 0.8)
     if _IN_SOLVENT.search(before[-60:]) and (info is None or info.role in (R.SOLVENT, R.OTHER)) \
             and dictionary not in (R.CATION_PRECURSOR, R.ANION_PRECURSOR):
         return RoleDecision(R.SOLVENT, "in-solvent", 0.8)
@@ -163,4 +217,41 @@ def target_composition(texts: list[str]) -> str | None:
     return max(counts, key=lambda c: counts[c])
 
 
-__all__ = ["RoleDecision", "TargetMention", "assign_role", "find_targets", "target_composition"]
+def is_shell(t: TargetMention) -> bool:
+    """True for a shell phrase (``ZnS shell``): the shell grows on the cores of the same recipe."""
+    return bool(re.search(r"\bshells?$", t.noun, re.I))
+
+
+def recipe_target(texts: list[str]) -> str | None:
+    """Target composition of a recipe's paragraphs, core/shell aware.
+
+    The most frequent composition wins, but a core/shell composition that contains it wins over the core alone
+    (``InP cores`` ×2 and ``InP/ZnS QDs`` ×1 → ``InP/ZnS``), and a shell named only as ``ZnS shell`` on a core
+    gives ``InP/ZnS``. Seeds do not count when anything else is named.
+    """
+    counts: dict[str, int] = {}
+    seeds: dict[str, int] = {}
+    shells: list[str] = []
+    for text in texts:
+        for t in find_targets(text):
+            if is_shell(t):
+                shells.append(t.composition)
+            elif re.match(r"(?i)seeds?$", t.noun):
+                seeds[t.composition] = seeds.get(t.composition, 0) + 1
+            else:
+                counts[t.composition] = counts.get(t.composition, 0) + 1
+    counts = counts or seeds
+    if not counts:
+        return shells[0] if shells else None
+    best = max(counts, key=lambda c: counts[c])
+    if "/" in best or "@" in best:
+        return best
+    composites = [c for c in counts if ("/" in c or "@" in c) and best in re.split(r"[/@]", c)]
+    if composites:
+        return max(composites, key=lambda c: counts[c])
+    shell = next((sh for sh in shells if sh != best), None)
+    return f"{best}/{shell}" if shell else best
+
+
+__all__ = ["RoleDecision", "TargetMention", "assign_role", "find_targets", "is_shell", "recipe_target",
+           "target_composition", "workup_cue"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from miner.extract.roles import assign_role, find_targets, target_composition
+from miner.extract.roles import assign_role, find_targets, recipe_target, target_composition, workup_cue
 from schema.enums import ChemicalRole as R
 
 
@@ -21,7 +21,8 @@ from schema.enums import ChemicalRole as R
     ("Au", "", " seeds were added", "Au", R.TARGET),
     ("CdSe", "", "", "CdSe", R.TARGET),
     ("HAuCl4", "", "", "Au", R.CATION_PRECURSOR),
-    ("hexane", "redispersed in ", "", "CdSe", R.SOLVENT),
+    ("hexane", "redispersed in ", "", "CdSe", R.OTHER),  # work-up, not a reaction solvent
+    ("hexane", "CdO was dissolved in ", " (5 mL) and heated", "CdSe", R.SOLVENT),
     ("(TMS)2S", "", "", "PbS", R.ANION_PRECURSOR),
     ("Cs2CO3", "", "", "CsPbBr3", R.CATION_PRECURSOR),
     ("CTAB", "", "", "Au", R.LIGAND),
@@ -43,3 +44,46 @@ def test_precursor_is_not_a_target() -> None:
 def test_target_composition_most_frequent() -> None:
     assert target_composition(["CdSe NCs were grown.", "The CdSe NCs and CdS shells", "PbS QDs"]) == "CdSe"
     assert target_composition(["no product here"]) is None
+
+
+# ------------------------------------------------------------------------------------------------ work-up (2b)
+@pytest.mark.parametrize(("name", "before", "after", "role"), [
+    ("ethanol", "The CdSe NCs were precipitated with ", ", centrifuged and redispersed in hexane.", R.OTHER),
+    ("hexane", "precipitated with ethanol, centrifuged at 6000 rpm for 5 min and redispersed in ", ".", R.OTHER),
+    ("acetone", "The PbS QDs were isolated by adding ", ", centrifuged", R.OTHER),
+    ("ethanol", "washed twice with a hexane/", " mixture", R.OTHER),
+    ("methanol", "", " (20 mL) was added to precipitate the nanocrystals", R.OTHER),
+    ("acetone", "", " was used as the antisolvent", R.OTHER),
+    ("chloroform", "The QDs were stored in ", ".", R.OTHER),
+    ("toluene", "The reaction was quenched with 5 mL of cold ", ".", R.OTHER),
+    ("water", "The Au nanorods were centrifuged at 8000 rpm for 10 min and redispersed in ", " (10 mL).", R.OTHER),
+    ("toluene", "the product was dispersed in ", " for storage", R.OTHER),
+    # reaction solvents stay solvents
+    ("ODE", "CdO (0.2 mmol) and OA were dissolved in ", " (10 mL) and degassed at 120 °C", R.SOLVENT),
+    ("toluene", "The purified cores were redispersed in hexane and heated in ", " (5 mL)", R.SOLVENT),
+    ("water", "HAuCl4 (0.25 mL, 0.01 M) was diluted with ", " (9.75 mL) and heated to reflux", R.SOLVENT),
+    ("1-octadecene", "", " (10 mL) was degassed at 120 °C", R.SOLVENT),
+    # precursors and ligands named in a work-up sentence keep their role
+    ("oleic acid", "The NCs were washed with ethanol containing ", "", R.LIGAND),
+])
+def test_workup_solvents_are_not_reaction_solvents(name, before, after, role) -> None:
+    decision = assign_role(name, before, after, "CdSe")
+    assert decision.role is role, decision
+    assert decision.rule.startswith("work-up") is (role is R.OTHER)
+
+
+def test_workup_cue_names_the_verb() -> None:
+    assert workup_cue("precipitated with ", "") == "precipitated"
+    assert workup_cue("", " as the antisolvent") == "antisolvent"
+    assert workup_cue("loaded into the flask with ", " (10 mL) and heated") is None
+
+
+@pytest.mark.parametrize(("texts", "target"), [
+    (["Synthesis of InP cores. InP cores were grown.", "ZnS shell growth. The InP/ZnS QDs were cooled."], "InP/ZnS"),
+    (["The CdSe cores were purified.", "A CdS shell was grown on the CdSe cores."], "CdSe/CdS"),
+    (["Au seeds were made.", "Growth of gold nanorods. The gold nanorods were kept at 27 °C."], "Au"),
+    (["Synthesis of PbS QDs.", "The PbS QDs were washed."], "PbS"),
+    (["no product named"], None),
+])
+def test_recipe_target_is_core_shell_aware(texts, target) -> None:
+    assert recipe_target(texts) == target
