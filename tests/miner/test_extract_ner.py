@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from miner.extract.ner import (
     DEFAULT_MSPTC_MODEL,
+    FAST_MSPTC_MODEL,
     MSPTC_LABELS,
     NERTrainingConfig,
     evaluate_brat,
@@ -60,6 +61,11 @@ def test_shipped_model_manifest_records_training() -> None:
     assert size < 15_000_000
 
 
+def test_shipped_model_names_resolve() -> None:
+    assert load_ner("spacy").pipe_names == ["nanosynth_minilm_features", "ner"]
+    assert model_info("spacy") == model_info("default")
+
+
 def test_fast_model_tags_example() -> None:
     fast = load_ner("fast")
     assert "nanosynth_minilm_features" not in fast.pipe_names
@@ -68,15 +74,19 @@ def test_fast_model_tags_example() -> None:
     assert model_info("fast")["dev_metrics"]["micro"]["f1"] > 0.75
 
 
-def test_tampered_model_is_refused(tmp_path) -> None:
+@pytest.mark.parametrize("shipped, weights_file", [
+    (DEFAULT_MSPTC_MODEL, "ner/model"),
+    (FAST_MSPTC_MODEL, "ner/model"),
+], ids=["default", "fast"])
+def test_tampered_model_is_refused(tmp_path, shipped, weights_file) -> None:
     copy = tmp_path / "model"
-    shutil.copytree(DEFAULT_MSPTC_MODEL, copy)
+    shutil.copytree(shipped, copy)
     load_ner(copy)  # intact copy loads
-    weights = copy / "ner" / "model"
+    weights = copy / weights_file
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF
     weights.write_bytes(bytes(data))
-    with pytest.raises(ArtifactIntegrityError, match="modified: ner/model"):
+    with pytest.raises(ArtifactIntegrityError, match=f"modified: {weights_file}"):
         load_ner(copy)
 
 
@@ -250,7 +260,7 @@ def test_contextual_variant_trains_and_pins_encoder(fixtures_dir, tmp_path) -> N
         load_ner(path)("CdO was heated.")
 
 
-@pytest.mark.parametrize("which", ["default", "fast"])
+@pytest.mark.parametrize("which", ["default", "spacy", "fast"])
 def test_shipped_tokenizer_matches_code(which) -> None:
     from miner.extract.tokenizer import make_nlp
 
