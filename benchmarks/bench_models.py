@@ -119,7 +119,7 @@ def main(argv=None) -> int:
             if source not in cache:
                 cache[source] = frames_for(source, args.db, args.data_dir)
             t0 = time.time()
-            params = get_source(source).estimator_params.get(model, {})
+            params = get_source(source).params(model, target)
             res = cross_validate(cache[source], target, model, folds, args.seed, group_by, None, params,
                                  min_count=min_count)
             row = {"source": source, "target": target, "group_by": group_by, "folds": folds, "model": model,

@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         gu = frames_for("gu2024", args.db, args.data_dir)
     if "importance" not in skip:
         for target in ("size_nm", "shape"):
-            pm = PropertyModel(target, "xgb", estimator_params=get_source("gu2024").estimator_params["xgb"])
+            pm = PropertyModel(target, "xgb", estimator_params=get_source("gu2024").params("xgb", target))
             pm.fit(gu)
             per_feature, per_class = shap_importance(pm, gu)
             importance_plot(per_feature, per_class, args.fig_dir / f"models_importance_gu2024_{target}.png",

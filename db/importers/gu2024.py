@@ -209,6 +209,12 @@ def _row_to_recipe(idx: int, row: dict, book: _Abbreviations) -> tuple[RecipeCre
     outcomes = []
     segmented = str(cell_text(row.get("Using Segmentation Models/Y or N")) or "").upper().startswith("Y")
     size_method = "TEM (segmentation model)" if segmented else "TEM"
+    try:  # particles counted for the size statistics (Gu et al. evaluate on recipes with >= 300)
+        counted = cell_float(row.get("Number of statistics"), "Number of statistics")
+    except SchemaValidationError:
+        counted = None
+    if counted:
+        size_method = f"{size_method}; {int(counted)} particles"
     for column, prop in ((_COL_SIZE, OutcomeProperty.SIZE_NM), (_COL_DIST, OutcomeProperty.SIZE_DIST_PCT)):
         try:
             value = cell_float(row.get(column), column)

@@ -74,10 +74,10 @@ def load_source_frames(source: str, import_missing: bool = True):
     return frames
 
 
-def _params(items: list[str] | None, source: str | None, model: str) -> dict:
+def _params(items: list[str] | None, source: str | None, model: str, target: str | None = None) -> dict:
     from models.sources import get_source
 
-    params = dict(get_source(source).estimator_params.get(model, {})) if source else {}
+    params = get_source(source).params(model, target) if source else {}
     for item in items or []:
         if "=" not in item:
             raise ModelError(f"--param {item!r} must look like name=value (e.g. n_estimators=300)")
@@ -136,7 +136,7 @@ def _cv(source, target, model, folds, seed, group_by, max_size, param, predictio
         console.print(f"fold {k}: {figures}")
 
     result = cross_validate(frames, target, model, folds, seed, grouping, None,
-                            _params(param, source, model), progress=progress, min_count=min_count)
+                            _params(param, source, model, target), progress=progress, min_count=min_count)
     overall = result.overall()
     console.print("mean: " + " ".join(f"{k}={_fmt(v)}" for k, v in overall.items()))
     if predictions:
@@ -177,7 +177,7 @@ def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds,
     limit = max_size if max_size is not None else spec.max_size_nm
     frames = select_recipes(frames, limit)
     grouping = group_by or spec.group_by
-    params = _params(param, source, model)
+    params = _params(param, source, model, target)
     pm = PropertyModel(target, model, group_by=grouping, estimator_params=params, random_state=seed)
     pm.fit(frames)
     metrics: dict = {}
@@ -223,7 +223,11 @@ def _read_data(path: Path, fmt: str | None):
     if not path.is_file():
         raise ModelError(f"{path} does not exist")
     table = pd.read_csv(path)
-    return frames_for_conditions(table), table
+    try:
+        return frames_for_conditions(table), table
+    except ModelError as exc:
+        raise ModelError(f"{exc}; or, if {path.name} is a dataset file, pass --format "
+                         "gu2024|cdse-hte|cdse-literature") from exc
 
 
 @models_app.command("predict")

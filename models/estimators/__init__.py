@@ -1,0 +1,14 @@
+"""Ensemble estimators on feature matrices (scikit-learn contract) with calibrated uncertainty.
+
+:class:`XGBEnsembleRegressor` / :class:`XGBEnsembleClassifier` (gradient boosting), :class:`MLPEnsembleRegressor` /
+:class:`MLPEnsembleClassifier` (PyTorch deep ensembles), :class:`ForestRegressor` / :class:`ForestClassifier`
+(random-forest baseline) and :class:`ExtraTreesRegressor` / :class:`ExtraTreesClassifier`.
+"""
+
+from models.estimators.base import ESTIMATORS, make_estimator
+from models.estimators.forest import ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier, ForestRegressor
+from models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
+from models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
+
+__all__ = ["ESTIMATORS", "ExtraTreesClassifier", "ExtraTreesRegressor", "ForestClassifier", "ForestRegressor", "MLPEnsembleClassifier", "MLPEnsembleRegressor",
+           "XGBEnsembleClassifier", "XGBEnsembleRegressor", "make_estimator"]
