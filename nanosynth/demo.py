@@ -89,6 +89,57 @@ def stage_ingest_samples(ctx: DemoContext) -> dict:
             "recipes_in_database": int(len(mined)), "_render": render}
 
 
+def stage_train_model(ctx: DemoContext) -> dict:
+    """Train (with grouped CV) a CdSe absorption-peak model from the database, save it, register it."""
+    from db.engine import session_scope
+    from db.queries import recipe_frames
+    from models.artifacts import load_model
+    from models.demo import run_demo as models_demo
+    from nanosynth.registry import register_artifact
+
+    with session_scope(ctx.engine) as session:
+        frames = recipe_frames(session, dataset="cdse-hte")
+    result = models_demo(frames, ctx.out_dir / "models")
+    _, manifest = load_model(result["artifact"])
+    with session_scope(ctx.engine) as session:
+        row = register_artifact(session, result["artifact"], manifest)
+        artifact_id = row.id
+    cv = result["cv"]
+    predictions = result["predictions"]
+
+    def render(console) -> None:
+        console.print(f"CdSe absorption-peak model (XGBoost ensemble, 5-fold CV grouped by experiment; energies in meV): "
+                      f"{', '.join(f'{k}={v:.3g}' for k, v in cv.items() if isinstance(v, int | float))}")
+        console.print(f"registered as model artifact {artifact_id} → {result['artifact']}")
+        cols = [c for c in ("temperature_c", "cd_mm", "se_mm", "oa_cd_ratio", "time_s", "mean", "lower", "upper",
+                            "in_domain") if c in predictions.columns]
+        console.print("predicted absorption peak (nm, 90% interval) for new conditions:")
+        console.print(predictions[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+    return {"cv": cv, "artifact": result["artifact"], "model_artifact_id": artifact_id, "_render": render}
+
+
+def stage_campaign(ctx: DemoContext) -> dict:
+    """Seed a campaign on the digital twin from the database, run it, reconcile lab vs literature."""
+    from lab.demo import seed_campaign_demo
+
+    result = seed_campaign_demo(ctx.engine, ctx.out_dir / "campaign")
+
+    def render(console) -> None:
+        console.print(f"campaign {result['campaign_id']} on the CdSe twin (target abs peak 550 nm ± 3): "
+                      f"target first met after {result['experiments_to_target']} experiments")
+        best = result.get("best") or {}
+        if best:
+            console.print(f"best experiment: {best.get('parameters')} → measured "
+                          f"{(best.get('measured') or {}).get('abs_peak_nm', float('nan')):.1f} nm")
+        console.print(f"reconciliation: reactor temperature offset {result['temperature_offset_c']:+.1f} °C "
+                      f"(significant: {result['temperature_offset_significant']}), prior MAE "
+                      f"{result['prior_mae']:.3g} nm → recalibrated {result['recalibrated_loo_mae']:.3g} nm; "
+                      f"report {result['report']}")
+
+    return {**result, "_render": render}
+
+
 def _fmt(value, unit: str = "") -> str:
     return f"{value:.4g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
@@ -133,6 +184,8 @@ STAGES: list[tuple[str, Stage]] = [
     ("migrate", stage_migrate),
     ("import curated datasets", stage_import),
     ("ingest sample papers", stage_ingest_samples),
+    ("train a property model", stage_train_model),
+    ("seed a lab campaign", stage_campaign),
     ("summary", stage_summary),
 ]
 
