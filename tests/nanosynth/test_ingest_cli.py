@@ -85,7 +85,7 @@ def test_unmigrated_database_is_reported(tmp_path):
 
 
 def test_doi_file_fetches_then_ingests(cli, tmp_path, monkeypatch):
-    from _fetch_server import FakeApi, Reply
+    from tests.miner._fetch_server import FakeApi, Reply
 
     from miner.fetch import FetchConfig, HttpConfig, RetryPolicy
 
