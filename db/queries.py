@@ -13,30 +13,9 @@ import pandas as pd
 from sqlalchemy import and_, exists, select
 from sqlmodel import Session
 
+from schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
 from schema.records import RecipeCreate
 from schema.tables import ChemicalUse, Outcome, Paper, Recipe, Step
-
-RECIPE_COLUMNS = ["recipe_id", "source_key", "source_kind", "dataset", "series_key", "method",
-                  "target_composition", "target_phase", "success", "paper_id", "doi", "citation"]
-CHEMICAL_COLUMNS = ["recipe_id", "name_raw", "name", "formula", "role", "amount_mmol", "amount_ml", "amount_g",
-                    "concentration_mm", "ratio", "amount_raw"]
-STEP_COLUMNS = ["recipe_id", "order", "action", "temperature_c", "temperature_k", "time_s", "heating_rate_k_min",
-                "atmosphere", "injection_volume_ml"]
-OUTCOME_COLUMNS = ["recipe_id", "property", "value", "value_text", "spectrum", "method"]
-
-
-@dataclass
-class RecipeFrames:
-    """Four long frames keyed by ``recipe_id``: recipes, chemicals, steps, outcomes."""
-
-    recipes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RECIPE_COLUMNS))
-    chemicals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHEMICAL_COLUMNS))
-    steps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STEP_COLUMNS))
-    outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTCOME_COLUMNS))
-
-    def __len__(self) -> int:
-        return len(self.recipes)
-
 
 @dataclass(frozen=True)
 class RecipeFilter:

@@ -7,22 +7,19 @@ script can call a CdSe model without a database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from schema.errors import ModelError
-
-RECIPE_COLUMNS = ["recipe_id", "source_key", "source_kind", "dataset", "series_key", "method",
-                  "target_composition", "target_phase", "success", "paper_id", "doi", "citation"]
-CHEMICAL_COLUMNS = ["recipe_id", "name_raw", "name", "formula", "role", "amount_mmol", "amount_ml", "amount_g",
-                    "concentration_mm", "ratio", "amount_raw"]
-STEP_COLUMNS = ["recipe_id", "order", "action", "temperature_c", "temperature_k", "time_s", "heating_rate_k_min",
-                "atmosphere", "injection_volume_ml"]
-OUTCOME_COLUMNS = ["recipe_id", "property", "value", "value_text", "spectrum", "method"]
-
+from schema.frames import (
+    CHEMICAL_COLUMNS,
+    OUTCOME_COLUMNS,
+    RECIPE_COLUMNS,
+    STEP_COLUMNS,
+    RecipeFrames,
+)
 
 @runtime_checkable
 class RecipeFramesLike(Protocol):
@@ -34,17 +31,8 @@ class RecipeFramesLike(Protocol):
     outcomes: pd.DataFrame
 
 
-@dataclass
-class Frames:
-    """A concrete :class:`RecipeFramesLike` (used for subsets and for condition rows)."""
-
-    recipes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RECIPE_COLUMNS))
-    chemicals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHEMICAL_COLUMNS))
-    steps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STEP_COLUMNS))
-    outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTCOME_COLUMNS))
-
-    def __len__(self) -> int:
-        return len(self.recipes)
+#: A concrete :class:`RecipeFramesLike` (used for subsets and for condition rows).
+Frames = RecipeFrames
 
 
 def check_frames(frames: object) -> RecipeFramesLike:
