@@ -24,6 +24,7 @@ from miner.extract.linking import (
     link_conditions,
     link_participants,
 )
+from miner.extract.ner_scoring import TypeScore
 from schema.errors import ImportFormatError
 
 logger = logging.getLogger(__name__)
@@ -116,26 +117,8 @@ def predict_links(text: str, mentions: Iterable[Mention]) -> dict[str, set[tuple
     }
 
 
-@dataclass
-class LinkScore:
-    """Counts and precision/recall/F1 of one link type."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+#: Counts and precision/recall/F1 of one link type: the same tally as one entity type's.
+LinkScore = TypeScore
 
 
 def split_names(split_file: Path) -> list[str]:

@@ -132,36 +132,23 @@ class TrainingReport:
 
 def ner_model_config(config: NERTrainingConfig) -> dict:
     """The spaCy ``ner`` component model config for ``config`` (transition parser over a hashed-embedding CNN)."""
+    attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
     if config.contextual:
-        return {
-            "@architectures": "spacy.TransitionBasedParser.v2",
-            "state_type": "ner",
-            "extra_state_tokens": False,
-            "hidden_width": config.hidden_width,
-            "maxout_pieces": 2,
-            "use_upper": True,
-            "tok2vec": {
-                "@architectures": "nanosynth.ContextualTok2Vec.v1",
-                "width": config.width,
-                "depth": config.depth,
-                "window_size": config.window_size,
-                "rows": list(config.embed_rows),
-                "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
-            },
+        tok2vec = {
+            "@architectures": "nanosynth.ContextualTok2Vec.v1",
+            "width": config.width,
+            "depth": config.depth,
+            "window_size": config.window_size,
+            "rows": list(config.embed_rows),
+            "attrs": attrs,
         }
-    return {
-        "@architectures": "spacy.TransitionBasedParser.v2",
-        "state_type": "ner",
-        "extra_state_tokens": False,
-        "hidden_width": config.hidden_width,
-        "maxout_pieces": 2,
-        "use_upper": True,
-        "tok2vec": {
+    else:
+        tok2vec = {
             "@architectures": "spacy.Tok2Vec.v2",
             "embed": {
                 "@architectures": "spacy.MultiHashEmbed.v2",
                 "width": config.width,
-                "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+                "attrs": attrs,
                 "rows": list(config.embed_rows),
                 "include_static_vectors": False,
             },
@@ -172,7 +159,15 @@ def ner_model_config(config: NERTrainingConfig) -> dict:
                 "window_size": config.window_size,
                 "maxout_pieces": 3,
             },
-        },
+        }
+    return {
+        "@architectures": "spacy.TransitionBasedParser.v2",
+        "state_type": "ner",
+        "extra_state_tokens": False,
+        "hidden_width": config.hidden_width,
+        "maxout_pieces": 2,
+        "use_upper": True,
+        "tok2vec": tok2vec,
     }
 
 
