@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3" "setuptools>=68" wheel
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3" "setuptools>=77" wheel
 	# torch first, pinned: the CPU build (any other version pulls gigabytes of CUDA)
 	$(BIN)/python -m pip install --quiet -c constraints.txt "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"

@@ -1,9 +1,9 @@
 """Benchmark: experiments to reach a target first-exciton peak (±3 nm) on the digital twin, seeded vs --no-seed.
 
-For each target wavelength and repeat, a campaign runs on :class:`lab.adapters.simulated.SimulatedReactor`
+For each target wavelength and repeat, a campaign runs on :class:`nanosynth.lab.adapters.simulated.SimulatedReactor`
 (seed = repeat; default fault rates: 2 % injection failures, 1 % spectrometer timeouts) with the full
 bookkeeping path (in-memory SQLite). Seeded campaigns use a literature prior fitted on the cdse-hte data
-(:class:`lab.prior.TreeEnsemblePrior`, the fallback prior the CLI uses when no model is registered; read from the
+(:class:`nanosynth.lab.prior.TreeEnsemblePrior`, the fallback prior the CLI uses when no model is registered; read from the
 CSV files here so that the benchmark does not need an imported database). Unseeded campaigns start from a Latin
 hypercube and run the same GP optimizer without prior. A campaign that does not reach the target within the
 budget counts as budget + 1 (censored); the median is reported with the number of misses.
@@ -23,10 +23,10 @@ import statistics
 import time
 from pathlib import Path
 
-from db.engine import create_all, make_engine
-from lab.adapters.simulated import SimulatedReactor
-from lab.campaign import CampaignSettings, run_campaign
-from lab.prior import fit_tree_prior, hte_table_from_csv, load_model_prior
+from nanosynth.db.engine import create_all, make_engine
+from nanosynth.lab.adapters.simulated import SimulatedReactor
+from nanosynth.lab.campaign import CampaignSettings, run_campaign
+from nanosynth.lab.prior import fit_tree_prior, hte_table_from_csv, load_model_prior
 
 REPO = Path(__file__).resolve().parents[1]
 

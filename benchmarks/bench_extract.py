@@ -10,10 +10,10 @@ Prints
 1. linking precision/recall/F1 per link type (amount→material, condition→operation, material→operation) with the
    GOLD entities of the MSPTC dev split as input (linking alone);
 2. the same with PREDICTED entities for every NER model of ``--ner`` (NER + linking, ``predict_spans`` of
-   :mod:`miner.extract.ner`; a link counts only when both of its spans match a gold link exactly);
-3. extraction speed in paragraphs/s of :class:`miner.extract.assemble.RecipeExtractor` over the MSPTC dev
+   :mod:`nanosynth.miner.extract.ner`; a link counts only when both of its spans match a gold link exactly);
+3. extraction speed in paragraphs/s of :class:`nanosynth.miner.extract.assemble.RecipeExtractor` over the MSPTC dev
    paragraphs (every line labelled ``synthesis``), rules only and with each NER model (models loaded once,
-   NER batched per document), plus end-to-end :class:`miner.pipeline.Pipeline` speed (read + classify + extract)
+   NER batched per document), plus end-to-end :class:`nanosynth.miner.pipeline.Pipeline` speed (read + classify + extract)
    over the 15 sample files;
 4. the sample papers (txt/html/pdf) against their expected JSON with the shipped classifier and each NER model.
 
@@ -27,11 +27,11 @@ import logging
 import time
 from pathlib import Path
 
-from miner.extract.assemble import RecipeExtractor, is_procedural
-from miner.extract.linking import Mention
-from miner.extract.linking_eval import LINK_TYPES, evaluate_linking, read_brat, split_names
-from miner.samples import load_expected, paper_problems, sample_paper_paths, score_paper
-from schema.records import PaperCreate, ParagraphCreate
+from nanosynth.miner.extract.assemble import RecipeExtractor, is_procedural
+from nanosynth.miner.extract.linking import Mention
+from nanosynth.miner.extract.linking_eval import LINK_TYPES, evaluate_linking, read_brat, split_names
+from nanosynth.miner.samples import load_expected, paper_problems, sample_paper_paths, score_paper
+from nanosynth.schema.records import PaperCreate, ParagraphCreate
 
 
 def _print_scores(title: str, scores) -> None:
@@ -43,7 +43,7 @@ def _print_scores(title: str, scores) -> None:
 
 
 def _load(name: str):
-    from miner.extract.ner import load_ner, predict_spans
+    from nanosynth.miner.extract.ner import load_ner, predict_spans
 
     t0 = time.perf_counter()
     nlp = load_ner(name)
@@ -78,7 +78,7 @@ def _speed(label: str, ner, papers: list[PaperCreate], repeat: int) -> None:
 
 
 def _samples(label: str, classifier: str, ner: str | None) -> None:
-    from miner.pipeline import Pipeline, PipelineConfig
+    from nanosynth.miner.pipeline import Pipeline, PipelineConfig
 
     try:
         t0 = time.perf_counter()
@@ -128,7 +128,7 @@ def main() -> None:
     _print_scores(f"Linking on MSPTC dev ({len(names)} documents), gold entities",
                   evaluate_linking(msptc / "brat", names))
 
-    from miner.extract.ner import predict_spans
+    from nanosynth.miner.extract.ner import predict_spans
 
     models: dict[str, object] = {}
     for name in [n.strip() for n in args.ner.split(",") if n.strip() and n.strip() != "none"]:

@@ -35,10 +35,10 @@ def run_once(corpus: Path, db_url: str, workers: int, pipeline: str, out: Path, 
     """Ingest ``corpus`` into a fresh database and write the figures as JSON to ``out``."""
     from sqlalchemy import select
 
-    from db.engine import create_all, make_engine, session_scope
+    from nanosynth.db.engine import create_all, make_engine, session_scope
     from nanosynth.cli.ingest_cmds import load_factory
     from nanosynth.ingest import run_ingest
-    from schema.tables import Recipe
+    from nanosynth.schema.tables import Recipe
 
     engine = make_engine(db_url)
     create_all(engine)

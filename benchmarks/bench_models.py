@@ -42,12 +42,12 @@ CONFIGS = [
 def frames_for(source: str, url: str, data_dir: Path):
     from sqlalchemy import func, select
 
-    from db.engine import create_all, make_engine, session_scope
-    from db.importers import import_file
-    from db.queries import recipe_frames
-    from models.pipeline import select_recipes
-    from models.sources import get_source
-    from schema.tables import Recipe
+    from nanosynth.db.engine import create_all, make_engine, session_scope
+    from nanosynth.db.importers import import_file
+    from nanosynth.db.queries import recipe_frames
+    from nanosynth.models.pipeline import select_recipes
+    from nanosynth.models.sources import get_source
+    from nanosynth.schema.tables import Recipe
 
     spec = get_source(source)
     engine = make_engine(url)
@@ -100,8 +100,8 @@ def main(argv=None) -> int:
         print(markdown(json.loads(args.out.read_text())))
         return 0
 
-    from models.evaluation import cross_validate
-    from models.sources import get_source
+    from nanosynth.models.evaluation import cross_validate
+    from nanosynth.models.sources import get_source
 
     results = json.loads(args.out.read_text()) if args.out.is_file() else []
     done = {(r["source"], r["target"], r["group_by"], r.get("min_count"), r["model"]) for r in results}

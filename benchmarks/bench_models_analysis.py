@@ -47,12 +47,12 @@ def main(argv=None) -> int:
     import pandas as pd
 
     from bench_models import frames_for
-    from models.importance import shap_importance
-    from models.pipeline import PropertyModel
-    from models.plots import importance_plot, parity_plot, transfer_plot
-    from models.sources import get_source
-    from models.targets import TARGETS
-    from models.transfer import transfer_experiment
+    from nanosynth.models.importance import shap_importance
+    from nanosynth.models.pipeline import PropertyModel
+    from nanosynth.models.plots import importance_plot, parity_plot, transfer_plot
+    from nanosynth.models.sources import get_source
+    from nanosynth.models.targets import TARGETS
+    from nanosynth.models.transfer import transfer_experiment
 
     if "parity" not in skip:
         for csv in sorted(args.pred_dir.glob("*.csv")):

@@ -19,9 +19,9 @@ import logging
 import time
 from pathlib import Path
 
-from miner.extract import brat
-from miner.extract.aunp import cross_validate_aunp, evaluate_aunp, load_aunp
-from miner.extract.ner import evaluate_brat, load_ner, model_info, paragraph_spans, predict_spans
+from nanosynth.miner.extract import brat
+from nanosynth.miner.extract.aunp import cross_validate_aunp, evaluate_aunp, load_aunp
+from nanosynth.miner.extract.ner import evaluate_brat, load_ner, model_info, paragraph_spans, predict_spans
 
 
 def _print_scores(title: str, scores) -> None:

@@ -14,7 +14,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from miner.readers import read_document
+from nanosynth.miner.readers import read_document
 
 FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "readers"
 

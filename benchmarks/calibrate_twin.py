@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from lab.calibrate import calibrate
+from nanosynth.lab.calibrate import calibrate
 
 REPO = Path(__file__).resolve().parents[1]
 

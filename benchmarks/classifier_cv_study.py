@@ -34,13 +34,13 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from miner.classify import read_jsonl, read_msptc  # noqa: E402
-from miner.classify.base import balanced_weights, label_indices, softmax  # noqa: E402
-from miner.classify.evaluate import score_predictions  # noqa: E402
-from miner.classify.features import cue_features  # noqa: E402
-from miner.classify.labels import LABELS  # noqa: E402
-from miner.classify.tfidf import TfidfParagraphClassifier  # noqa: E402
-from miner.classify.training import fit_temperature  # noqa: E402
+from nanosynth.miner.classify import read_jsonl, read_msptc  # noqa: E402
+from nanosynth.miner.classify.base import balanced_weights, label_indices, softmax  # noqa: E402
+from nanosynth.miner.classify.evaluate import score_predictions  # noqa: E402
+from nanosynth.miner.classify.features import cue_features  # noqa: E402
+from nanosynth.miner.classify.labels import LABELS  # noqa: E402
+from nanosynth.miner.classify.tfidf import TfidfParagraphClassifier  # noqa: E402
+from nanosynth.miner.classify.training import fit_temperature  # noqa: E402
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
@@ -67,7 +67,7 @@ class Study:
         path = cache / "minilm_embeddings.npz"
         if path.is_file():
             return dict(np.load(path))
-        from miner.classify.minilm import MiniLMParagraphClassifier
+        from nanosynth.miner.classify.minilm import MiniLMParagraphClassifier
 
         model = MiniLMParagraphClassifier(num_threads=1).initialize()
         out = {}

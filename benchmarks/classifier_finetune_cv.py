@@ -31,7 +31,7 @@ def main() -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from miner.classify.minilm import default_encoder_dir
+    from nanosynth.miner.classify.minilm import default_encoder_dir
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-import schema.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from schema.errors import DatabaseError
+import nanosynth.schema.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from nanosynth.schema.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def create_all(engine: Engine) -> None:
-    """Create every table directly (unit tests on in-memory SQLite; real databases use :func:`db.migrate.upgrade`)."""
+    """Create every table directly (unit tests on in-memory SQLite; real databases use :func:`nanosynth.db.migrate.upgrade`)."""
     SQLModel.metadata.create_all(engine)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 from sqlmodel import Session
 
-from db.queries import RecipeFilter, recipe_frames, recipes_long, wide_frame
-from schema.errors import NanosynthError
+from nanosynth.db.queries import RecipeFilter, recipe_frames, recipes_long, wide_frame
+from nanosynth.schema.errors import NanosynthError
 
 LAYOUTS = ("wide", "long", "tables")
 FORMATS = ("csv", "parquet")

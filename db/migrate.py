@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from db.engine import make_engine
-from schema.errors import DatabaseError
+from nanosynth.db.engine import make_engine
+from nanosynth.schema.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import pandas as pd
 from sqlalchemy import and_, exists, select
 from sqlmodel import Session
 
-from schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
-from schema.records import RecipeCreate
-from schema.tables import ChemicalUse, Outcome, Paper, Recipe, Step
+from nanosynth.schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
+from nanosynth.schema.records import RecipeCreate
+from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Recipe, Step
 
 @dataclass(frozen=True)
 class RecipeFilter:

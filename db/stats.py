@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from schema.tables import (
+from nanosynth.schema.tables import (
     Campaign,
     ChemicalUse,
     Experiment,

@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from schema.records import PaperCreate, ProvenanceCreate, RecipeCreate
-from schema.tables import (
+from nanosynth.schema.records import PaperCreate, ProvenanceCreate, RecipeCreate
+from nanosynth.schema.tables import (
     ChemicalUse,
     Outcome,
     Paper,
@@ -157,7 +157,7 @@ class _Resolver:
 
 
 def raise_missing_paper(key: str, source_key: str) -> None:
-    from schema.errors import DatabaseError
+    from nanosynth.schema.errors import DatabaseError
 
     raise DatabaseError(
         f"recipe {source_key!r} refers to paper {key!r} which is not in the database: write the paper first "
@@ -216,7 +216,7 @@ def add_recipes(session: Session, recipes: Iterable[RecipeCreate], *, replace: b
     Parameters
     ----------
     session:
-        An open session (use :func:`db.engine.session_scope`).
+        An open session (use :func:`nanosynth.db.engine.session_scope`).
     recipes:
         Validated create-models.
     replace:

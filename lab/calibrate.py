@@ -2,7 +2,7 @@
 
 Reads ``cdse_uv_train_val.csv`` / ``cdse_pl_train_val.csv`` (peak and FWHM in eV per experiment and time point)
 and the repeatability runs ``*_peak_fitting_reproducibility.csv`` from a data folder, fits
-:class:`lab.growth_model.GrowthParameters` by robust nonlinear least squares (``scipy.optimize.least_squares``,
+:class:`nanosynth.lab.growth_model.GrowthParameters` by robust nonlinear least squares (``scipy.optimize.least_squares``,
 soft-L1 loss, residuals in eV) and builds the noise model from the repeatability runs. Only the fitted numbers are
 kept (``lab/twin_params.json``); the data stay in the shared folder.
 
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from lab.growth_model import FREE_PARAMETERS, GrowthParameters, TwinCalibration, predict
-from schema.errors import ImportFormatError, ModelError
+from nanosynth.lab.growth_model import FREE_PARAMETERS, GrowthParameters, TwinCalibration, predict
+from nanosynth.schema.errors import ImportFormatError, ModelError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Closed-loop reactor campaigns with durable bookkeeping.
 
-Life of an experiment (rows of :class:`schema.tables.Experiment`, each transition committed at once):
+Life of an experiment (rows of :class:`nanosynth.schema.tables.Experiment`, each transition committed at once):
 
 ``planned`` (proposal written with the model's prediction) → safety check → ``dispatched`` (committed *before*
 the request is sent) → ``done`` / ``failed`` (with the reason) / ``aborted``, with the result committed as soon as
@@ -16,9 +16,9 @@ Resuming (``resume_campaign``) never repeats a finished experiment:
   consumed precursors or be in an unknown state, so a person should look at it; it counts against the budget
   and the planner re-plans from the results that exist.
 
-Faults: a :class:`~schema.errors.HardwareError` during a run marks the experiment ``failed`` with the reason; the
+Faults: a :class:`~nanosynth.schema.errors.HardwareError` during a run marks the experiment ``failed`` with the reason; the
 campaign continues (``on_fault="continue"``, up to ``max_consecutive_faults`` in a row) or stops cleanly with
-status ``stopped`` (``on_fault="stop"``). A :class:`~schema.errors.SafetyLimitError` refuses the request before
+status ``stopped`` (``on_fault="stop"``). A :class:`~nanosynth.schema.errors.SafetyLimitError` refuses the request before
 anything is sent; the experiment is marked ``aborted`` and the campaign ``failed``.
 """
 
@@ -36,17 +36,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from db.engine import session_scope
-from lab.adapters.base import ExperimentRequest, ExperimentResult, ReactorAdapter, ResultStatus, utcnow
-from lab.adapters.file_exchange import atomic_write_text
-from lab.adapters.loader import adapter_path
-from lab.planner import Objective, Observation, Planner, Proposal
-from lab.prior import PriorModel
-from lab.records import experiment_recipe
-from lab.space import SearchSpace
-from schema.enums import CampaignStatus, ExperimentStatus
-from schema.errors import ConfigError, DatabaseError, HardwareError, SafetyLimitError
-from schema.tables import Campaign, Experiment
+from nanosynth.db.engine import session_scope
+from nanosynth.lab.adapters.base import ExperimentRequest, ExperimentResult, ReactorAdapter, ResultStatus, utcnow
+from nanosynth.lab.adapters.file_exchange import atomic_write_text
+from nanosynth.lab.adapters.loader import adapter_path
+from nanosynth.lab.planner import Objective, Observation, Planner, Proposal
+from nanosynth.lab.prior import PriorModel
+from nanosynth.lab.records import experiment_recipe
+from nanosynth.lab.space import SearchSpace
+from nanosynth.schema.enums import CampaignStatus, ExperimentStatus
+from nanosynth.schema.errors import ConfigError, DatabaseError, HardwareError, SafetyLimitError
+from nanosynth.schema.tables import Campaign, Experiment
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class CampaignRunner:
                 rec = experiment_recipe(campaign_id, row.seq, row.id, row.parameters, result.outcomes,
                                         self.adapter.capabilities().reactor)
                 if rec is not None:
-                    from db.write import add_recipes
+                    from nanosynth.db.write import add_recipes
 
                     add_recipes(s, [rec], replace=True)
             s.refresh(row)

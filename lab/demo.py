@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from db.engine import session_scope
-from lab.adapters.simulated import SimulatedReactor
-from lab.campaign import CampaignSettings, campaign_report, run_campaign
-from lab.prior import database_priors, database_table
-from lab.reconcile import reconcile_campaign
+from nanosynth.db.engine import session_scope
+from nanosynth.lab.adapters.simulated import SimulatedReactor
+from nanosynth.lab.campaign import CampaignSettings, campaign_report, run_campaign
+from nanosynth.lab.prior import database_priors, database_table
+from nanosynth.lab.reconcile import reconcile_campaign
 
 
 def seed_campaign_demo(engine: Engine, out_dir: Path, *, target_nm: float = 550.0, budget: int = 8,

@@ -24,12 +24,12 @@ temperature dependence (activation energies in kJ/mol, reference temperature 250
   ``K_r = K_r0 · exp(−E_r/R (1/T − 1/T_ref)) · C_s/C_s,ref``; gated by depletion (``X^q``: ripening takes over
   once the precursor is used up). Every term is non-decreasing in time, so the size grows monotonically.
 * **Optics.** The diameter gives the first-exciton wavelength by inverting the Yu et al. 2003 sizing curve
-  (:func:`lab.spectra.abs_peak_from_size`); PL is Stokes-shifted by a size-dependent amount. Line widths:
+  (:func:`nanosynth.lab.spectra.abs_peak_from_size`); PL is Stokes-shifted by a size-dependent amount. Line widths:
   ``FWHM² = Γ(E)² + (|dE/dD|·2.355·s·D)²`` with a relative size spread ``s`` that focuses while particles grow
   from monomer (``s_g = s_∞ + (s_nuc − s_∞)(d₀³/v_g)^{s_focus}``, ``s_∞ = f_inf·s_nuc``) and relaxes towards the broad LSW distribution
   (``s_lsw``) as the ripened fraction of the volume rises.
 
-All free parameters live in :class:`GrowthParameters`; :mod:`lab.calibrate` fits them to the cdse-hte data and
+All free parameters live in :class:`GrowthParameters`; :mod:`nanosynth.lab.calibrate` fits them to the cdse-hte data and
 writes ``lab/twin_params.json``. Everything here is pure numpy, closed-form and vectorized.
 """
 
@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from lab.spectra import HC_EV_NM, abs_peak_from_size
-from schema.errors import ArtifactNotFoundError, SchemaValidationError
+from nanosynth.lab.spectra import HC_EV_NM, abs_peak_from_size
+from nanosynth.schema.errors import ArtifactNotFoundError, SchemaValidationError
 
 R_KJ = 8.314462618e-3  # kJ/(mol K)
 T_REF_K = 523.15  # 250 °C

@@ -29,9 +29,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
-from lab.prior import PriorModel
-from lab.space import SearchSpace, min_distances
-from schema.errors import ConfigError
+from nanosynth.lab.prior import PriorModel
+from nanosynth.lab.space import SearchSpace, min_distances
+from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class _Surrogate:
 
 
 class Planner:
-    """Proposes experiments for an :class:`Objective` in a :class:`~lab.space.SearchSpace`.
+    """Proposes experiments for an :class:`Objective` in a :class:`~nanosynth.lab.space.SearchSpace`.
 
     Parameters
     ----------

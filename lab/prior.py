@@ -6,7 +6,7 @@ of :mod:`models` do); the DataFrame has one column per reactor parameter (``temp
 :class:`RenamingPrior` maps those names to a model's own feature names.
 
 :class:`PropertyModelPrior` wraps a trained ``models`` artifact (XGBoost/NN ensemble trained on the cdse-hte
-source, loaded and hash-verified by :func:`models.artifacts.load_model`); it is what campaigns use when such a
+source, loaded and hash-verified by :func:`nanosynth.models.artifacts.load_model`); it is what campaigns use when such a
 model is registered. :class:`TreeEnsemblePrior` is the fallback used when no registered model is available: an extremely-randomized
 tree ensemble (scikit-learn) fitted on literature/curated rows, whose spread across trees is the uncertainty.
 """
@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.exceptions import NotFittedError
 
-from schema.errors import ModelError
+from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def database_table(session, dataset: str | list[str] = "cdse-hte") -> pd.DataFra
     ModelError
         When the database holds no such rows.
     """
-    from db.queries import recipe_frames
+    from nanosynth.db.queries import recipe_frames
 
     frames = recipe_frames(session, dataset=dataset)
     if len(frames) == 0:
@@ -215,10 +215,10 @@ def database_table(session, dataset: str | list[str] = "cdse-hte") -> pd.DataFra
 
 
 class PropertyModelPrior:
-    """A trained :class:`models.pipeline.PropertyModel` as a campaign prior.
+    """A trained :class:`nanosynth.models.pipeline.PropertyModel` as a campaign prior.
 
     The models package predicts from recipe frames; reactor-parameter rows are turned into frames shaped like the
-    cdse-hte importer's recipes with :func:`models.features.frames_for_conditions`. Out-of-domain rows (outside the
+    cdse-hte importer's recipes with :func:`nanosynth.models.features.frames_for_conditions`. Out-of-domain rows (outside the
     training grid) keep the model's widened uncertainty; the warning is logged once instead of raised each call.
 
     Parameters
@@ -241,7 +241,7 @@ class PropertyModelPrior:
     def predict_dist(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         import warnings
 
-        from models.features import frames_for_conditions
+        from nanosynth.models.features import frames_for_conditions
 
         frames = frames_for_conditions(X.reset_index(drop=True), composition=self.composition)
         with warnings.catch_warnings(record=True) as caught:
@@ -267,18 +267,18 @@ def load_model_prior(path, sources: tuple[str, ...] | None = REACTOR_SOURCES) ->
     Parameters
     ----------
     path:
-        Artifact directory written by ``nanosynth models train`` / :func:`models.artifacts.save_model`.
+        Artifact directory written by ``nanosynth models train`` / :func:`nanosynth.models.artifacts.save_model`.
     sources:
         Accepted training sources (manifest ``source``); ``None`` accepts any.
 
     Raises
     ------
     ArtifactNotFoundError, ArtifactIntegrityError
-        From :func:`models.artifacts.load_model` (missing or tampered artifact).
+        From :func:`nanosynth.models.artifacts.load_model` (missing or tampered artifact).
     ModelError
         When the model was trained on another source or cannot predict from reactor parameters.
     """
-    from models.artifacts import load_model
+    from nanosynth.models.artifacts import load_model
 
     model, manifest = load_model(path)
     source = manifest.get("source")
@@ -294,7 +294,7 @@ def _registered_loader():
     """Loader of registered model artifacts (``models.artifacts.load_model`` wrapped as a prior), or None."""
     import importlib.util
 
-    if importlib.util.find_spec("models.artifacts") is None:
+    if importlib.util.find_spec("nanosynth.models.artifacts") is None:
         return None
     return load_model_prior
 
@@ -307,7 +307,7 @@ def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel
     """
     from sqlmodel import select
 
-    from schema.tables import ModelArtifact
+    from nanosynth.schema.tables import ModelArtifact
 
     loader = _registered_loader()
     priors: dict[str, PriorModel] = {}

@@ -25,15 +25,15 @@ from scipy import stats
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from db.engine import session_scope
-from lab.adapters.base import Capabilities, SafetyLimits, utcnow
-from lab.adapters.file_exchange import atomic_write_text
-from lab.planner import _Surrogate
-from lab.prior import PriorModel
-from lab.space import SearchSpace, min_distances
-from schema.enums import ExperimentStatus
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, DatabaseError, ModelError
-from schema.tables import Campaign, Experiment, ModelArtifact
+from nanosynth.db.engine import session_scope
+from nanosynth.lab.adapters.base import Capabilities, SafetyLimits, utcnow
+from nanosynth.lab.adapters.file_exchange import atomic_write_text
+from nanosynth.lab.planner import _Surrogate
+from nanosynth.lab.prior import PriorModel
+from nanosynth.lab.space import SearchSpace, min_distances
+from nanosynth.schema.enums import ExperimentStatus
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, DatabaseError, ModelError
+from nanosynth.schema.tables import Campaign, Experiment, ModelArtifact
 
 log = logging.getLogger(__name__)
 ARTIFACT_FILE = "recalibration.json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, Spectrum, StepAction, SynthesisMethod
-from schema.records import RecipeCreate, validate_record
+from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, Spectrum, StepAction, SynthesisMethod
+from nanosynth.schema.records import RecipeCreate, validate_record
 
 EXTRACTOR = "nanosynth.lab.campaign@1"
 

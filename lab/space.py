@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from lab.adapters.base import Capabilities, ParameterSpec, SafetyLimits
+from nanosynth.lab.adapters.base import Capabilities, ParameterSpec, SafetyLimits
 
 
 class SearchSpace:

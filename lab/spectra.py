@@ -8,7 +8,7 @@ peak top are used. PL is fitted with a full Gaussian around its maximum. Fits ar
 
 Spectra with no usable signal (flat, pure noise, no peak) do not raise: they return a :class:`PeakFit` with NaN
 values and a status saying why. Malformed input (arrays of different length, too few points) raises
-:class:`~schema.errors.SchemaValidationError`.
+:class:`~nanosynth.schema.errors.SchemaValidationError`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeWarning, brentq, curve_fit
 from scipy.signal import find_peaks, savgol_filter
 
-from schema.errors import SchemaValidationError
+from nanosynth.schema.errors import SchemaValidationError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The reader output: a :class:`Document` of ordered, sectioned paragraphs with character offsets.
 
-Every reader in :mod:`miner.readers` turns bytes into a :class:`Document`. Downstream stages (paragraph
+Every reader in :mod:`nanosynth.miner.readers` turns bytes into a :class:`Document`. Downstream stages (paragraph
 classifier, NER, recipe extraction, ingestion) only depend on this module, never on a particular reader.
 
 Conventions
@@ -27,8 +27,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from schema.enums import PaperSource
-from schema.errors import ReaderError
+from nanosynth.schema.enums import PaperSource
+from nanosynth.schema.errors import ReaderError
 
 ParagraphKind = Literal["body", "caption", "table", "heading"]
 
@@ -191,7 +191,7 @@ class Document(BaseModel):
     title, doi, journal, year, authors:
         Bibliographic metadata when the source gives it (``doi`` is lower-case, without ``https://doi.org/``).
     source_format:
-        A :class:`schema.enums.PaperSource` value: ``pdf``, ``publisher_xml``, ``html`` or ``text``.
+        A :class:`nanosynth.schema.enums.PaperSource` value: ``pdf``, ``publisher_xml``, ``html`` or ``text``.
     reader:
         Name of the reader class that produced the document ("ElsevierXmlReader").
     filename:
@@ -331,7 +331,7 @@ class Document(BaseModel):
 
     # ------------------------------------------------------------------------------------------ conversion
     def to_paper_create(self, include_captions: bool = False, citation: str | None = None):
-        """Convert to a :class:`schema.records.PaperCreate` for the database writer.
+        """Convert to a :class:`nanosynth.schema.records.PaperCreate` for the database writer.
 
         Parameters
         ----------
@@ -348,7 +348,7 @@ class Document(BaseModel):
             ``key`` is ``doi:<doi>`` or ``sha256:<content hash>``; paragraph ``order`` values are the document's
             orders (unchanged, so provenance ``paragraph_order`` can use ``DocParagraph.order``).
         """
-        from schema.records import ParagraphCreate, PaperCreate
+        from nanosynth.schema.records import ParagraphCreate, PaperCreate
 
         paras = []
         for p in self.paragraphs:

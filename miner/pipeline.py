@@ -5,14 +5,14 @@
 >>> result = pipe.process(data, "papers/cdse.pdf")     # ProcessedDocument(paper, recipes, timings)
 >>> db.write.write_document(session, result.paper, result.recipes)   # done by the caller (nanosynth ingest)
 
-The pipeline never opens a database session: it returns :class:`schema.PaperCreate` and
-:class:`schema.RecipeCreate` objects. :attr:`Pipeline.version` is the string ingestion jobs store to know which
+The pipeline never opens a database session: it returns :class:`nanosynth.schema.PaperCreate` and
+:class:`nanosynth.schema.RecipeCreate` objects. :attr:`Pipeline.version` is the string ingestion jobs store to know which
 documents must be re-processed when a model or the extractor changes.
 
 Paragraph classifier contract (``miner.classify``): ``load_classifier(name)`` returns an object whose
 ``predict(texts)`` gives, per text, a ``(label, score)`` pair (or an object/dict with ``label`` and ``score``);
 labels are ``synthesis`` / ``characterization`` / ``other``. ``classifier_model="heuristic"`` uses the
-keyword rules of :func:`miner.extract.assemble.heuristic_label` instead (no model).
+keyword rules of :func:`nanosynth.miner.extract.assemble.heuristic_label` instead (no model).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schema.errors import ConfigError, ExtractionError, ModelError, NanosynthError, ReaderError
-from schema.records import PaperCreate, RecipeCreate
+from nanosynth.schema.errors import ConfigError, ExtractionError, ModelError, NanosynthError, ReaderError
+from nanosynth.schema.records import PaperCreate, RecipeCreate
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class PipelineConfig(BaseModel):
 
 
 def _extractor_version() -> str:
-    from miner.extract.assemble import EXTRACTOR_VERSION
+    from nanosynth.miner.extract.assemble import EXTRACTOR_VERSION
 
     return EXTRACTOR_VERSION
 
@@ -148,13 +148,13 @@ class Pipeline:
             return self
         if self.config.classifier_model != "heuristic":
             try:
-                from miner.classify import load_classifier
+                from nanosynth.miner.classify import load_classifier
             except ImportError as exc:
                 raise ConfigError("the paragraph classifier (miner.classify.load_classifier) is not available: "
                                   "install it or use PipelineConfig(classifier_model='heuristic')") from exc
             self._classifier = load_classifier(self.config.classifier_model)
         if self.config.ner_model is not None:
-            from miner.extract.ner import load_ner, predict_spans
+            from nanosynth.miner.extract.ner import load_ner, predict_spans
 
             self._ner = load_ner(self.config.ner_model)
             try:  # warm-up: lazily built parts (feature encoders) load now, not on the first document
@@ -171,7 +171,7 @@ class Pipeline:
         if not texts:
             return []
         if self._classifier is None:
-            from miner.extract.assemble import heuristic_label
+            from nanosynth.miner.extract.assemble import heuristic_label
 
             return [(heuristic_label(t), 0.5) for t in texts]
         raw = self._classifier.predict(list(texts))
@@ -204,7 +204,7 @@ class Pipeline:
         t0 = time.perf_counter()
         if not data:
             raise ReaderError(f"{source}: the document is empty (0 bytes): check the download or file path")
-        from miner.readers import read_document
+        from nanosynth.miner.readers import read_document
 
         filename = PurePath(str(source)).name or None
         document = read_document(data, filename)
@@ -221,7 +221,7 @@ class Pipeline:
             para.label, para.label_score, para.classifier = label, score, self.classifier_name
             labels[para.order] = label
         t_classify = time.perf_counter()
-        from miner.extract.assemble import RecipeExtractor
+        from nanosynth.miner.extract.assemble import RecipeExtractor
 
         try:
             recipes = RecipeExtractor(ner=self._ner, version=self.config.extractor_version).recipes(
@@ -256,7 +256,7 @@ class Pipeline:
         try:
             for para, (label, score) in zip(todo, self.classify([p.text for p in todo]), strict=True):
                 para.label, para.label_score, para.classifier = label, score, self.classifier_name
-            from miner.extract.assemble import RecipeExtractor
+            from nanosynth.miner.extract.assemble import RecipeExtractor
 
             return RecipeExtractor(ner=self._ner, version=self.config.extractor_version).recipes(paper)
         except NanosynthError:

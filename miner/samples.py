@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema.errors import ArtifactNotFoundError
-from schema.records import RecipeCreate
+from nanosynth.schema.errors import ArtifactNotFoundError
+from nanosynth.schema.records import RecipeCreate
 
 SAMPLE_IDS = ("cdse_hot_injection", "pbs_hot_injection", "inp_zns", "au_seed_mediated", "cspbbr3_hot_injection")
 FORMATS = ("txt", "html", "pdf")

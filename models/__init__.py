@@ -2,7 +2,7 @@
 
 Quick use (a lab script seeding a CdSe campaign)::
 
-    from models import load_model, frames_for_conditions, predict_conditions
+    from nanosynth.models import load_model, frames_for_conditions, predict_conditions
     model, manifest = load_model("artifacts/cdse-abs")          # from `nanosynth models train ...`
     table = predict_conditions(model, plan)                      # plan: temperature_c, cd_mm, se_mm, oa_cd_ratio, time_s
 
@@ -11,11 +11,11 @@ Importing this package does no I/O and does not import torch or xgboost (they lo
 
 import logging
 
-from models.artifacts import load_model, save_model
-from models.errors import ModelError, NotFittedError
-from models.features import FEATURE_VERSION, FeatureBuilder, FeatureConfig, Frames, frames_for_conditions
-from models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions, select_recipes
-from models.targets import TARGETS, get_target
+from nanosynth.models.artifacts import load_model, save_model
+from nanosynth.models.errors import ModelError, NotFittedError
+from nanosynth.models.features import FEATURE_VERSION, FeatureBuilder, FeatureConfig, Frames, frames_for_conditions
+from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions, select_recipes
+from nanosynth.models.targets import TARGETS, get_target
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import NotFittedError
-from models.estimators import make_estimator
-from models.features import FEATURE_VERSION, FeatureBuilder
-from models.pipeline import PropertyModel
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
+from nanosynth.models.errors import NotFittedError
+from nanosynth.models.estimators import make_estimator
+from nanosynth.models.features import FEATURE_VERSION, FeatureBuilder
+from nanosynth.models.pipeline import PropertyModel
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +36,10 @@ ARTIFACT_FORMAT = "nanosynth.model@1"
 
 
 def schema_version() -> str:
-    """``schema.SCHEMA_VERSION`` (robust to ``schema`` being shadowed by a namespace package, e.g. under pytest)."""
-    import schema
+    """The schema revision (``nanosynth.schema.SCHEMA_VERSION``) recorded in every manifest."""
+    from nanosynth.schema import SCHEMA_VERSION
 
-    version = getattr(schema, "SCHEMA_VERSION", None)
-    if version is None:
-        import importlib.util
-
-        import schema.tables
-
-        init = Path(schema.tables.__file__).with_name("__init__.py")
-        spec = importlib.util.spec_from_file_location("_nanosynth_schema_init", init)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        version = module.SCHEMA_VERSION
-    return str(version)
+    return str(SCHEMA_VERSION)
 
 
 def sha256_file(path: Path) -> str:

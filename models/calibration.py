@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from schema.errors import ModelError
+from nanosynth.schema.errors import ModelError
 
 
 def conformal_quantile(scores: np.ndarray, level: float) -> float:

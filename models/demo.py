@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.artifacts import load_model, save_model, training_data_hash
-from models.evaluation import cross_validate
-from models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions
-from models.plots import parity_plot
+from nanosynth.models.artifacts import load_model, save_model, training_data_hash
+from nanosynth.models.evaluation import cross_validate
+from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions
+from nanosynth.models.plots import parity_plot
 
 DEMO_PARAMS = {"n_members": 3, "n_estimators": 200, "max_depth": 5, "learning_rate": 0.06}
 

@@ -1,10 +1,10 @@
-"""Errors of the models layer (all in the :class:`schema.errors.NanosynthError` family)."""
+"""Errors of the models layer (all in the :class:`nanosynth.schema.errors.NanosynthError` family)."""
 
 from __future__ import annotations
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-from schema.errors import ModelError
+from nanosynth.schema.errors import ModelError
 
 
 class NotFittedError(ModelError, _SklearnNotFittedError):

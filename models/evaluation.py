@@ -1,4 +1,4 @@
-"""Cross-validation of :class:`models.pipeline.PropertyModel` on recipe frames: seeded folds, random or grouped.
+"""Cross-validation of :class:`nanosynth.models.pipeline.PropertyModel` on recipe frames: seeded folds, random or grouped.
 
 Metrics per fold: MAE / RMSE / R² in the reported unit (meV for peaks and FWHM, nm for sizes), coverage and mean
 width of the calibrated intervals, accuracy and set coverage for shape.
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.features import subset_frames
-from models.pipeline import OutOfDomainWarning, PropertyModel, recipe_groups
-from models.targets import get_target, target_samples
-from schema.errors import ModelError
+from nanosynth.models.features import subset_frames
+from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, recipe_groups
+from nanosynth.models.targets import get_target, target_samples
+from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.features import CLASSES
-from models.pipeline import PropertyModel
-from schema.errors import ModelError
+from nanosynth.models.features import CLASSES
+from nanosynth.models.pipeline import PropertyModel
+from nanosynth.schema.errors import ModelError
 
 
 def _feature_class(model: PropertyModel, column: str) -> str:

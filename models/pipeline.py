@@ -1,7 +1,7 @@
 """``PropertyModel``: recipe frames → features → ensemble → calibrated prediction, with the FWHM cascade.
 
 The scikit-learn contract holds at the frames level: parameters in ``__init__``, ``fit(frames)`` learns
-attributes ending in ``_``, ``predict``/``predict_dist`` raise :class:`models.errors.NotFittedError` before fit.
+attributes ending in ``_``, ``predict``/``predict_dist`` raise :class:`nanosynth.models.errors.NotFittedError` before fit.
 Inputs outside the training domain (unknown chemicals or composition, temperatures/concentrations outside the
 training range) are predicted anyway, with a warning and intervals widened by ``ood_inflation``.
 """
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from models.errors import NotFittedError
-from models.estimators import make_estimator
-from models.features import FeatureBuilder, FeatureConfig, check_frames
-from models.targets import PEAK_OF_SPECTRUM, get_target, mev_to_nm
-from schema.errors import ModelError
+from nanosynth.models.errors import NotFittedError
+from nanosynth.models.estimators import make_estimator
+from nanosynth.models.features import FeatureBuilder, FeatureConfig, check_frames
+from nanosynth.models.targets import PEAK_OF_SPECTRUM, get_target, mev_to_nm
+from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def recipe_groups(frames, how: str | None) -> pd.Series:
 
 def select_recipes(frames, max_size_nm: float | None = None):
     """Recipes whose size outcome is ≤ ``max_size_nm`` (all when None) — the Gu et al. ≤ 20 nm selection."""
-    from models.features import subset_frames
+    from nanosynth.models.features import subset_frames
 
     if max_size_nm is None:
         return frames
@@ -85,7 +85,7 @@ class PropertyModel(BaseEstimator):
     estimator_params:
         Extra parameters of the estimator (e.g. ``{"n_estimators": 300}``).
     feature_config:
-        :class:`models.features.FeatureConfig`.
+        :class:`nanosynth.models.features.FeatureConfig`.
     random_state, n_jobs:
         Seed and threads.
     """
@@ -139,7 +139,7 @@ class PropertyModel(BaseEstimator):
         ModelError
             When fewer than two recipes carry the target (empty or single-row selection).
         """
-        from models.targets import target_samples
+        from nanosynth.models.targets import target_samples
 
         frames = check_frames(frames)
         spec = self.spec
@@ -150,7 +150,7 @@ class PropertyModel(BaseEstimator):
                 "(need at least 2, realistically dozens). Import the dataset (nanosynth db import) or widen the "
                 "selection"
             )
-        from models.features import subset_frames
+        from nanosynth.models.features import subset_frames
 
         train_frames = subset_frames(frames, samples["recipe_id"].unique())
         self.features_ = FeatureBuilder(self.feature_config).fit(train_frames)
@@ -279,7 +279,7 @@ def predict_conditions(model: PropertyModel, conditions: pd.DataFrame, compositi
         ``fwhm_mev`` ...).
     conditions:
         Columns ``temperature_c``, ``cd_mm``, ``se_mm``, ``oa_cd_ratio``, ``time_s`` (see
-        :func:`models.features.frames_for_conditions`).
+        :func:`nanosynth.models.features.frames_for_conditions`).
 
     Returns
     -------
@@ -288,7 +288,7 @@ def predict_conditions(model: PropertyModel, conditions: pd.DataFrame, compositi
         ``mean_model``/``lower_model``/``upper_model`` (meV for peaks), ``in_domain`` and ``warning``; FWHM models
         give one row per condition and spectrum.
     """
-    from models.features import frames_for_conditions
+    from nanosynth.models.features import frames_for_conditions
 
     dist = model.predict_dist(frames_for_conditions(conditions, composition))
     inputs = conditions.reset_index(drop=True).loc[dist["recipe_id"]].reset_index(drop=True)

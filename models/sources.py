@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schema.errors import ModelError
+from nanosynth.schema.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class SourceSpec:
         """Estimator parameters of ``model`` for ``target`` on this source."""
         out = dict(self.estimator_params.get(model, {}))
         if target is not None:
-            from models.targets import get_target
+            from nanosynth.models.targets import get_target
 
             out.update(self.target_params.get(get_target(target).name, {}).get(model, {}))
         return out

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from schema.errors import ModelError
+from nanosynth.schema.errors import ModelError
 
 HC_MEV_NM = 1239841.98  # meV·nm
 

@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from models.features import subset_frames
-from models.pipeline import OutOfDomainWarning, PropertyModel
-from models.targets import get_target, target_samples
+from nanosynth.models.features import subset_frames
+from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel
+from nanosynth.models.targets import get_target, target_samples
 
 
 def transfer_experiment(frames, compositions: list[str], target: str = "size_nm", model: str = "xgb",

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 DEFAULT_DB_FILE = "nanosynth.db"
 

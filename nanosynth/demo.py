@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nanosynth.config import Settings
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,14 @@ class DemoContext:
 
 
 def stage_migrate(ctx: DemoContext) -> dict:
-    from db.migrate import upgrade
+    from nanosynth.db.migrate import upgrade
 
     return {"revision": upgrade(ctx.settings.database_url)}
 
 
 def stage_import(ctx: DemoContext) -> dict:
-    from db.engine import session_scope
-    from db.importers import import_file
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.importers import import_file
 
     data_dir = Path(ctx.settings.data_dir)
     if not data_dir.is_dir():
@@ -62,9 +62,9 @@ def stage_import(ctx: DemoContext) -> dict:
 
 def stage_ingest_samples(ctx: DemoContext) -> dict:
     """Ingest the five sample papers (text, HTML, PDF) with the shipped models; show their recipes."""
-    from db.engine import session_scope
-    from db.queries import RecipeFilter, recipes_wide
-    from miner.samples import sample_papers_dir
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.queries import RecipeFilter, recipes_wide
+    from nanosynth.miner.samples import sample_papers_dir
     from nanosynth.ingest import run_ingest
 
     summary = run_ingest(ctx.engine, [sample_papers_dir()], job="demo-samples")
@@ -91,10 +91,10 @@ def stage_ingest_samples(ctx: DemoContext) -> dict:
 
 def stage_train_model(ctx: DemoContext) -> dict:
     """Train (with grouped CV) a CdSe absorption-peak model from the database, save it, register it."""
-    from db.engine import session_scope
-    from db.queries import recipe_frames
-    from models.artifacts import load_model
-    from models.demo import run_demo as models_demo
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.queries import recipe_frames
+    from nanosynth.models.artifacts import load_model
+    from nanosynth.models.demo import run_demo as models_demo
     from nanosynth.registry import register_artifact
 
     with session_scope(ctx.engine) as session:
@@ -121,7 +121,7 @@ def stage_train_model(ctx: DemoContext) -> dict:
 
 def stage_campaign(ctx: DemoContext) -> dict:
     """Seed a campaign on the digital twin from the database, run it, reconcile lab vs literature."""
-    from lab.demo import seed_campaign_demo
+    from nanosynth.lab.demo import seed_campaign_demo
 
     result = seed_campaign_demo(ctx.engine, ctx.out_dir / "campaign")
 
@@ -163,9 +163,9 @@ def _recipe_card(row) -> tuple[str, str, str, str]:
 
 
 def stage_summary(ctx: DemoContext) -> dict:
-    from db.engine import session_scope
-    from db.queries import RecipeFilter, recipes_wide
-    from db.stats import stats
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.queries import RecipeFilter, recipes_wide
+    from nanosynth.db.stats import stats
 
     with session_scope(ctx.engine) as session:
         counts = stats(session)
@@ -193,7 +193,7 @@ STAGES: list[tuple[str, Stage]] = [
 def run_demo(settings: Settings, out_dir: Path = Path("demo-out"),
              on_stage: Callable[[str], None] | None = None) -> DemoContext:
     """Run every stage in order; returns the context with each stage's results."""
-    from db.engine import make_engine
+    from nanosynth.db.engine import make_engine
 
     ctx = DemoContext(settings=settings, engine=make_engine(settings.database_url), out_dir=out_dir)
     try:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from schema.errors import ArtifactNotFoundError
-from schema.tables import ModelArtifact
+from nanosynth.schema.errors import ArtifactNotFoundError
+from nanosynth.schema.tables import ModelArtifact
 
 
 def register_artifact(session: Session, directory: Path | str, manifest: dict) -> ModelArtifact:
     """Insert (or update the path of) the registry row of an artifact; idempotent by (name, version)."""
-    from models.artifacts import MANIFEST, sha256_file
+    from nanosynth.models.artifacts import MANIFEST, sha256_file
 
     directory = Path(directory).resolve()
     row = session.exec(select(ModelArtifact).where(ModelArtifact.name == manifest["name"],

@@ -17,12 +17,12 @@ cells = [
         "import shutil, tempfile\n"
         "from pathlib import Path\n"
         "import pandas as pd\n"
-        "from db.engine import make_engine, session_scope\n"
-        "from db.migrate import upgrade\n"
-        "from miner.samples import sample_paper_paths\n"
+        "from nanosynth.db.engine import make_engine, session_scope\n"
+        "from nanosynth.db.migrate import upgrade\n"
+        "from nanosynth.miner.samples import sample_paper_paths\n"
         "from nanosynth.ingest import job_status, run_ingest\n"
         "from nanosynth.ingest.protocol import default_pipeline, rules_pipeline\n"
-        "from schema.errors import NanosynthError\n\n"
+        "from nanosynth.schema.errors import NanosynthError\n\n"
         "work = Path(tempfile.mkdtemp(prefix='nanosynth-nb02-'))\n"
         "papers = work / 'papers'\n"
         "papers.mkdir()\n"
@@ -72,7 +72,7 @@ cells = [
         "The text, HTML and PDF versions of a paper carry the same DOI, so they become one paper and their "
         "recipes are written once."),
     nbf.v4.new_code_cell(
-        "from db.queries import recipes_wide\n"
+        "from nanosynth.db.queries import recipes_wide\n"
         "with session_scope(engine) as session:\n"
         "    wide = recipes_wide(session)\n"
         "wide[[c for c in ('doi', 'target_composition', 'method') if c in wide.columns]]"),

@@ -5,7 +5,7 @@ The bottom layer of nanosynth: imports nothing internal. Importing it does no I/
 
 import logging
 
-from schema.enums import (
+from nanosynth.schema.enums import (
     CampaignStatus,
     ChemicalRole,
     ExperimentStatus,
@@ -17,7 +17,7 @@ from schema.enums import (
     StepAction,
     SynthesisMethod,
 )
-from schema.errors import (
+from nanosynth.schema.errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
     ConfigError,
@@ -33,7 +33,7 @@ from schema.errors import (
     SchemaValidationError,
     UnitError,
 )
-from schema.records import (
+from nanosynth.schema.records import (
     ChemicalUseCreate,
     OutcomeCreate,
     PaperCreate,
@@ -43,7 +43,7 @@ from schema.records import (
     StepCreate,
     validate_record,
 )
-from schema.tables import (
+from nanosynth.schema.tables import (
     Campaign,
     ChemicalUse,
     DatasetImport,

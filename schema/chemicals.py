@@ -12,9 +12,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from schema.elements import ANION_ELEMENTS, ELEMENTS, NONMETALS
-from schema.enums import ChemicalRole
-from schema.errors import SchemaValidationError
+from nanosynth.schema.elements import ANION_ELEMENTS, ELEMENTS, NONMETALS
+from nanosynth.schema.enums import ChemicalRole
+from nanosynth.schema.errors import SchemaValidationError
 
 R = ChemicalRole
 

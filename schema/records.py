@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import ValidationError, model_validator
 from sqlmodel import Field, SQLModel
 
-from schema.chemicals import formula_of, guess_role, normalize_name
-from schema.errors import SchemaValidationError
-from schema.tables import (
+from nanosynth.schema.chemicals import formula_of, guess_role, normalize_name
+from nanosynth.schema.errors import SchemaValidationError
+from nanosynth.schema.tables import (
     ChemicalUseBase,
     OutcomeBase,
     PaperBase,

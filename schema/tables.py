@@ -5,7 +5,7 @@ table. Write paths build rows with ``X.model_validate(data)`` so that every row 
 ``X(...)`` construction of a table model skips validation and is not used to write user data.
 
 Enumerated columns are stored as strings (portable across SQLite and PostgreSQL, no enum types to migrate) and
-validated against :mod:`schema.enums` on the way in.
+validated against :mod:`nanosynth.schema.enums` on the way in.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from schema.enums import (
+from nanosynth.schema.enums import (
     CampaignStatus,
     ChemicalRole,
     ExperimentStatus,
@@ -29,7 +29,7 @@ from schema.enums import (
     StepAction,
     SynthesisMethod,
 )
-from schema.vocab import normalize_shape
+from nanosynth.schema.vocab import normalize_shape
 
 #: Physical range of synthesis temperatures accepted by the schema (liquid nitrogen to 1600 K).
 MIN_TEMPERATURE_K = 70.0
@@ -205,7 +205,7 @@ class ChemicalUseBase(SQLModel):
     def _unit(cls, v):
         if v is None or not str(v).strip():
             return None
-        from schema.units import parse_unit  # pint is loaded on first use, never at import
+        from nanosynth.schema.units import parse_unit  # pint is loaded on first use, never at import
 
         parse_unit(str(v))  # raises UnitError (a ValueError) naming the unknown unit
         return str(v).strip()

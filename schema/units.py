@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from schema.errors import UnitError
+from nanosynth.schema.errors import UnitError
 
 #: Spellings found in papers that pint does not know, mapped to pint expressions.
 _UNIT_ALIASES: dict[str, str] = {

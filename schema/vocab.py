@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from schema.enums import SynthesisMethod
-from schema.errors import SchemaValidationError
+from nanosynth.schema.enums import SynthesisMethod
+from nanosynth.schema.errors import SchemaValidationError
 
 #: Canonical shapes. The first eleven are the classes of the Gu et al. 2024 dataset (``shapes_list.txt``).
 SHAPES: tuple[str, ...] = (

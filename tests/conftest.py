@@ -29,7 +29,7 @@ def fixtures_dir() -> Path:
 @pytest.fixture()
 def engine():
     """A fresh in-memory SQLite engine with every table created."""
-    from db.engine import create_all, make_engine
+    from nanosynth.db.engine import create_all, make_engine
 
     eng = make_engine("sqlite://")
     create_all(eng)

@@ -12,28 +12,28 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from db.importers.base import ParseResult, Rejection
-from db.write import WriteReport, add_recipes
-from schema.errors import ImportFormatError
-from schema.tables import DatasetImport
+from nanosynth.db.importers.base import ParseResult, Rejection
+from nanosynth.db.write import WriteReport, add_recipes
+from nanosynth.schema.errors import ImportFormatError
+from nanosynth.schema.tables import DatasetImport
 
 FORMATS = ("gu2024", "cdse-literature", "cdse-hte")
 
 
 def _parser(fmt: str) -> Callable[[Path], ParseResult]:
     if fmt == "gu2024":
-        from db.importers.gu2024 import parse
+        from nanosynth.db.importers.gu2024 import parse
     elif fmt == "cdse-literature":
-        from db.importers.cdse_literature import parse
+        from nanosynth.db.importers.cdse_literature import parse
     elif fmt == "cdse-hte":
-        from db.importers.cdse_hte import parse
+        from nanosynth.db.importers.cdse_hte import parse
     else:
         raise ImportFormatError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     return parse
 
 
 def parse_file(fmt: str, path: Path | str) -> ParseResult:
-    """Parse a dataset file into validated :class:`schema.RecipeCreate` records without touching a database."""
+    """Parse a dataset file into validated :class:`nanosynth.schema.RecipeCreate` records without touching a database."""
     return _parser(fmt)(Path(path))
 
 
@@ -54,7 +54,7 @@ def import_file(session: Session, fmt: str, path: Path | str,
     """Parse and write a dataset file in the caller's transaction (idempotent by recipe source keys).
 
     The whole file is parsed (and a malformed file refused) before anything is written; use it inside
-    :func:`db.engine.session_scope` so that a failure leaves nothing partial.
+    :func:`nanosynth.db.engine.session_scope` so that a failure leaves nothing partial.
     """
     parsed = parse_file(fmt, path)
     write = add_recipes(session, parsed.records, progress=progress)

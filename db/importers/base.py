@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from schema.errors import ImportFormatError, SchemaValidationError
-from schema.records import RecipeCreate
+from nanosynth.schema.errors import ImportFormatError, SchemaValidationError
+from nanosynth.schema.records import RecipeCreate
 
 
 @dataclass(frozen=True)

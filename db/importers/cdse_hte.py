@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from db.importers.base import (
+from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
     cell_float,
@@ -22,9 +22,9 @@ from db.importers.base import (
     require_numeric,
     sha256_file,
 )
-from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, Spectrum, StepAction, SynthesisMethod
-from schema.errors import ImportFormatError, SchemaValidationError
-from schema.records import RecipeCreate, validate_record
+from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, Spectrum, StepAction, SynthesisMethod
+from nanosynth.schema.errors import ImportFormatError, SchemaValidationError
+from nanosynth.schema.records import RecipeCreate, validate_record
 
 log = logging.getLogger(__name__)
 

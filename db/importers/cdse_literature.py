@@ -13,7 +13,7 @@ import logging
 import re
 from pathlib import Path
 
-from db.importers.base import (
+from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
     cell_float,
@@ -24,11 +24,11 @@ from db.importers.base import (
     require_numeric,
     sha256_file,
 )
-from schema.chemicals import formula_of, lookup, molar_mass
-from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
-from schema.errors import SchemaValidationError
-from schema.records import RecipeCreate, validate_record
-from schema.tables import PaperBase
+from nanosynth.schema.chemicals import formula_of, lookup, molar_mass
+from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
+from nanosynth.schema.errors import SchemaValidationError
+from nanosynth.schema.records import RecipeCreate, validate_record
+from nanosynth.schema.tables import PaperBase
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from db.importers.base import (
+from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
     cell_float,
@@ -26,11 +26,11 @@ from db.importers.base import (
     require_numeric,
     sha256_file,
 )
-from schema.chemicals import clean_text, formula_of, guess_role, is_formula, lookup
-from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
-from schema.errors import ImportFormatError, SchemaValidationError
-from schema.records import RecipeCreate, validate_record
-from schema.tables import PaperBase
+from nanosynth.schema.chemicals import clean_text, formula_of, guess_role, is_formula, lookup
+from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
+from nanosynth.schema.errors import ImportFormatError, SchemaValidationError
+from nanosynth.schema.records import RecipeCreate, validate_record
+from nanosynth.schema.tables import PaperBase
 
 log = logging.getLogger(__name__)
 

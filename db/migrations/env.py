@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import schema.tables  # noqa: F401  (registers the tables)
+import nanosynth.schema.tables  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,6 +1,6 @@
-"""Reactor adapters: the contract (:mod:`lab.adapters.base`), a digital twin, file exchange, SiLA 2 client."""
+"""Reactor adapters: the contract (:mod:`nanosynth.lab.adapters.base`), a digital twin, file exchange, SiLA 2 client."""
 
-from lab.adapters.base import (
+from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
     ExperimentResult,
@@ -11,7 +11,7 @@ from lab.adapters.base import (
     SafetyLimits,
     SpectrumData,
 )
-from lab.adapters.loader import load_adapter, parse_options, resolve_adapter_class
+from nanosynth.lab.adapters.loader import load_adapter, parse_options, resolve_adapter_class
 
 __all__ = [
     "Capabilities",

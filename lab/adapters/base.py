@@ -5,7 +5,7 @@ A lab plugs its own reactor into nanosynth by subclassing :class:`ReactorAdapter
 :meth:`ReactorAdapter.capabilities`, :meth:`ReactorAdapter.execute` and :meth:`ReactorAdapter.abort` (and
 ``connect``/``close`` when the device needs a connection). The public :meth:`ReactorAdapter.run` checks every
 request against the reactor's capabilities and its configured safety limits *before* ``execute`` is called, so a
-request that violates a limit is refused with :class:`~schema.errors.SafetyLimitError` and nothing is sent.
+request that violates a limit is refused with :class:`~nanosynth.schema.errors.SafetyLimitError` and nothing is sent.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from schema.errors import HardwareError, SafetyLimitError, SchemaValidationError
+from nanosynth.schema.errors import HardwareError, SafetyLimitError, SchemaValidationError
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ class ReactorAdapter(abc.ABC):
         """Send a validated request to the device and block until its result is in.
 
         Called only by :meth:`run`, after the safety check. Call ``progress(fraction)`` (0..1) when the device
-        reports progress (optional). Raise :class:`~schema.errors.HardwareError` for device
+        reports progress (optional). Raise :class:`~nanosynth.schema.errors.HardwareError` for device
         faults (timeouts, lost connection); return a result with status ``failed``/``no_signal`` for chemistry
         that ran but produced nothing usable.
         """

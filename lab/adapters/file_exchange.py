@@ -10,11 +10,11 @@ Protocol (one directory pair shared with the platform):
 * **inbox** — the platform writes ``<id>.json`` with ``status`` (ok/no_signal/failed/aborted), optional
   ``outcomes`` (e.g. ``abs_peak_nm``), ``error``, ``started_at``/``finished_at`` and optionally ``spectra_csv``
   (a file name in the inbox with a ``wavelength_nm`` column and ``absorption`` and/or ``pl`` columns). It should
-  also write atomically. When outcomes are missing they are fitted from the spectra with :mod:`lab.spectra`.
+  also write atomically. When outcomes are missing they are fitted from the spectra with :mod:`nanosynth.lab.spectra`.
   Read result files are moved to ``inbox/processed/``.
 * ``abort()`` (and a timeout) writes ``<id>.abort`` in the outbox.
 
-Waiting is by polling with a timeout: no result within ``timeout_s`` → :class:`~schema.errors.HardwareError`.
+Waiting is by polling with a timeout: no result within ``timeout_s`` → :class:`~nanosynth.schema.errors.HardwareError`.
 :class:`FilePlatformEmulator` plays the platform's side (with any adapter, e.g. the twin) for tests and demos.
 """
 
@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from lab import spectra
-from lab.adapters.base import (
+from nanosynth.lab import spectra
+from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
     ExperimentResult,
@@ -47,7 +47,7 @@ from lab.adapters.base import (
     SpectrumData,
     utcnow,
 )
-from schema.errors import ConfigError, HardwareError
+from nanosynth.schema.errors import ConfigError, HardwareError
 
 log = logging.getLogger(__name__)
 PROTOCOL_VERSION = 1
@@ -75,7 +75,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def _load_capabilities(value: Capabilities | dict[str, Any] | str | Path | None) -> Capabilities:
     if value is None:
-        from lab.adapters.simulated import OUTPUTS, PARAMETERS
+        from nanosynth.lab.adapters.simulated import OUTPUTS, PARAMETERS
 
         return Capabilities(reactor="file-exchange platform (CdSe batch microreactor parameter set)",
                             parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"))

@@ -7,14 +7,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lab.adapters.base import ReactorAdapter
-from schema.errors import ConfigError
+from nanosynth.lab.adapters.base import ReactorAdapter
+from nanosynth.schema.errors import ConfigError
 
 #: Short names for the adapters shipped with nanosynth.
 BUILTIN_ADAPTERS = {
-    "simulated": "lab.adapters.simulated:SimulatedReactor",
-    "file-exchange": "lab.adapters.file_exchange:FileExchangeAdapter",
-    "sila2": "lab.sila.client:SiLA2ReactorAdapter",
+    "simulated": "nanosynth.lab.adapters.simulated:SimulatedReactor",
+    "file-exchange": "nanosynth.lab.adapters.file_exchange:FileExchangeAdapter",
+    "sila2": "nanosynth.lab.sila.client:SiLA2ReactorAdapter",
 }
 
 

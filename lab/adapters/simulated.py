@@ -2,8 +2,8 @@
 
 Modelled on the automated batch microreactor of Xu et al. (Chem. Mater. 2024): set the reactor temperature (°C),
 [Cd] and [Se] (mM), the oleic acid/Cd ratio and the growth time (s); get an absorption and a PL spectrum and the
-fitted first-exciton peak, PL peak and their FWHM (fitted from the spectra by :mod:`lab.spectra`, as the platform
-does). The chemistry is :mod:`lab.growth_model` with parameters calibrated on the cdse-hte data
+fitted first-exciton peak, PL peak and their FWHM (fitted from the spectra by :mod:`nanosynth.lab.spectra`, as the platform
+does). The chemistry is :mod:`nanosynth.lab.growth_model` with parameters calibrated on the cdse-hte data
 (``lab/twin_params.json``, see ``benchmarks/calibrate_twin.py``).
 
 Noise and faults:
@@ -11,7 +11,7 @@ Noise and faults:
 * run-to-run scatter of peak positions and widths drawn from the repeatability runs (1σ ≈ 1–4 meV by temperature);
 * **no signal** when too little CdSe forms (cold and/or dilute): the spectra are noise, status ``no_signal``;
 * **injection failure** with probability ``p_injection_failure``: status ``failed`` with the reason;
-* **spectrometer timeout** with probability ``p_spectrometer_timeout``: :class:`~schema.errors.HardwareError`;
+* **spectrometer timeout** with probability ``p_spectrometer_timeout``: :class:`~nanosynth.schema.errors.HardwareError`;
 * ``temperature_offset_c`` makes the reactor run hotter (or colder) than its setpoint, for reconciliation tests.
 
 Every random draw comes from a generator seeded by ``(seed, request_id)``: the same request with the same seed
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from lab import spectra
-from lab.adapters.base import (
+from nanosynth.lab import spectra
+from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
     ExperimentResult,
@@ -44,8 +44,8 @@ from lab.adapters.base import (
     SpectrumData,
     utcnow,
 )
-from lab.growth_model import TwinCalibration, load_calibration, predict
-from schema.errors import ConfigError, HardwareError
+from nanosynth.lab.growth_model import TwinCalibration, load_calibration, predict
+from nanosynth.schema.errors import ConfigError, HardwareError
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class SimulatedReactor(ReactorAdapter):
     calibration:
         Path of a twin calibration JSON (default: the one shipped in ``lab/``).
     safety_limits:
-        Per-reactor safety limits (see :class:`~lab.adapters.base.SafetyLimits`).
+        Per-reactor safety limits (see :class:`~nanosynth.lab.adapters.base.SafetyLimits`).
     """
 
     def __init__(

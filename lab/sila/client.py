@@ -2,8 +2,8 @@
 
 ``--adapter sila2 --adapter-option port=50052`` (host 127.0.0.1, no TLS by default; give ``root_certs`` — a PEM
 file — for TLS). Capabilities and safety limits come from the server; the client may add its own stricter
-``safety_limits``. Defined execution errors map to :class:`~schema.errors.SafetyLimitError` (SafetyLimitViolation)
-and :class:`~schema.errors.HardwareError` (SpectrometerTimeout, ReactorBusy, anything else).
+``safety_limits``. Defined execution errors map to :class:`~nanosynth.schema.errors.SafetyLimitError` (SafetyLimitViolation)
+and :class:`~nanosynth.schema.errors.HardwareError` (SpectrometerTimeout, ReactorBusy, anything else).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lab.adapters.base import (
+from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
     ExperimentResult,
@@ -26,8 +26,8 @@ from lab.adapters.base import (
     coerce_safety_limits,
     utcnow,
 )
-from lab.sila.feature import FEATURE_ID, PARAMETER_IDS
-from schema.errors import ConfigError, HardwareError, SafetyLimitError
+from nanosynth.lab.sila.feature import FEATURE_ID, PARAMETER_IDS
+from nanosynth.schema.errors import ConfigError, HardwareError, SafetyLimitError
 
 log = logging.getLogger(__name__)
 

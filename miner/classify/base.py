@@ -30,9 +30,9 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from miner.classify.labels import LABELS, Prediction
-from miner.extract.manifest import verify_manifest, write_manifest
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
+from nanosynth.miner.classify.labels import LABELS, Prediction
+from nanosynth.miner.extract.manifest import verify_manifest, write_manifest
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class ParagraphClassifier(ABC):
     """Base class of the ``synthesis`` / ``characterization`` / ``other`` paragraph classifiers.
 
     Follows the scikit-learn contract: parameters in the constructor (a frozen config), fitted attributes end
-    in ``_``; using an unfitted classifier raises :class:`~schema.errors.ModelError`. The constructor does no
+    in ``_``; using an unfitted classifier raises :class:`~nanosynth.schema.errors.ModelError`. The constructor does no
     I/O; :meth:`initialize` loads heavy resources (e.g. a transformer encoder) and :meth:`load` restores a
     trained model directory.
 
@@ -138,7 +138,7 @@ class ParagraphClassifier(ABC):
 
     def fit(self, texts: Sequence[str], labels: Sequence[str],
             sample_weight: Sequence[float] | None = None) -> Self:
-        """Fit features and head on labelled texts (temperature stays 1; see :mod:`miner.classify.training`).
+        """Fit features and head on labelled texts (temperature stays 1; see :mod:`nanosynth.miner.classify.training`).
 
         Raises
         ------

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from miner.classify.labels import LABELS, Label
-from schema.errors import ImportFormatError
+from nanosynth.miner.classify.labels import LABELS, Label
+from nanosynth.schema.errors import ImportFormatError
 
 
 class LabelledParagraph(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from miner.classify.labels import LABELS
+from nanosynth.miner.classify.labels import LABELS
 
 
 class ClassMetrics(BaseModel):
@@ -75,7 +75,7 @@ def score_predictions(gold: Sequence[str], predicted: Sequence[str]) -> Evaluati
 
 
 def evaluate(classifier, rows) -> EvaluationReport:
-    """Predict ``rows`` (:class:`~miner.classify.data.LabelledParagraph`) and score against their labels."""
+    """Predict ``rows`` (:class:`~nanosynth.miner.classify.data.LabelledParagraph`) and score against their labels."""
     predictions = classifier.predict([row.text for row in rows])
     return score_predictions([row.label for row in rows], [p.label for p in predictions])
 

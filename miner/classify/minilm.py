@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from miner.classify.base import ClassifierConfig, ParagraphClassifier
-from miner.classify.features import CUE_FEATURE_NAMES, CUE_FEATURES_VERSION, cue_features
-from miner.classify.registry import register_stage
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
+from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier
+from nanosynth.miner.classify.features import CUE_FEATURE_NAMES, CUE_FEATURES_VERSION, cue_features
+from nanosynth.miner.classify.registry import register_stage
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
 
 logger = logging.getLogger(__name__)
 

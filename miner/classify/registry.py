@@ -1,7 +1,7 @@
 """Registry of paragraph-classifier stages by name (``"paragraph_classifier.tfidf.v1"`` ...).
 
 Stages register themselves with :func:`register_stage` when their module is imported; model directories
-record the stage name in ``manifest.json`` so :func:`miner.classify.load_classifier` can rebuild the right class.
+record the stage name in ``manifest.json`` so :func:`nanosynth.miner.classify.load_classifier` can rebuild the right class.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 T = TypeVar("T", bound=type)
 
@@ -42,8 +42,8 @@ def register_stage(name: str, *, backend: str) -> Callable[[T], T]:
 
 def _import_builtin_stages() -> None:
     # Imported here (not at module import) so that importing the registry stays cheap.
-    import miner.classify.minilm  # noqa: F401
-    import miner.classify.tfidf  # noqa: F401
+    import nanosynth.miner.classify.minilm  # noqa: F401
+    import nanosynth.miner.classify.tfidf  # noqa: F401
 
 
 def get_stage(name_or_backend: str) -> type:

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from miner.classify.base import ClassifierConfig, ParagraphClassifier
-from miner.classify.features import CUE_FEATURE_NAMES, CUE_FEATURES_VERSION, cue_features, normalize_text
-from miner.classify.registry import register_stage
-from schema.errors import ArtifactIntegrityError
+from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier
+from nanosynth.miner.classify.features import CUE_FEATURE_NAMES, CUE_FEATURES_VERSION, cue_features, normalize_text
+from nanosynth.miner.classify.registry import register_stage
+from nanosynth.schema.errors import ArtifactIntegrityError
 
 VOCABULARY_FILE = "vocabulary.json"
 _TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -37,7 +37,7 @@ class TfidfClassifierConfig(ClassifierConfig):
     max_word_features, max_char_features:
         Vocabulary caps (most frequent n-grams kept); keep the shipped model small.
     cue_weight:
-        Scale of the dense cue features (:func:`miner.classify.features.cue_features`); 0 disables them.
+        Scale of the dense cue features (:func:`nanosynth.miner.classify.features.cue_features`); 0 disables them.
     C:
         Inverse regularisation strength of the head.
     """
@@ -121,7 +121,7 @@ class TfidfParagraphClassifier(ParagraphClassifier):
 
     def top_features(self, label: str, k: int = 20) -> list[tuple[str, float]]:
         """The ``k`` features with the largest positive weight for ``label`` (for inspection)."""
-        from miner.classify.labels import LABELS
+        from nanosynth.miner.classify.labels import LABELS
 
         self._check_fitted()
         row = self.coef_[LABELS.index(label)]

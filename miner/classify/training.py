@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from miner.classify.base import ClassifierConfig, ParagraphClassifier, label_indices, softmax
-from miner.classify.data import LabelledParagraph, dataset_sha256, label_counts, read_jsonl, read_msptc
-from miner.classify.evaluate import evaluate, score_predictions
-from miner.classify.labels import LABELS
-from miner.classify.registry import get_stage
-from schema.errors import ModelError
+from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier, label_indices, softmax
+from nanosynth.miner.classify.data import LabelledParagraph, dataset_sha256, label_counts, read_jsonl, read_msptc
+from nanosynth.miner.classify.evaluate import evaluate, score_predictions
+from nanosynth.miner.classify.labels import LABELS
+from nanosynth.miner.classify.registry import get_stage
+from nanosynth.schema.errors import ModelError
 
 logger = logging.getLogger(__name__)
 

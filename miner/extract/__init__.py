@@ -1,6 +1,6 @@
 """Entity recognition and recipe extraction (tokenizer, NER, quantities, linking, roles, recipe assembly).
 
-Imports are lazy: importing :mod:`miner.extract` loads neither spaCy nor pint nor any model.
+Imports are lazy: importing :mod:`nanosynth.miner.extract` loads neither spaCy nor pint nor any model.
 """
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 _LAZY = {
-    "recipes": ("miner.extract.assemble", "recipes"),
-    "RecipeExtractor": ("miner.extract.assemble", "RecipeExtractor"),
-    "find_quantities": ("miner.extract.quantities", "find_quantities"),
-    "parse_quantity": ("miner.extract.quantities", "parse_quantity"),
-    "Quantity": ("miner.extract.quantities", "Quantity"),
-    "QuantityKind": ("miner.extract.quantities", "QuantityKind"),
-    "make_nlp": ("miner.extract.tokenizer", "make_nlp"),
-    "load_ner": ("miner.extract.ner", "load_ner"),
+    "recipes": ("nanosynth.miner.extract.assemble", "recipes"),
+    "RecipeExtractor": ("nanosynth.miner.extract.assemble", "RecipeExtractor"),
+    "find_quantities": ("nanosynth.miner.extract.quantities", "find_quantities"),
+    "parse_quantity": ("nanosynth.miner.extract.quantities", "parse_quantity"),
+    "Quantity": ("nanosynth.miner.extract.quantities", "Quantity"),
+    "QuantityKind": ("nanosynth.miner.extract.quantities", "QuantityKind"),
+    "make_nlp": ("nanosynth.miner.extract.tokenizer", "make_nlp"),
+    "load_ner": ("nanosynth.miner.extract.ner", "load_ner"),
 }
 
 
@@ -25,7 +25,7 @@ def __getattr__(name: str) -> Any:
 
         module, attr = _LAZY[name]
         return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'miner.extract' has no attribute {name!r}")
+    raise AttributeError(f"module 'nanosynth.miner.extract' has no attribute {name!r}")
 
 
 __all__ = sorted(_LAZY)

@@ -1,20 +1,20 @@
-"""Recipe assembly: labelled paragraphs of one paper → :class:`schema.RecipeCreate` records with provenance.
+"""Recipe assembly: labelled paragraphs of one paper → :class:`nanosynth.schema.RecipeCreate` records with provenance.
 
 Consecutive synthesis paragraphs form one recipe (a precursor-stock paragraph and the synthesis that uses it,
 Au seeds and their growth), unless a paragraph names a different target composition. Per recipe:
 
-- **chemicals**: material mentions (NER + dictionary) with amounts linked by :mod:`miner.extract.linking`,
+- **chemicals**: material mentions (NER + dictionary) with amounts linked by :mod:`nanosynth.miner.extract.linking`,
   normalized to mmol / mL / g / mM (mass and volume also to mmol when the dictionary knows the molar mass and
-  density), roles from :mod:`miner.extract.roles`;
+  density), roles from :mod:`nanosynth.miner.extract.roles`;
 - **steps**: operation mentions in reading order with the conditions linked to them (temperature, time,
   heating rate, atmosphere, injection volume);
 - **outcomes**: size (± sd or %), shape, absorption and PL peak, FWHM, PLQY, yield from the characterization /
   results paragraphs of the same paper, attached to the recipe of the same target composition;
 - **method** (hot injection, heat-up, seed-mediated, ...) and **target composition**.
 
-Every value carries a :class:`schema.ProvenanceCreate` (paper via ``paper_key``, ``paragraph_order``,
+Every value carries a :class:`nanosynth.schema.ProvenanceCreate` (paper via ``paper_key``, ``paragraph_order``,
 paragraph-relative character offsets, ``extractor`` = ``name@version``, confidence). Every record is validated
-with :func:`schema.validate_record`; a value that fails is dropped with a logged reason, never raised.
+with :func:`nanosynth.schema.validate_record`; a value that fails is dropped with a logged reason, never raised.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from miner.extract.linking import Link, Mention, link_amounts, link_conditions, sentence_spans
-from miner.extract.mentions import (
+from nanosynth.miner.extract.linking import Link, Mention, link_amounts, link_conditions, sentence_spans
+from nanosynth.miner.extract.mentions import (
     action_of,
     atmosphere_mentions,
     drop_continuations,
@@ -34,12 +34,12 @@ from miner.extract.mentions import (
     ner_mentions_batch,
     operation_mentions,
 )
-from miner.extract.quantities import Quantity, QuantityKind, find_quantities
-from miner.extract.roles import assign_role, find_targets, is_shell, recipe_target, target_composition
-from schema.chemicals import density, formula_of, lookup, molar_mass, normalize_name
-from schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
-from schema.errors import NanosynthError, SchemaValidationError
-from schema.records import (
+from nanosynth.miner.extract.quantities import Quantity, QuantityKind, find_quantities
+from nanosynth.miner.extract.roles import assign_role, find_targets, is_shell, recipe_target, target_composition
+from nanosynth.schema.chemicals import density, formula_of, lookup, molar_mass, normalize_name
+from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
+from nanosynth.schema.errors import NanosynthError, SchemaValidationError
+from nanosynth.schema.records import (
     ChemicalUseCreate,
     OutcomeCreate,
     PaperCreate,
@@ -48,9 +48,9 @@ from schema.records import (
     StepCreate,
     validate_record,
 )
-from schema.tables import PaperBase
-from schema.units import ev_to_nm, normalize_amount
-from schema.vocab import normalize_method, shape_synonyms
+from nanosynth.schema.tables import PaperBase
+from nanosynth.schema.units import ev_to_nm, normalize_amount
+from nanosynth.schema.vocab import normalize_method, shape_synonyms
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def heuristic_label(text: str, section_type: str | None = None) -> str:
 
 
 def paragraphs_of(document, labels: dict[int, str] | None = None) -> tuple[list[Paragraph], PaperBase]:
-    """Paragraphs and paper metadata of a :class:`miner.document.Document` or a :class:`schema.PaperCreate`.
+    """Paragraphs and paper metadata of a :class:`nanosynth.miner.document.Document` or a :class:`nanosynth.schema.PaperCreate`.
 
     ``labels`` (paragraph order → label) overrides stored labels; paragraphs without a label get
     :func:`heuristic_label`.
@@ -606,7 +606,7 @@ def shape_hint(texts: Iterable[str], target: str | None) -> tuple[str, str] | No
 
     Nouns that say nothing about shape (nanocrystals, NCs, QDs, nanoparticles, dots) give no hint.
     """
-    from schema.vocab import normalize_shape
+    from nanosynth.schema.vocab import normalize_shape
 
     for text in texts:
         for t in find_targets(text):
@@ -751,7 +751,7 @@ def detect_method(text: str) -> SynthesisMethod:
 
 def recipes(document, *, labels: dict[int, str] | None = None, ner=None,
             version: str = EXTRACTOR_VERSION) -> list[RecipeCreate]:
-    """Recipes of one paper (a :class:`miner.document.Document` or a :class:`schema.PaperCreate`).
+    """Recipes of one paper (a :class:`nanosynth.miner.document.Document` or a :class:`nanosynth.schema.PaperCreate`).
 
     Parameters
     ----------

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from miner.extract.manifest import read_manifest, sha256_texts
-from miner.extract.ner import (
+from nanosynth.miner.extract.manifest import read_manifest, sha256_texts
+from nanosynth.miner.extract.ner import (
     MODELS_DIR,
     GoldItem,
     NERTrainingConfig,
@@ -32,9 +32,9 @@ from miner.extract.ner import (
     score,
     train_entity_model,
 )
-from miner.extract.ner_scoring import EntityScores
-from miner.extract.transformer_ner import TransformerTrainingConfig
-from schema.errors import ImportFormatError, ModelError
+from nanosynth.miner.extract.ner_scoring import EntityScores
+from nanosynth.miner.extract.transformer_ner import TransformerTrainingConfig
+from nanosynth.schema.errors import ImportFormatError, ModelError
 
 DEFAULT_AUNP_MODEL = MODELS_DIR / "aunp_ner"
 AUNP_LABELS_6: tuple[str, ...] = ("MOR", "DES", "SED", "SIZ", "UNT", "MES")
@@ -177,19 +177,19 @@ def train_aunp(data: Path | str, out_dir: Path | str, config=None, dev_fraction:
         Output model directory.
     config
         :class:`NERTrainingConfig` (default :data:`AUNP_TRAINING_CONFIG`) or, for the transformer backend,
-        :class:`miner.extract.transformer_ner.TransformerTrainingConfig`. ``config.seed`` also seeds the split.
+        :class:`nanosynth.miner.extract.transformer_ner.TransformerTrainingConfig`. ``config.seed`` also seeds the split.
     dev_fraction
         Share of DOIs held out as dev (recorded in the manifest; ``eval-aunp --split dev`` uses it).
     backend
         ``"spacy"``: the epoch is chosen on the dev DOIs. ``"transformer"``: fine-tuned MiniLM; the epoch is chosen
         on 15% of the *training* DOIs and the dev DOIs are scored once afterwards.
     """
-    from miner.extract.tokenizer import make_nlp
+    from nanosynth.miner.extract.tokenizer import make_nlp
 
     paragraphs = read_aunp(data)
     labels = labels_of(paragraphs)
     if backend == "transformer":
-        from miner.extract.transformer_ner import fine_tune
+        from nanosynth.miner.extract.transformer_ner import fine_tune
 
         config = config or AUNP_TRANSFORMER_CONFIG
         if not isinstance(config, TransformerTrainingConfig):
@@ -277,10 +277,10 @@ def cross_validate_aunp(data: Path | str, k: int = 5, config=None,
     In every fold the epoch is chosen on an inner 15% DOI split of the training folds, never on the held-out fold.
     ``backend`` is ``"spacy"`` or ``"transformer"`` (see :func:`train_aunp`).
     """
-    from miner.extract.tokenizer import make_nlp
+    from nanosynth.miner.extract.tokenizer import make_nlp
 
     if backend == "transformer":
-        from miner.extract.transformer_ner import fine_tune
+        from nanosynth.miner.extract.transformer_ner import fine_tune
 
         config = config or AUNP_TRANSFORMER_CONFIG
 

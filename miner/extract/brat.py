@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from schema.errors import ImportFormatError
+from nanosynth.schema.errors import ImportFormatError
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def to_doc(nlp, document: BratDocument, labels: Iterable[str] | None = None):
     Parameters
     ----------
     nlp
-        A pipeline whose tokenizer is used (:func:`miner.extract.tokenizer.make_nlp`).
+        A pipeline whose tokenizer is used (:func:`nanosynth.miner.extract.tokenizer.make_nlp`).
     document
         The BRAT document.
     labels

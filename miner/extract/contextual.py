@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 from thinc.api import Maxout, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ def lexical_flags(doc: Doc) -> np.ndarray:
     Columns: parses as a chemical formula; known chemical name/abbreviation (nanosynth dictionary); inside a
     known multi-word chemical name (2–4 tokens); unit word; number-like; element symbol.
     """
-    from schema.chemicals import is_formula, lookup
-    from schema.elements import ELEMENTS
+    from nanosynth.schema.chemicals import is_formula, lookup
+    from nanosynth.schema.elements import ELEMENTS
 
     flags = np.zeros((len(doc), N_LEXICAL), dtype="float32")
     words = [t.text for t in doc]

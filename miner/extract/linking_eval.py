@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from miner.extract.linking import (
+from nanosynth.miner.extract.linking import (
     AMOUNT_LABELS,
     CONDITION_LABELS,
     MATERIAL_LABELS,
@@ -24,8 +24,8 @@ from miner.extract.linking import (
     link_conditions,
     link_participants,
 )
-from miner.extract.ner_scoring import TypeScore
-from schema.errors import ImportFormatError
+from nanosynth.miner.extract.ner_scoring import TypeScore
+from nanosynth.schema.errors import ImportFormatError
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
 
 MANIFEST = "manifest.json"
 

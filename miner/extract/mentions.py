@@ -1,8 +1,8 @@
 """Entity mentions for recipe assembly: dictionary materials, operation verbs, atmospheres, and NER output.
 
-The trained NER model (:mod:`miner.extract.ner`) finds materials and operations in any wording; the rules here
+The trained NER model (:mod:`nanosynth.miner.extract.ner`) finds materials and operations in any wording; the rules here
 add what a dictionary knows for sure (``ODE``, ``TOP-Se``, ``cadmium oxide``, formulas such as ``CdO``) and map
-operation words onto :class:`schema.enums.StepAction`. :func:`merge_mentions` unions both sources, the dictionary
+operation words onto :class:`nanosynth.schema.enums.StepAction`. :func:`merge_mentions` unions both sources, the dictionary
 span winning on overlap (it carries the exact chemical name).
 """
 
@@ -12,9 +12,9 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 
-from miner.extract.linking import Mention
-from schema.chemicals import is_formula, lookup
-from schema.enums import StepAction
+from nanosynth.miner.extract.linking import Mention
+from nanosynth.schema.chemicals import is_formula, lookup
+from nanosynth.schema.enums import StepAction
 
 A = StepAction
 
@@ -84,7 +84,7 @@ def atmosphere_mentions(text: str) -> list[Mention]:
 # --------------------------------------------------------------------------------------------------- materials
 def _dictionary_names() -> tuple[set[str], set[str]]:
     """Known chemical names (case-insensitive) and abbreviations (case-sensitive) of schema.chemicals."""
-    from schema import chemicals
+    from nanosynth.schema import chemicals
 
     names = {n.lower() for n in chemicals._CHEMICALS} | {n.lower() for n in chemicals._SYNONYMS}
     abbreviations = set(chemicals._ABBREVIATIONS)
@@ -190,17 +190,17 @@ def ner_mentions(nlp, text: str) -> list[Mention]:
 
 def ner_mentions_batch(nlp, texts: Sequence[str]) -> list[list[Mention]]:
     """Entity mentions of many paragraphs predicted in one batched call of
-    :func:`miner.extract.ner.predict_spans`; generic words (``solution``, ``nanorods``, ``reducing agent``) and
+    :func:`nanosynth.miner.extract.ner.predict_spans`; generic words (``solution``, ``nanorods``, ``reducing agent``) and
     baths (``water bath``) are dropped for materials.
 
     Parameters
     ----------
     nlp:
-        A model returned by :func:`miner.extract.ner.load_ner` (any backend behind that API).
+        A model returned by :func:`nanosynth.miner.extract.ner.load_ner` (any backend behind that API).
     texts:
         Paragraph texts.
     """
-    from miner.extract.ner import predict_spans
+    from nanosynth.miner.extract.ner import predict_spans
 
     if not texts:
         return []

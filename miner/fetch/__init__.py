@@ -1,12 +1,12 @@
 """Fetching papers by DOI: Crossref metadata, Unpaywall/arXiv open access, Elsevier/Springer TDM APIs.
 
-Everything goes through :class:`~miner.fetch.http.HttpClient` (timeouts, retries with exponential backoff,
+Everything goes through :class:`~nanosynth.miner.fetch.http.HttpClient` (timeouts, retries with exponential backoff,
 429/Retry-After, per-host rate limit, on-disk cache, secrets masked in logs and errors). No network at import.
 """
 
-from miner.fetch.fetcher import DocumentFetcher, FetchConfig, FetchedDocument, sniff_kind
-from miner.fetch.http import HttpClient, HttpConfig, HttpResponse, NotFoundError, RetryPolicy
-from miner.fetch.metadata import WorkMetadata, normalize_doi, parse_identifier
+from nanosynth.miner.fetch.fetcher import DocumentFetcher, FetchConfig, FetchedDocument, sniff_kind
+from nanosynth.miner.fetch.http import HttpClient, HttpConfig, HttpResponse, NotFoundError, RetryPolicy
+from nanosynth.miner.fetch.metadata import WorkMetadata, normalize_doi, parse_identifier
 
 __all__ = [
     "DocumentFetcher",

@@ -6,9 +6,9 @@ import re
 
 import defusedxml.ElementTree as SafeET
 
-from miner.fetch.http import HttpClient, HttpResponse
-from miner.fetch.metadata import WorkMetadata
-from schema.errors import FetchError
+from nanosynth.miner.fetch.http import HttpClient, HttpResponse
+from nanosynth.miner.fetch.metadata import WorkMetadata
+from nanosynth.schema.errors import FetchError
 
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org"
 DEFAULT_ARXIV_URL = "https://arxiv.org"

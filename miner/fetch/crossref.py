@@ -6,9 +6,9 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from miner.fetch.http import HttpClient
-from miner.fetch.metadata import FullTextLink, WorkMetadata
-from schema.errors import FetchError
+from nanosynth.miner.fetch.http import HttpClient
+from nanosynth.miner.fetch.metadata import FullTextLink, WorkMetadata
+from nanosynth.schema.errors import FetchError
 
 log = logging.getLogger(__name__)
 

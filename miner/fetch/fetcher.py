@@ -12,13 +12,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from miner.fetch.arxiv import ARXIV_INTERVAL_S, DEFAULT_ARXIV_API_URL, DEFAULT_ARXIV_URL, ArxivClient, require_pdf
-from miner.fetch.crossref import DEFAULT_CROSSREF_URL, CrossrefClient
-from miner.fetch.http import HttpClient, HttpConfig, HttpResponse, NotFoundError
-from miner.fetch.metadata import WorkMetadata, parse_identifier
-from miner.fetch.publishers import DEFAULT_ELSEVIER_URL, DEFAULT_SPRINGER_URL, ElsevierClient, SpringerClient
-from miner.fetch.unpaywall import DEFAULT_UNPAYWALL_URL, UnpaywallClient
-from schema.errors import ConfigError, FetchError
+from nanosynth.miner.fetch.arxiv import ARXIV_INTERVAL_S, DEFAULT_ARXIV_API_URL, DEFAULT_ARXIV_URL, ArxivClient, require_pdf
+from nanosynth.miner.fetch.crossref import DEFAULT_CROSSREF_URL, CrossrefClient
+from nanosynth.miner.fetch.http import HttpClient, HttpConfig, HttpResponse, NotFoundError
+from nanosynth.miner.fetch.metadata import WorkMetadata, parse_identifier
+from nanosynth.miner.fetch.publishers import DEFAULT_ELSEVIER_URL, DEFAULT_SPRINGER_URL, ElsevierClient, SpringerClient
+from nanosynth.miner.fetch.unpaywall import DEFAULT_UNPAYWALL_URL, UnpaywallClient
+from nanosynth.schema.errors import ConfigError, FetchError
 
 log = logging.getLogger(__name__)
 

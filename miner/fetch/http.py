@@ -18,10 +18,10 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from miner.fetch.cache import ResponseCache
-from miner.fetch.ratelimit import HostRateLimiter
-from miner.fetch.redact import install_log_filter, redact, strip_secret_params
-from schema.errors import FetchError
+from nanosynth.miner.fetch.cache import ResponseCache
+from nanosynth.miner.fetch.ratelimit import HostRateLimiter
+from nanosynth.miner.fetch.redact import install_log_filter, redact, strip_secret_params
+from nanosynth.schema.errors import FetchError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from schema.errors import FetchError
+from nanosynth.schema.errors import FetchError
 
 _DOI_RE = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
 _ARXIV_NEW = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -65,7 +65,7 @@ class WorkMetadata(BaseModel):
         return ", ".join(parts)
 
     def paper_fields(self) -> dict:
-        """Fields of :class:`schema.PaperBase` this metadata can fill (``doi``, ``title``, ``journal``, ...)."""
+        """Fields of :class:`nanosynth.schema.PaperBase` this metadata can fill (``doi``, ``title``, ``journal``, ...)."""
         fields = {"doi": self.doi, "title": self.title, "journal": self.journal, "year": self.year,
                   "citation": self.citation()}
         return {k: v for k, v in fields.items() if v is not None}

@@ -1,7 +1,7 @@
 """Publisher text-and-data-mining APIs used when an API key is configured: Elsevier and Springer Nature.
 
 Keys are sent the way each API expects (Elsevier: ``X-ELS-APIKey`` header; Springer Nature: ``api_key`` query
-parameter) and are masked in every log line, cache entry and error message by :class:`~miner.fetch.http.HttpClient`.
+parameter) and are masked in every log line, cache entry and error message by :class:`~nanosynth.miner.fetch.http.HttpClient`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from miner.fetch.http import HttpClient, HttpResponse
-from schema.errors import FetchError
+from nanosynth.miner.fetch.http import HttpClient, HttpResponse
+from nanosynth.schema.errors import FetchError
 
 DEFAULT_ELSEVIER_URL = "https://api.elsevier.com"
 DEFAULT_SPRINGER_URL = "https://api.springernature.com"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from miner.fetch.http import HttpClient
-from schema.errors import ConfigError, FetchError
+from nanosynth.miner.fetch.http import HttpClient
+from nanosynth.schema.errors import ConfigError, FetchError
 
 DEFAULT_UNPAYWALL_URL = "https://api.unpaywall.org"
 

@@ -6,9 +6,9 @@ import re
 
 from lxml import etree
 
-from miner.readers.html import GenericHtmlReader, looks_like_html
-from miner.document import Block
-from miner.readers.markup import HtmlProfile, element_text
+from nanosynth.miner.readers.html import GenericHtmlReader, looks_like_html
+from nanosynth.miner.document import Block
+from nanosynth.miner.readers.markup import HtmlProfile, element_text
 
 
 class AcsHtmlReader(GenericHtmlReader):

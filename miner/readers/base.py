@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from miner.document import Document
+from nanosynth.miner.document import Document
 
 
 class ReaderOptions(BaseModel):
@@ -40,7 +40,7 @@ class ReaderOptions(BaseModel):
 class Reader(ABC):
     """Base class of the readers: a cheap :meth:`detect` on the raw bytes and a :meth:`parse` to a Document.
 
-    Subclasses set ``source_format`` (a :class:`schema.enums.PaperSource` value). Constructors do no I/O.
+    Subclasses set ``source_format`` (a :class:`nanosynth.schema.enums.PaperSource` value). Constructors do no I/O.
 
     Parameters
     ----------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from miner.document import Block, Document
-from schema.errors import ReaderError
+from nanosynth.miner.document import Block, Document
+from nanosynth.schema.errors import ReaderError
 
 
 def read_with_chemdataextractor(data: bytes, filename: str | None = None) -> Document:

@@ -7,7 +7,7 @@ Policy
 3. An encoding declared in the document (``<?xml encoding=...?>``, ``<meta charset=...>``) is used next; for
    HTML, ``iso-8859-1``/``latin-1``/``ascii`` mean ``windows-1252`` (as browsers do).
 4. Otherwise the bytes must be valid UTF-8. Non-UTF-8 text without a declaration is **not** guessed: a
-   :class:`~schema.errors.ReaderError` says where the first bad byte is and how to fix it (re-save as UTF-8, or
+   :class:`~nanosynth.schema.errors.ReaderError` says where the first bad byte is and how to fix it (re-save as UTF-8, or
    pass ``encoding=``), because silently mis-decoded chemical names ("Â°C", "Î¼L") poison extraction.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from schema.errors import ReaderError
+from nanosynth.schema.errors import ReaderError
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),

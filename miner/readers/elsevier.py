@@ -6,14 +6,14 @@ import re
 
 from lxml import etree
 
-from miner.document import Block, Document
-from miner.readers.base import Reader
-from miner.readers.decoding import sniff_head
-from miner.readers.textutil import clean_inline, find_year
-from miner.readers.xmlbody import XmlBodyWalker, XmlProfile, citation_group, first_text, reference_blocks
-from miner.readers.xmlsafe import local, parse_xml
-from schema.enums import PaperSource
-from schema.errors import ReaderError
+from nanosynth.miner.document import Block, Document
+from nanosynth.miner.readers.base import Reader
+from nanosynth.miner.readers.decoding import sniff_head
+from nanosynth.miner.readers.textutil import clean_inline, find_year
+from nanosynth.miner.readers.xmlbody import XmlBodyWalker, XmlProfile, citation_group, first_text, reference_blocks
+from nanosynth.miner.readers.xmlsafe import local, parse_xml
+from nanosynth.schema.enums import PaperSource
+from nanosynth.schema.errors import ReaderError
 
 
 _BIB_ID = re.compile(r"(bib|bb|br|b|ref|rf|cit|bibr|tblfn|tfn|fn|cor|af|aff)\d", re.I)

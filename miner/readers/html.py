@@ -6,13 +6,13 @@ import re
 
 from lxml import etree
 
-from miner.document import Block, Document
-from miner.readers.base import Reader
-from miner.readers.decoding import sniff_head
-from miner.readers.markup import HtmlBlockWalker, HtmlProfile, element_text, html_metadata
-from miner.readers.xmlsafe import parse_html
-from schema.enums import PaperSource
-from schema.errors import ReaderError
+from nanosynth.miner.document import Block, Document
+from nanosynth.miner.readers.base import Reader
+from nanosynth.miner.readers.decoding import sniff_head
+from nanosynth.miner.readers.markup import HtmlBlockWalker, HtmlProfile, element_text, html_metadata
+from nanosynth.miner.readers.xmlsafe import parse_html
+from nanosynth.schema.enums import PaperSource
+from nanosynth.schema.errors import ReaderError
 
 _HTML_SNIFF = re.compile(r"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s|<title>)",
                          re.I | re.S)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from miner.document import Block
-from miner.readers.textutil import (
+from nanosynth.miner.document import Block
+from nanosynth.miner.readers.textutil import (
     caption_label,
     clean_inline,
     drop_empty_brackets,
@@ -20,7 +20,7 @@ from miner.readers.textutil import (
     loose_caption_label,
     split_heading_number,
 )
-from miner.readers.xmlsafe import local
+from nanosynth.miner.readers.xmlsafe import local
 
 Predicate = Callable[[etree._Element], bool]
 

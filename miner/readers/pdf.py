@@ -12,9 +12,9 @@ import logging
 import re
 import statistics
 
-from miner.document import Block, Document
-from miner.readers.base import Reader
-from miner.readers.pdf_layout import (
+from nanosynth.miner.document import Block, Document
+from nanosynth.miner.readers.base import Reader
+from nanosynth.miner.readers.pdf_layout import (
     Line,
     RawBlock,
     Word,
@@ -24,7 +24,7 @@ from miner.readers.pdf_layout import (
     remove_headers_footers,
     split_blocks,
 )
-from miner.readers.textutil import (
+from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
     clean_inline,
@@ -38,8 +38,8 @@ from miner.readers.textutil import (
     loose_caption_label,
     split_heading_number,
 )
-from schema.enums import PaperSource
-from schema.errors import ReaderError
+from nanosynth.schema.enums import PaperSource
+from nanosynth.schema.errors import ReaderError
 
 logger = logging.getLogger(__name__)
 

@@ -6,19 +6,19 @@ import logging
 import re
 from pathlib import Path
 
-from miner.document import Document
-from miner.readers.acs import AcsHtmlReader
-from miner.readers.base import Reader, ReaderOptions
-from miner.readers.decoding import sniff_head
-from miner.readers.elsevier import ElsevierXmlReader
-from miner.readers.html import GenericHtmlReader
-from miner.readers.jats import JatsXmlReader
-from miner.readers.pdf import GenericPdfReader
-from miner.readers.rsc import RscHtmlReader
-from miner.readers.springer import SpringerNatureHtmlReader
-from miner.readers.text import MarkdownTextReader, PlainTextReader, starts_like_xml
-from miner.readers.wiley import WileyHtmlReader
-from schema.errors import ReaderError
+from nanosynth.miner.document import Document
+from nanosynth.miner.readers.acs import AcsHtmlReader
+from nanosynth.miner.readers.base import Reader, ReaderOptions
+from nanosynth.miner.readers.decoding import sniff_head
+from nanosynth.miner.readers.elsevier import ElsevierXmlReader
+from nanosynth.miner.readers.html import GenericHtmlReader
+from nanosynth.miner.readers.jats import JatsXmlReader
+from nanosynth.miner.readers.pdf import GenericPdfReader
+from nanosynth.miner.readers.rsc import RscHtmlReader
+from nanosynth.miner.readers.springer import SpringerNatureHtmlReader
+from nanosynth.miner.readers.text import MarkdownTextReader, PlainTextReader, starts_like_xml
+from nanosynth.miner.readers.wiley import WileyHtmlReader
+from nanosynth.schema.errors import ReaderError
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +100,14 @@ def _declared_xml(data: bytes, filename: str | None) -> bool:
 
 
 def _check_well_formed(data: bytes, filename: str | None) -> None:
-    from miner.readers.xmlsafe import parse_xml
+    from nanosynth.miner.readers.xmlsafe import parse_xml
 
     parse_xml(data, what=f"XML in {filename or 'input'}")  # raises ReaderError("malformed XML ...")
 
 
 def _raise_for_unread_xml(data: bytes, filename: str | None) -> None:
     """Explain why markup no reader accepted cannot be read: malformed XML (lxml's message) or an unknown root."""
-    from miner.readers.xmlsafe import local, parse_xml
+    from nanosynth.miner.readers.xmlsafe import local, parse_xml
 
     root, _ = parse_xml(data, what=f"XML in {filename or 'input'}")  # raises ReaderError("malformed XML ...")
     raise ReaderError(
@@ -128,7 +128,7 @@ def _check_not_empty(data: bytes, filename: str | None) -> None:
 def read_document(data: bytes, filename: str | None = None, *, encoding: str | None = None,
                   max_pages: int | None = None, password: str = "", allow_truncated: bool = False,
                   keep_references: bool = False, readers: list[Reader] | None = None) -> Document:
-    """Read a paper from bytes into a :class:`~miner.document.Document`.
+    """Read a paper from bytes into a :class:`~nanosynth.miner.document.Document`.
 
     Parameters
     ----------
@@ -137,7 +137,7 @@ def read_document(data: bytes, filename: str | None = None, *, encoding: str | N
     filename:
         Name of the file (recorded; used only to break ties, e.g. ``.md`` → Markdown).
     encoding, max_pages, password, allow_truncated, keep_references:
-        See :class:`~miner.readers.base.ReaderOptions`.
+        See :class:`~nanosynth.miner.readers.base.ReaderOptions`.
     readers:
         Custom reader instances in priority order (default: :data:`READER_PRIORITY`).
 
@@ -153,7 +153,7 @@ def read_document(data: bytes, filename: str | None = None, *, encoding: str | N
 
     Examples
     --------
-    >>> from miner.readers import read_document
+    >>> from nanosynth.miner.readers import read_document
     >>> doc = read_document(b"# CdSe\\n\\nCdO and oleic acid were heated to 280 C.", "notes.md")
     >>> [p.text for p in doc.body]
     ['CdO and oleic acid were heated to 280 C.']

@@ -6,9 +6,9 @@ import re
 
 from lxml import etree
 
-from miner.document import Block
-from miner.readers.html import GenericHtmlReader, looks_like_html
-from miner.readers.markup import HtmlProfile, element_text
+from nanosynth.miner.document import Block
+from nanosynth.miner.readers.html import GenericHtmlReader, looks_like_html
+from nanosynth.miner.readers.markup import HtmlProfile, element_text
 
 
 _ADMIN_LINE = re.compile(r"^(Received|Accepted|First published|Published on|Revised)\b", re.I)

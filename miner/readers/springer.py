@@ -6,9 +6,9 @@ import re
 
 from lxml import etree
 
-from miner.document import Block
-from miner.readers.html import GenericHtmlReader, looks_like_html
-from miner.readers.markup import HtmlProfile, element_text
+from nanosynth.miner.document import Block
+from nanosynth.miner.readers.html import GenericHtmlReader, looks_like_html
+from nanosynth.miner.readers.markup import HtmlProfile, element_text
 
 _SPRINGER_DOI = re.compile(rb'content="(?:https?://doi\.org/|doi:)?10\.(?:1007|1038|1186|1140|1557)/', re.I)
 

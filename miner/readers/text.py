@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from miner.document import Block, Document
-from miner.readers.base import Reader
-from miner.readers.decoding import decode_bytes, looks_binary, sniff_head
-from miner.readers.textutil import (
+from nanosynth.miner.document import Block, Document
+from nanosynth.miner.readers.base import Reader
+from nanosynth.miner.readers.decoding import decode_bytes, looks_binary, sniff_head
+from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
     clean_inline,
@@ -19,8 +19,8 @@ from miner.readers.textutil import (
     looks_like_heading,
     split_heading_number,
 )
-from schema.enums import PaperSource
-from schema.errors import ReaderError
+from nanosynth.schema.enums import PaperSource
+from nanosynth.schema.errors import ReaderError
 
 _BLANK_SPLIT = re.compile(r"\n[ \t]*\n")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -6,8 +6,8 @@ import re
 
 from lxml import etree
 
-from miner.readers.html import GenericHtmlReader, looks_like_html
-from miner.readers.markup import HtmlProfile, element_text
+from nanosynth.miner.readers.html import GenericHtmlReader, looks_like_html
+from nanosynth.miner.readers.markup import HtmlProfile, element_text
 
 _WILEY_DOI = re.compile(rb'name="citation_doi"[^>]*content="10\.(?:1002|1111)/|content="10\.(?:1002|1111)/[^"]*"'
                         rb'[^>]*name="citation_doi"', re.I)

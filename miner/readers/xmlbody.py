@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from miner.document import Block
-from miner.readers.markup import element_text
-from miner.readers.textutil import (
+from nanosynth.miner.document import Block
+from nanosynth.miner.readers.markup import element_text
+from nanosynth.miner.readers.textutil import (
     caption_label,
     clean_inline,
     heading_level,
@@ -18,7 +18,7 @@ from miner.readers.textutil import (
     loose_caption_label,
     split_heading_number,
 )
-from miner.readers.xmlsafe import local
+from nanosynth.miner.readers.xmlsafe import local
 
 
 _BULLETS = {"•", "▪", "◦", "–", "—", "-", "*", "■", "□", "●", "○"}

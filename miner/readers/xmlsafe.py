@@ -1,7 +1,7 @@
 """Hardened lxml parsing: no external entities, no DTD loading, no network, no huge trees.
 
 Every XML/HTML reader parses through :func:`parse_xml` / :func:`parse_html`. External entity declarations
-(``<!ENTITY x SYSTEM "file:///etc/passwd">``) are refused with a :class:`~schema.errors.ReaderError`; the parser is
+(``<!ENTITY x SYSTEM "file:///etc/passwd">``) are refused with a :class:`~nanosynth.schema.errors.ReaderError`; the parser is
 in any case configured never to resolve entities, load DTDs or touch the network.
 """
 
@@ -12,8 +12,8 @@ import re
 
 from lxml import etree, html
 
-from miner.readers.decoding import decode_bytes
-from schema.errors import ReaderError
+from nanosynth.miner.readers.decoding import decode_bytes
+from nanosynth.schema.errors import ReaderError
 
 logger = logging.getLogger(__name__)
 

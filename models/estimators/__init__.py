@@ -5,10 +5,10 @@
 (random-forest baseline) and :class:`ExtraTreesRegressor` / :class:`ExtraTreesClassifier`.
 """
 
-from models.estimators.base import ESTIMATORS, make_estimator
-from models.estimators.forest import ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier, ForestRegressor
-from models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
-from models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
+from nanosynth.models.estimators.base import ESTIMATORS, make_estimator
+from nanosynth.models.estimators.forest import ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier, ForestRegressor
+from nanosynth.models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
+from nanosynth.models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
 
 __all__ = ["ESTIMATORS", "ExtraTreesClassifier", "ExtraTreesRegressor", "ForestClassifier", "ForestRegressor", "MLPEnsembleClassifier", "MLPEnsembleRegressor",
            "XGBEnsembleClassifier", "XGBEnsembleRegressor", "make_estimator"]

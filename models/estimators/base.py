@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from models.calibration import calibrate_classes, calibrate_regression, regression_scale
-from models.errors import NotFittedError
-from schema.errors import ModelError
+from nanosynth.models.calibration import calibrate_classes, calibrate_regression, regression_scale
+from nanosynth.models.errors import NotFittedError
+from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -257,10 +257,10 @@ ESTIMATORS = ("xgb", "nn", "rf", "et")
 
 def make_estimator(kind: str, task: str, **params):
     """An unfitted estimator: ``kind`` in xgb|nn|rf, ``task`` regression|classification."""
-    from models.estimators.forest import (ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier,
+    from nanosynth.models.estimators.forest import (ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier,
                                           ForestRegressor)
-    from models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
-    from models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
+    from nanosynth.models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
+    from nanosynth.models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
 
     table = {("xgb", "regression"): XGBEnsembleRegressor, ("xgb", "classification"): XGBEnsembleClassifier,
              ("nn", "regression"): MLPEnsembleRegressor, ("nn", "classification"): MLPEnsembleClassifier,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from models.estimators.base import EnsembleClassifierMixin, EnsembleRegressorMixin
+from nanosynth.models.estimators.base import EnsembleClassifierMixin, EnsembleRegressorMixin
 
 
 def _torch():
@@ -155,7 +155,7 @@ class MLPEnsembleRegressor(EnsembleRegressorMixin, _MLPBase):
     Parameters
     ----------
     n_members, member_fraction, interval:
-        As for :class:`models.estimators.XGBEnsembleRegressor`.
+        As for :class:`nanosynth.models.estimators.XGBEnsembleRegressor`.
     hidden, layers, dropout, epochs, batch_size, learning_rate, weight_decay:
         Network and optimizer settings (AdamW + one-cycle schedule).
     random_state, n_jobs:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from models.estimators.base import EnsembleClassifierMixin, EnsembleRegressorMixin
+from nanosynth.models.estimators.base import EnsembleClassifierMixin, EnsembleRegressorMixin
 
 
 def _xgb():

@@ -4,7 +4,7 @@ Public API: :class:`FeatureBuilder`, :class:`FeatureConfig`, :func:`frames_for_c
 :class:`RecipeFramesLike`, :data:`FEATURE_VERSION`.
 """
 
-from models.features.builder import (
+from nanosynth.models.features.builder import (
     CLASSES,
     FEATURE_VERSION,
     DomainReport,
@@ -12,7 +12,7 @@ from models.features.builder import (
     FeatureConfig,
     base_table,
 )
-from models.features.frames import Frames, RecipeFramesLike, check_frames, frames_for_conditions, subset_frames
+from nanosynth.models.features.frames import Frames, RecipeFramesLike, check_frames, frames_for_conditions, subset_frames
 
 __all__ = ["CLASSES", "FEATURE_VERSION", "DomainReport", "FeatureBuilder", "FeatureConfig", "Frames",
            "RecipeFramesLike", "base_table", "check_frames", "frames_for_conditions", "subset_frames"]

@@ -39,11 +39,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.errors import NotFittedError
-from models.features.descriptors import DESCRIPTOR_NAMES, LATTICE_FEATURES, composition_descriptors
-from models.features.frames import RecipeFramesLike, check_frames
-from schema.chemicals import density, molar_mass
-from schema.errors import ModelError, SchemaValidationError
+from nanosynth.models.errors import NotFittedError
+from nanosynth.models.features.descriptors import DESCRIPTOR_NAMES, LATTICE_FEATURES, composition_descriptors
+from nanosynth.models.features.frames import RecipeFramesLike, check_frames
+from nanosynth.schema.chemicals import density, molar_mass
+from nanosynth.schema.errors import ModelError, SchemaValidationError
 
 log = logging.getLogger(__name__)
 

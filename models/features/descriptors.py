@@ -1,17 +1,17 @@
 """Composition descriptors of a target composition (``"CdSe"``, ``"CsPbBr3"``, ``"Au"``).
 
-Element statistics come from :mod:`schema.elements` (Pauling electronegativity, Shannon ionic radius, atomic
-mass, common oxidation state); bulk gap and lattice come from :mod:`models.features.materials`.
+Element statistics come from :mod:`nanosynth.schema.elements` (Pauling electronegativity, Shannon ionic radius, atomic
+mass, common oxidation state); bulk gap and lattice come from :mod:`nanosynth.models.features.materials`.
 """
 
 from __future__ import annotations
 
 import math
 
-from models.features.materials import LATTICES, bulk_material
-from schema.chemicals import anion_elements, cation_elements, composition_elements, parse_formula
-from schema.elements import ELEMENTS
-from schema.errors import SchemaValidationError
+from nanosynth.models.features.materials import LATTICES, bulk_material
+from nanosynth.schema.chemicals import anion_elements, cation_elements, composition_elements, parse_formula
+from nanosynth.schema.elements import ELEMENTS
+from nanosynth.schema.errors import SchemaValidationError
 
 #: Names of the numeric composition descriptors, in output order.
 DESCRIPTOR_NAMES = (

@@ -12,8 +12,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from schema.errors import ModelError
-from schema.frames import (
+from nanosynth.schema.errors import ModelError
+from nanosynth.schema.frames import (
     CHEMICAL_COLUMNS,
     OUTCOME_COLUMNS,
     RECIPE_COLUMNS,
@@ -42,8 +42,8 @@ def check_frames(frames: object) -> RecipeFramesLike:
         if not isinstance(frame, pd.DataFrame) or (len(frame.columns) and "recipe_id" not in frame.columns):
             raise ModelError(
                 f"expected recipe frames with a '{name}' DataFrame keyed by recipe_id: pass the result of "
-                "db.queries.recipe_frames(...), db.queries.frames_from_records(...) or "
-                "models.features.frames_for_conditions(...)"
+                "nanosynth.db.queries.recipe_frames(...), db.queries.frames_from_records(...) or "
+                "nanosynth.models.features.frames_for_conditions(...)"
             )
     return frames  # type: ignore[return-value]
 

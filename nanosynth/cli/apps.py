@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from nanosynth.config import Settings, load_settings
-from schema.errors import NanosynthError
+from nanosynth.schema.errors import NanosynthError
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from nanosynth.cli.apps import console, db_app, fail, settings
-from schema.errors import NanosynthError
+from nanosynth.schema.errors import NanosynthError
 
 
 def _engine():
-    from db.engine import make_engine
+    from nanosynth.db.engine import make_engine
 
     return make_engine(settings().database_url)
 
@@ -23,7 +23,7 @@ def _engine():
 @db_app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Alembic revision to migrate to.")) -> None:
     """Create or migrate the database schema (Alembic) to the newest revision."""
-    from db.migrate import _safe, upgrade as do_upgrade
+    from nanosynth.db.migrate import _safe, upgrade as do_upgrade
 
     url = settings().database_url
     try:
@@ -40,9 +40,9 @@ def import_(
     show_rejections: int = typer.Option(20, help="How many rejected rows to list."),
 ) -> None:
     """Import a curated dataset; re-importing the same file adds nothing. A malformed file writes nothing."""
-    from db.engine import session_scope
-    from db.importers import FORMATS, import_file
-    from db.migrate import ensure_current
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.importers import FORMATS, import_file
+    from nanosynth.db.migrate import ensure_current
 
     if fmt not in FORMATS:
         fail(NanosynthError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}"))
@@ -77,9 +77,9 @@ def import_(
 @db_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of tables.")) -> None:
     """Counts per table, per source and per composition."""
-    from db.engine import session_scope
-    from db.migrate import ensure_current
-    from db.stats import stats as compute
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.migrate import ensure_current
+    from nanosynth.db.stats import stats as compute
 
     engine = _engine()
     try:
@@ -95,7 +95,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print a JSON objec
 
 
 def render_stats(result: dict) -> None:
-    """Rich tables of :func:`db.stats.stats` output (also used by the demo summary)."""
+    """Rich tables of :func:`nanosynth.db.stats.stats` output (also used by the demo summary)."""
     counts = Table(title="tables")
     counts.add_column("table")
     counts.add_column("rows", justify="right")
@@ -144,10 +144,10 @@ def query(
     all_columns: bool = typer.Option(False, "--all-columns", help="Print every column (use --out for files)."),
 ) -> None:
     """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
-    from db.engine import session_scope
-    from db.export import write_frame
-    from db.migrate import ensure_current
-    from db.queries import RecipeFilter, recipe_frames, recipes_long, wide_frame
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.export import write_frame
+    from nanosynth.db.migrate import ensure_current
+    from nanosynth.db.queries import RecipeFilter, recipe_frames, recipes_long, wide_frame
 
     try:
         if precursor and ligand:
@@ -200,10 +200,10 @@ def export(
     composition: list[str] = typer.Option(None, "--composition", "-c"),
 ) -> None:
     """Export recipes to CSV or Parquet."""
-    from db.engine import session_scope
-    from db.export import export as do_export
-    from db.migrate import ensure_current
-    from db.queries import RecipeFilter
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.export import export as do_export
+    from nanosynth.db.migrate import ensure_current
+    from nanosynth.db.queries import RecipeFilter
 
     engine = _engine()
     try:

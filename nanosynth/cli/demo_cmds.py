@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from nanosynth.cli.apps import app, console, fail, settings
-from schema.errors import NanosynthError
+from nanosynth.schema.errors import NanosynthError
 
 
 @app.command("demo")

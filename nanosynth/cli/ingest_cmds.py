@@ -18,7 +18,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from nanosynth.cli.apps import app, console, err_console, fail, settings
-from schema.errors import ConfigError, NanosynthError
+from nanosynth.schema.errors import ConfigError, NanosynthError
 
 
 class _DefaultRunGroup(TyperGroup):
@@ -47,8 +47,8 @@ class _RateColumn(ProgressColumn):
 
 
 def _engine():
-    from db.engine import make_engine
-    from db.migrate import ensure_current
+    from nanosynth.db.engine import make_engine
+    from nanosynth.db.migrate import ensure_current
 
     engine = make_engine(settings().database_url)
     ensure_current(engine)
@@ -77,7 +77,7 @@ def load_factory(spec: str | None):
 
 def fetch_config():
     """Fetching settings (API keys, contact e-mail, cache) from the nanosynth settings."""
-    from miner.fetch import FetchConfig
+    from nanosynth.miner.fetch import FetchConfig
 
     s = settings()
     return FetchConfig(elsevier_api_key=s.elsevier_api_key, springer_api_key=s.springer_api_key,
@@ -144,7 +144,7 @@ def run(
         with progress:
             summary = None
             if doi_file is not None:
-                from miner.fetch import DocumentFetcher
+                from nanosynth.miner.fetch import DocumentFetcher
 
                 identifiers = read_identifier_file(doi_file)
                 fetch_task = progress.add_task("fetch", total=len(identifiers), failed=0)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from nanosynth.cli import apps
 from nanosynth.cli.apps import console, lab_app
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _limits(items: list[str]) -> dict[str, list[float | None]]:
 
 
 def _engine():
-    from db.engine import make_engine
+    from nanosynth.db.engine import make_engine
 
     return make_engine(apps.settings().database_url)
 
@@ -56,7 +56,7 @@ def capabilities_cmd(
     adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="key=value option (repeatable)"),
 ) -> None:
     """Show what a reactor adapter can set and measure."""
-    from lab.adapters.loader import load_adapter, parse_options
+    from nanosynth.lab.adapters.loader import load_adapter, parse_options
 
     def _run():
         caps = load_adapter(adapter, parse_options(adapter_option)).capabilities()
@@ -93,10 +93,10 @@ def campaign_cmd(
     name: str | None = typer.Option(None, "--name", help="campaign name"),
 ) -> None:
     """Run a closed-loop campaign toward target outcomes (seeded from the database's models by default)."""
-    from db.engine import session_scope
-    from lab.adapters.loader import load_adapter, parse_options
-    from lab.campaign import CampaignRunner, CampaignSettings, campaign_report, load_settings, resolve_minimize
-    from lab.prior import database_priors
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.adapters.loader import load_adapter, parse_options
+    from nanosynth.lab.campaign import CampaignRunner, CampaignSettings, campaign_report, load_settings, resolve_minimize
+    from nanosynth.lab.prior import database_priors
 
     def _run():
         engine = _engine()
@@ -157,8 +157,8 @@ def list_cmd() -> None:
     """List campaigns."""
     from sqlmodel import select
 
-    from db.engine import session_scope
-    from schema.tables import Campaign, Experiment
+    from nanosynth.db.engine import session_scope
+    from nanosynth.schema.tables import Campaign, Experiment
 
     def _run():
         with session_scope(_engine()) as s:
@@ -176,7 +176,7 @@ def list_cmd() -> None:
 @lab_app.command("report")
 def report_cmd(campaign_id: int = typer.Argument(...), out: Path | None = typer.Option(None, "--out")) -> None:
     """Print (or write) a campaign's JSON report."""
-    from lab.campaign import campaign_report
+    from nanosynth.lab.campaign import campaign_report
 
     def _run():
         text = json.dumps(campaign_report(_engine(), campaign_id), indent=1, default=str)
@@ -196,11 +196,11 @@ def reconcile_cmd(
     adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="override stored adapter options"),
 ) -> None:
     """Lab vs literature: residuals, temperature offset, recalibrated model (registered), flagged records, plots."""
-    from db.engine import session_scope
-    from lab.adapters.loader import load_adapter, parse_options
-    from lab.campaign import load_settings
-    from lab.prior import database_priors, database_table
-    from lab.reconcile import reconcile_campaign
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.adapters.loader import load_adapter, parse_options
+    from nanosynth.lab.campaign import load_settings
+    from nanosynth.lab.prior import database_priors, database_table
+    from nanosynth.lab.reconcile import reconcile_campaign
 
     def _run():
         engine = _engine()
@@ -237,8 +237,8 @@ def serve_sila_cmd(
     """Serve a reactor adapter (the twin by default) as a SiLA 2 server until Ctrl-C."""
     import time
 
-    from lab.adapters.loader import load_adapter, parse_options
-    from lab.sila.server import ReactorSilaServer, check_loopback
+    from nanosynth.lab.adapters.loader import load_adapter, parse_options
+    from nanosynth.lab.sila.server import ReactorSilaServer, check_loopback
 
     def _run():
         check_loopback(host)

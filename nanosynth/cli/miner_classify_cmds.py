@@ -12,7 +12,7 @@ from rich.table import Table
 
 from nanosynth.cli import apps
 from nanosynth.cli.apps import app, db_app, lab_app, miner_app, models_app  # noqa: F401
-from schema.errors import ReaderError
+from nanosynth.schema.errors import ReaderError
 
 _BACKENDS = ("tfidf", "minilm")
 _MODEL_HELP = ("Model directory, or a shipped model: 'default' (= 'fast': TF-IDF, hundreds of paragraphs/s) or "
@@ -43,9 +43,9 @@ def train_classifier_cmd(
     threads: int | None = typer.Option(None, "--threads", help="torch threads for the minilm backend."),
 ) -> None:
     """Train a paragraph classifier (synthesis / characterization / other) and save it with a manifest."""
-    from miner.classify.data import read_jsonl, read_msptc
-    from miner.classify.registry import get_stage
-    from miner.classify.training import train_and_save
+    from nanosynth.miner.classify.data import read_jsonl, read_msptc
+    from nanosynth.miner.classify.registry import get_stage
+    from nanosynth.miner.classify.training import train_and_save
 
     if backend not in _BACKENDS:
         apps.fail(_config_error(f"unknown backend {backend!r}; choose tfidf or minilm"))
@@ -83,7 +83,7 @@ def eval_classifier_cmd(
     data: Path = typer.Option(..., "--data", help="Labelled paragraphs, JSON lines with 'text' and 'label'."),
 ) -> None:
     """Per-class precision, recall and F1 of a classifier; the last line is ``synthesis_f1=<value>``."""
-    from miner.classify import evaluate, load_classifier, read_jsonl
+    from nanosynth.miner.classify import evaluate, load_classifier, read_jsonl
 
     rows = apps.run_guarded(read_jsonl, data)
     classifier = apps.run_guarded(load_classifier, model)
@@ -107,8 +107,8 @@ def classify_cmd(
     width: int = typer.Option(90, "--width", help="Characters of paragraph text shown in the table."),
 ) -> None:
     """Read a paper and print each paragraph's label (synthesis / characterization / other) and score."""
-    from miner.classify import load_classifier
-    from miner.readers import read_document
+    from nanosynth.miner.classify import load_classifier
+    from nanosynth.miner.readers import read_document
 
     try:
         data = file.read_bytes()
@@ -140,6 +140,6 @@ def classify_cmd(
 
 
 def _config_error(message: str):
-    from schema.errors import ConfigError
+    from nanosynth.schema.errors import ConfigError
 
     return ConfigError(message)

@@ -62,8 +62,8 @@ def train_ner(
                                            "PREFIX/SUFFIX/SHAPE hash embeddings (0 = none)."),
 ) -> None:
     """Train the MSPTC entity recognizer with the chemistry tokenizer (spaCy CNN or fine-tuned MiniLM)."""
-    from miner.extract.ner import NERTrainingConfig, train_msptc
-    from miner.extract.transformer_ner import TransformerTrainingConfig
+    from nanosynth.miner.extract.ner import NERTrainingConfig, train_msptc
+    from nanosynth.miner.extract.transformer_ner import TransformerTrainingConfig
 
     overrides: dict = {"seed": seed}
     if max_minutes is not None:
@@ -95,7 +95,7 @@ def eval_ner(
                                            ".ann/.txt pair in --brat)."),
 ) -> None:
     """Evaluate an MSPTC NER model (exact span match); the last line is ``micro_f1=<value>``."""
-    from miner.extract.ner import evaluate_brat
+    from nanosynth.miner.extract.ner import evaluate_brat
 
     scores = apps.run_guarded(evaluate_brat, model, brat, split_file)
     _print_scores(scores, f"{scores.n_docs} documents")
@@ -114,7 +114,7 @@ def train_aunp_cmd(
                                 "'transformer' (fine-tuned MiniLM; epoch chosen on 15% of the training DOIs)."),
 ) -> None:
     """Train the nanoparticle-outcome recognizer (MOR, DES, SED, SIZ, UNT, MES) on a seeded DOI split."""
-    from miner.extract.aunp import AUNP_TRAINING_CONFIG, AUNP_TRANSFORMER_CONFIG, train_aunp
+    from nanosynth.miner.extract.aunp import AUNP_TRAINING_CONFIG, AUNP_TRANSFORMER_CONFIG, train_aunp
 
     overrides: dict = {"seed": seed}
     if backend == "transformer":
@@ -139,7 +139,7 @@ def eval_aunp_cmd(
                               "listed in its manifest) or 'all'."),
 ) -> None:
     """Evaluate an AuNP outcome model (exact span match); the last line is ``micro_f1=<value>``."""
-    from miner.extract.aunp import evaluate_aunp
+    from nanosynth.miner.extract.aunp import evaluate_aunp
 
     scores = apps.run_guarded(evaluate_aunp, model, data, split)
     _print_scores(scores, f"{scores.n_docs} paragraphs ({split})")
@@ -155,8 +155,8 @@ def tag(
     """Print the entities found in a text, one per line: start, end, label, text."""
     import sys
 
-    from miner.extract.aunp import load_aunp
-    from miner.extract.ner import load_ner, predict_spans
+    from nanosynth.miner.extract.aunp import load_aunp
+    from nanosynth.miner.extract.ner import load_ner, predict_spans
 
     if text == "-":
         text = sys.stdin.read()

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from nanosynth.cli.apps import console, err_console, models_app, run_guarded, settings
-from schema.errors import ModelError
+from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ TARGET_HELP = "size_nm | shape | abs_peak_nm | pl_peak_nm | fwhm_mev (cascade, b
 
 
 def _engine():
-    from db.engine import make_engine
+    from nanosynth.db.engine import make_engine
 
     return make_engine(settings().database_url)
 
@@ -36,7 +36,7 @@ def _ensure_schema(engine) -> None:
     from sqlalchemy import inspect
 
     if "recipe" not in set(inspect(engine).get_table_names()):
-        from db.migrate import upgrade
+        from nanosynth.db.migrate import upgrade
 
         err_console.print("note: database has no nanosynth tables; running migrations (nanosynth db upgrade)")
         upgrade(str(engine.url.render_as_string(hide_password=False)))
@@ -46,11 +46,11 @@ def load_source_frames(source: str, import_missing: bool = True):
     """Recipe frames of a source from the database, importing its curated files first when absent."""
     from sqlalchemy import func, select
 
-    from db.engine import session_scope
-    from db.importers import import_file
-    from db.queries import recipe_frames
-    from models.sources import get_source
-    from schema.tables import Recipe
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.importers import import_file
+    from nanosynth.db.queries import recipe_frames
+    from nanosynth.models.sources import get_source
+    from nanosynth.schema.tables import Recipe
 
     spec = get_source(source)
     engine = _engine()
@@ -75,7 +75,7 @@ def load_source_frames(source: str, import_missing: bool = True):
 
 
 def _params(items: list[str] | None, source: str | None, model: str, target: str | None = None) -> dict:
-    from models.sources import get_source
+    from nanosynth.models.sources import get_source
 
     params = get_source(source).params(model, target) if source else {}
     for item in items or []:
@@ -117,10 +117,10 @@ def cv(
 
 
 def _cv(source, target, model, folds, seed, group_by, max_size, param, predictions, min_count=None):
-    from models.evaluation import cross_validate
-    from models.pipeline import select_recipes
-    from models.sources import get_source
-    from models.targets import get_target
+    from nanosynth.models.evaluation import cross_validate
+    from nanosynth.models.pipeline import select_recipes
+    from nanosynth.models.sources import get_source
+    from nanosynth.models.targets import get_target
 
     spec, tspec = get_source(source), get_target(target)
     frames = load_source_frames(source)
@@ -167,10 +167,10 @@ def train(
 
 
 def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register):
-    from models.artifacts import save_model, training_data_hash
-    from models.evaluation import cross_validate
-    from models.pipeline import PropertyModel, select_recipes
-    from models.sources import get_source
+    from nanosynth.models.artifacts import save_model, training_data_hash
+    from nanosynth.models.evaluation import cross_validate
+    from nanosynth.models.pipeline import PropertyModel, select_recipes
+    from nanosynth.models.sources import get_source
 
     spec = get_source(source)
     frames = load_source_frames(source)
@@ -194,7 +194,7 @@ def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds,
                           extra={"source": source, "max_size_nm": limit, "group_by": grouping, "seed": seed})
     console.print(f"saved {manifest['name']}@{manifest['version']} to {out} ({pm.n_train_} training samples)")
     if register:
-        from db.engine import session_scope
+        from nanosynth.db.engine import session_scope
         from nanosynth.registry import register_artifact
 
         engine = _engine()
@@ -208,11 +208,11 @@ def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds,
 
 def _read_data(path: Path, fmt: str | None):
     """Frames from a dataset file (with --format, via the importer, nothing written) or a CSV of conditions."""
-    from models.features import frames_for_conditions
+    from nanosynth.models.features import frames_for_conditions
 
     if fmt:
-        from db.importers import parse_file
-        from db.queries import frames_from_records
+        from nanosynth.db.importers import parse_file
+        from nanosynth.db.queries import frames_from_records
 
         parsed = parse_file(fmt, path)
         if parsed.rejections:
@@ -245,7 +245,7 @@ def predict(
 def _predict(model_dir, data, fmt, out):
     import pandas as pd
 
-    from models.artifacts import load_model, predictions_frame
+    from nanosynth.models.artifacts import load_model, predictions_frame
 
     pm, manifest = load_model(model_dir)
     frames, table = _read_data(data, fmt)
@@ -276,10 +276,10 @@ def eval_(
 
 
 def _eval(model_dir, data, fmt, predictions):
-    from models.artifacts import load_model
-    from models.evaluation import classification_metrics, regression_metrics
-    from models.pipeline import OutOfDomainWarning, select_recipes
-    from models.targets import target_samples
+    from nanosynth.models.artifacts import load_model
+    from nanosynth.models.evaluation import classification_metrics, regression_metrics
+    from nanosynth.models.pipeline import OutOfDomainWarning, select_recipes
+    from nanosynth.models.targets import target_samples
 
     pm, manifest = load_model(model_dir)
     frames, _ = _read_data(data, fmt)
@@ -324,7 +324,7 @@ def list_(target: str | None = typer.Option(None, "--target", help="Only models 
 
 
 def _list(target):
-    from db.engine import session_scope
+    from nanosynth.db.engine import session_scope
     from nanosynth.registry import list_artifacts
 
     engine = _engine()
@@ -349,11 +349,11 @@ def show(ref: str = typer.Argument(..., help="Artifact directory, registry id, n
 
 
 def _show(ref):
-    from models.artifacts import verify
+    from nanosynth.models.artifacts import verify
 
     path = Path(ref)
     if not (path / "manifest.json").is_file():
-        from db.engine import session_scope
+        from nanosynth.db.engine import session_scope
         from nanosynth.registry import get_artifact
 
         engine = _engine()

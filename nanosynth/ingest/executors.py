@@ -18,7 +18,7 @@ from nanosynth.ingest.tasks import (
     process_task,
     worker_name,
 )
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

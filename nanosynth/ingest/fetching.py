@@ -16,16 +16,16 @@ from pathlib import Path
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 
-from db.engine import session_scope
-from miner.fetch import DocumentFetcher
+from nanosynth.db.engine import session_scope
+from nanosynth.miner.fetch import DocumentFetcher
 from nanosynth.ingest import records
 from nanosynth.ingest.inputs import DocumentInput, sha256_file
 from nanosynth.ingest.protocol import PipelineFactory, default_pipeline
 from nanosynth.ingest.runner import run_ingest
 from nanosynth.ingest.summary import MAX_ERROR_CHARS, FailureInfo, JobSummary
-from schema.enums import IngestionStatus
-from schema.errors import NanosynthError
-from schema.tables import utcnow
+from nanosynth.schema.enums import IngestionStatus
+from nanosynth.schema.errors import NanosynthError
+from nanosynth.schema.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def fetch_documents(engine: Engine, fetcher: DocumentFetcher, identifiers: Seque
     engine:
         Database (fetch failures are recorded there).
     fetcher:
-        Configured :class:`miner.fetch.DocumentFetcher`.
+        Configured :class:`nanosynth.miner.fetch.DocumentFetcher`.
     identifiers:
         DOIs or arXiv ids.
     directory:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""What the job runner needs from an extraction pipeline (implemented by :class:`miner.pipeline.Pipeline`)."""
+"""What the job runner needs from an extraction pipeline (implemented by :class:`nanosynth.miner.pipeline.Pipeline`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from schema.records import PaperCreate, RecipeCreate
+from nanosynth.schema.records import PaperCreate, RecipeCreate
 
 
 class ProcessedLike(Protocol):
@@ -19,7 +19,7 @@ class ProcessedLike(Protocol):
 class PipelineLike(Protocol):
     """An extraction pipeline: constructed without I/O, :meth:`initialize` loads models once.
 
-    ``process`` raises :class:`schema.errors.ReaderError` or :class:`schema.errors.ExtractionError` for a bad
+    ``process`` raises :class:`nanosynth.schema.errors.ReaderError` or :class:`nanosynth.schema.errors.ExtractionError` for a bad
     document; the runner records any exception as a failure of that document only.
     """
 
@@ -36,8 +36,8 @@ PipelineFactory = Callable[[], PipelineLike]
 
 
 def default_pipeline() -> PipelineLike:
-    """The shipped extraction pipeline with its default configuration (:class:`miner.pipeline.Pipeline`)."""
-    from miner.pipeline import Pipeline
+    """The shipped extraction pipeline with its default configuration (:class:`nanosynth.miner.pipeline.Pipeline`)."""
+    from nanosynth.miner.pipeline import Pipeline
 
     return Pipeline()
 
@@ -47,7 +47,7 @@ def rules_pipeline() -> PipelineLike:
 
     Useful before the classifier and NER models are trained, and as a fast first pass over a large corpus.
     """
-    from miner.pipeline import Pipeline, PipelineConfig
+    from nanosynth.miner.pipeline import Pipeline, PipelineConfig
 
     return Pipeline(PipelineConfig(classifier_model="heuristic", ner_model=None))
 

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from nanosynth.ingest.inputs import DocumentInput
-from schema.enums import IngestionStatus
-from schema.tables import IngestionRecord, utcnow
+from nanosynth.schema.enums import IngestionStatus
+from nanosynth.schema.tables import IngestionRecord, utcnow
 
 TABLE = IngestionRecord.__table__
 C = TABLE.c

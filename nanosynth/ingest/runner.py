@@ -24,16 +24,16 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from db.engine import session_scope
-from db.write import write_document
+from nanosynth.db.engine import session_scope
+from nanosynth.db.write import write_document
 from nanosynth.ingest import records
 from nanosynth.ingest.executors import DaskExecutor, InlineExecutor
 from nanosynth.ingest.inputs import DOCUMENT_SUFFIXES, DocumentInput, discover
 from nanosynth.ingest.protocol import PipelineFactory, default_pipeline
 from nanosynth.ingest.summary import MAX_ERROR_CHARS, FailureInfo, JobSummary, ProgressEvent
 from nanosynth.ingest.tasks import TaskInput, TaskResult, peak_rss_mb
-from schema.enums import IngestionStatus
-from schema.errors import ConfigError, DatabaseError
+from nanosynth.schema.enums import IngestionStatus
+from nanosynth.schema.errors import ConfigError, DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def run_ingest(
         Already hashed inputs (e.g. fetched by DOI, see :func:`nanosynth.ingest.fetch_documents`).
     pipeline:
         Picklable zero-argument factory returning the extraction pipeline (default: the shipped
-        :class:`miner.pipeline.Pipeline`). It is built once in this process to read its version, and initialized
+        :class:`nanosynth.miner.pipeline.Pipeline`). It is built once in this process to read its version, and initialized
         once per worker.
     job:
         Job name recorded with every document; a rerun of the same job re-queues documents its dead

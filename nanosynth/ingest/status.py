@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from db.engine import session_scope
+from nanosynth.db.engine import session_scope
 from nanosynth.ingest.summary import FailureInfo, group_reasons
-from schema.enums import IngestionStatus
-from schema.tables import IngestionRecord
+from nanosynth.schema.enums import IngestionStatus
+from nanosynth.schema.tables import IngestionRecord
 
 C = IngestionRecord.__table__.c
 

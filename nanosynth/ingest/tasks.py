@@ -21,9 +21,9 @@ from pathlib import Path
 
 from nanosynth.ingest.protocol import PipelineLike
 from nanosynth.ingest.summary import MAX_ERROR_CHARS
-from schema.errors import NanosynthError
-from schema.records import PaperCreate, RecipeCreate
-from schema.tables import utcnow
+from nanosynth.schema.errors import NanosynthError
+from nanosynth.schema.records import PaperCreate, RecipeCreate
+from nanosynth.schema.tables import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -90,8 +90,8 @@ def hte_files(tmp_path) -> tuple[Path, Path]:
 @pytest.fixture()
 def engine(any_db_url):
     """In the db suite every test runs on a migrated SQLite file and (when configured) PostgreSQL."""
-    from db.engine import make_engine
-    from db.migrate import upgrade
+    from nanosynth.db.engine import make_engine
+    from nanosynth.db.migrate import upgrade
 
     upgrade(any_db_url)
     eng = make_engine(any_db_url)

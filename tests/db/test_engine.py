@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import text
 
-from db.engine import default_url, make_engine, session_scope
+from nanosynth.db.engine import default_url, make_engine, session_scope
 
 
 def test_default_url_is_sqlite_in_working_directory(tmp_path, monkeypatch):

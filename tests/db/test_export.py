@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from db.engine import session_scope
-from db.export import export
-from db.importers import import_file
-from schema.errors import NanosynthError
+from nanosynth.db.engine import session_scope
+from nanosynth.db.export import export
+from nanosynth.db.importers import import_file
+from nanosynth.schema.errors import NanosynthError
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

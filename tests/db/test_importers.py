@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import make_engine, session_scope
-from db.importers import import_file, parse_file
-from db.migrate import upgrade
-from schema.errors import ImportFormatError
-from schema.tables import ChemicalUse, DatasetImport, Outcome, Paper, Recipe, Step
+from nanosynth.db.engine import make_engine, session_scope
+from nanosynth.db.importers import import_file, parse_file
+from nanosynth.db.migrate import upgrade
+from nanosynth.schema.errors import ImportFormatError
+from nanosynth.schema.tables import ChemicalUse, DatasetImport, Outcome, Paper, Recipe, Step
 from tests.db.conftest import LIT_HEADER, LIT_ROWS, gu_row, write_gu
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from db.engine import make_engine
-from db.migrate import current_revision, ensure_current, head_revision, upgrade
-from schema.errors import DatabaseError
-from schema.tables import ALL_TABLES
+from nanosynth.db.engine import make_engine
+from nanosynth.db.migrate import current_revision, ensure_current, head_revision, upgrade
+from nanosynth.schema.errors import DatabaseError
+from nanosynth.schema.tables import ALL_TABLES
 
 
 def test_empty_database_migrates_to_head(any_db_url):

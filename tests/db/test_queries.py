@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from db.engine import session_scope
-from db.importers import import_file, parse_file
-from db.queries import RecipeFilter, frames_from_records, recipe_frames, recipes_long, recipes_wide
+from nanosynth.db.engine import session_scope
+from nanosynth.db.importers import import_file, parse_file
+from nanosynth.db.queries import RecipeFilter, frames_from_records, recipe_frames, recipes_long, recipes_wide
 
 
 @pytest.fixture()

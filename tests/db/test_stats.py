@@ -1,6 +1,6 @@
-from db.engine import session_scope
-from db.importers import import_file
-from db.stats import stats
+from nanosynth.db.engine import session_scope
+from nanosynth.db.importers import import_file
+from nanosynth.db.stats import stats
 
 
 def test_stats_counts(engine, lit_file, hte_files):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import make_engine, session_scope
-from db.migrate import upgrade
-from db.write import add_recipes, write_document
-from schema import PaperCreate, ParagraphCreate, RecipeCreate, validate_record
-from schema.errors import DatabaseError
-from schema.tables import ChemicalUse, Outcome, Paper, Paragraph, Provenance, Recipe
+from nanosynth.db.engine import make_engine, session_scope
+from nanosynth.db.migrate import upgrade
+from nanosynth.db.write import add_recipes, write_document
+from nanosynth.schema import PaperCreate, ParagraphCreate, RecipeCreate, validate_record
+from nanosynth.schema.errors import DatabaseError
+from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Paragraph, Provenance, Recipe
 
 
 def _paper(key="doi:10.1000/x1", n_paragraphs=2):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lab.adapters.simulated import SimulatedReactor
-from lab.growth_model import load_calibration, predict
+from nanosynth.lab.adapters.simulated import SimulatedReactor
+from nanosynth.lab.growth_model import load_calibration, predict
 
 
 class TwinPrior:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.adapters.base import (
+from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
     ExperimentResult,
@@ -15,8 +15,8 @@ from lab.adapters.base import (
     SafetyLimits,
     utcnow,
 )
-from lab.adapters.loader import load_adapter, parse_options, resolve_adapter_class
-from schema.errors import ConfigError, HardwareError, SafetyLimitError, SchemaValidationError
+from nanosynth.lab.adapters.loader import load_adapter, parse_options, resolve_adapter_class
+from nanosynth.schema.errors import ConfigError, HardwareError, SafetyLimitError, SchemaValidationError
 
 
 class RecordingReactor(ReactorAdapter):

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from lab.campaign import (
+from nanosynth.lab.campaign import (
     INTERRUPTED,
     CampaignRunner,
     CampaignSettings,
@@ -16,8 +16,8 @@ from lab.campaign import (
     resume_campaign,
     run_campaign,
 )
-from schema.errors import ConfigError, SafetyLimitError
-from schema.tables import Campaign, Experiment, Recipe
+from nanosynth.schema.errors import ConfigError, SafetyLimitError
+from nanosynth.schema.tables import Campaign, Experiment, Recipe
 from lab_test_helpers import CountingReactor, CrashingReactor, TwinPrior
 
 QUIET = {"p_injection_failure": 0.0, "p_spectrometer_timeout": 0.0}

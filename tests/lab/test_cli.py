@@ -14,9 +14,9 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from db.engine import create_all, make_engine
+from nanosynth.db.engine import create_all, make_engine
 from nanosynth.cli.main import app
-from schema.tables import Experiment
+from nanosynth.schema.tables import Experiment
 
 REPO = Path(__file__).resolve().parents[2]
 NANOSYNTH = str(Path(sys.executable).with_name("nanosynth"))

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from lab.adapters.base import ResultStatus
-from lab.adapters.file_exchange import FileExchangeAdapter, FilePlatformEmulator, atomic_write_text, safe_name
-from lab.adapters.simulated import SimulatedReactor, default_request
-from schema.errors import HardwareError, SafetyLimitError
+from nanosynth.lab.adapters.base import ResultStatus
+from nanosynth.lab.adapters.file_exchange import FileExchangeAdapter, FilePlatformEmulator, atomic_write_text, safe_name
+from nanosynth.lab.adapters.simulated import SimulatedReactor, default_request
+from nanosynth.schema.errors import HardwareError, SafetyLimitError
 
 
 def _twin():

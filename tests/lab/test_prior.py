@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lab import prior as prior_mod
-from lab.prior import PriorModel, PropertyModelPrior, load_model_prior
-from schema.errors import ModelError
+from nanosynth.lab import prior as prior_mod
+from nanosynth.lab.prior import PriorModel, PropertyModelPrior, load_model_prior
+from nanosynth.schema.errors import ModelError
 
 
 class _FakePropertyModel:
@@ -37,20 +37,20 @@ def test_property_model_prior_maps_reactor_parameters_and_keeps_row_order():
 
 
 def test_load_model_prior_refuses_models_of_another_source(monkeypatch):
-    import models.artifacts
+    import nanosynth.models.artifacts
 
-    monkeypatch.setattr(models.artifacts, "load_model",
+    monkeypatch.setattr(nanosynth.models.artifacts, "load_model",
                         lambda path: (_FakePropertyModel(), {"name": "gu-size", "source": "gu2024"}))
     with pytest.raises(ModelError, match="cdse-hte"):
         load_model_prior("somewhere")
-    monkeypatch.setattr(models.artifacts, "load_model",
+    monkeypatch.setattr(nanosynth.models.artifacts, "load_model",
                         lambda path: (_FakePropertyModel(), {"name": "hte-abs", "source": "cdse-hte"}))
     assert load_model_prior("somewhere").manifest["name"] == "hte-abs"
 
 
 def test_registered_priors_skip_residual_and_broken_artifacts(engine, monkeypatch):
-    from db.engine import session_scope
-    from schema.tables import ModelArtifact
+    from nanosynth.db.engine import session_scope
+    from nanosynth.schema.tables import ModelArtifact
 
     with session_scope(engine) as s:
         for i, (kind, path) in enumerate((("xgb", "/good"), ("xgb", "/broken"), ("residual", "/lab-recal"))):

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from lab.campaign import CampaignSettings, run_campaign
-from lab.reconcile import load_recalibration, reconcile_campaign
-from schema.errors import ArtifactIntegrityError, ModelError
-from schema.tables import ModelArtifact
+from nanosynth.lab.campaign import CampaignSettings, run_campaign
+from nanosynth.lab.reconcile import load_recalibration, reconcile_campaign
+from nanosynth.schema.errors import ArtifactIntegrityError, ModelError
+from nanosynth.schema.tables import ModelArtifact
 from lab_test_helpers import CountingReactor, TwinPrior
 
 QUIET = {"p_injection_failure": 0.0, "p_spectrometer_timeout": 0.0}

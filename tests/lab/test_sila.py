@@ -6,13 +6,13 @@ import logging
 
 import pytest
 
-from lab.adapters.base import SafetyLimits
-from lab.adapters.simulated import SimulatedReactor, default_request
-from lab.campaign import CampaignSettings, campaign_report, run_campaign
-from lab.sila.client import SiLA2ReactorAdapter
-from lab.sila.feature import reactor_feature
-from lab.sila.server import ReactorSilaServer, check_loopback
-from schema.errors import ConfigError, HardwareError, SafetyLimitError
+from nanosynth.lab.adapters.base import SafetyLimits
+from nanosynth.lab.adapters.simulated import SimulatedReactor, default_request
+from nanosynth.lab.campaign import CampaignSettings, campaign_report, run_campaign
+from nanosynth.lab.sila.client import SiLA2ReactorAdapter
+from nanosynth.lab.sila.feature import reactor_feature
+from nanosynth.lab.sila.server import ReactorSilaServer, check_loopback
+from nanosynth.schema.errors import ConfigError, HardwareError, SafetyLimitError
 from lab_test_helpers import TwinPrior
 
 
@@ -64,7 +64,7 @@ def test_full_campaign_through_grpc(engine, sila_server):
                        {"abs_peak_nm": TwinPrior()})
     report = campaign_report(engine, out.campaign_id)
     assert out.status == "done" and 1 <= report["experiments_run"] <= 6
-    assert report["adapter"] == "lab.sila.client:SiLA2ReactorAdapter"
+    assert report["adapter"] == "nanosynth.lab.sila.client:SiLA2ReactorAdapter"
     assert all(e["status"] in ("done", "failed", "aborted") for e in report["experiments"])
     assert any(e["measured"].get("abs_peak_nm") for e in report["experiments"])
     for e in report["experiments"]:

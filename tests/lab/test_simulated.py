@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from lab.adapters.base import ResultStatus
-from lab.adapters.simulated import SimulatedReactor, default_request
-from lab.growth_model import load_calibration
-from schema.errors import ConfigError, HardwareError
+from nanosynth.lab.adapters.base import ResultStatus
+from nanosynth.lab.adapters.simulated import SimulatedReactor, default_request
+from nanosynth.lab.growth_model import load_calibration
+from nanosynth.schema.errors import ConfigError, HardwareError
 
 
 def test_deterministic_given_seed_and_request_id():
@@ -70,7 +70,7 @@ def test_committed_calibration_is_reasonable():
 
 
 def test_twin_physics_range_monotone_and_oleic_acid():
-    from lab.growth_model import predict
+    from nanosynth.lab.growth_model import predict
 
     p = load_calibration().parameters
     grid = [a.ravel() for a in np.meshgrid(np.linspace(150, 300, 6), np.geomspace(1, 40, 5), np.geomspace(1, 40, 5),
@@ -94,7 +94,7 @@ def test_twin_physics_range_monotone_and_oleic_acid():
 
 @pytest.mark.slow
 def test_calibration_reproduces_committed_error(shared_data):
-    from lab.calibrate import calibrate
+    from nanosynth.lab.calibrate import calibrate
 
     cal = calibrate(shared_data / "cdse_hte", cv_folds=0, max_nfev=200)
     committed = load_calibration().metrics["train"]["abs_peak_mae_mev"]

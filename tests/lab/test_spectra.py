@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from lab import spectra
-from lab.adapters.simulated import WAVELENGTHS_NM, render_absorption, render_pl
-from schema.errors import SchemaValidationError
+from nanosynth.lab import spectra
+from nanosynth.lab.adapters.simulated import WAVELENGTHS_NM, render_absorption, render_pl
+from nanosynth.schema.errors import SchemaValidationError
 
 
 @pytest.mark.parametrize("peak_nm,fwhm_ev", [(470.0, 0.12), (530.0, 0.15), (590.0, 0.2)])

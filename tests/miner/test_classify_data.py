@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from miner.classify.data import dataset_sha256, label_counts, read_jsonl, read_msptc
-from schema.errors import ImportFormatError
+from nanosynth.miner.classify.data import dataset_sha256, label_counts, read_jsonl, read_msptc
+from nanosynth.schema.errors import ImportFormatError
 from _classify_data import rows, write_jsonl
 
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from miner.classify import (DEFAULT_MODEL_DIR, MINILM_MODEL_DIR, SHIPPED_MODELS, evaluate, load_classifier,
+from nanosynth.miner.classify import (DEFAULT_MODEL_DIR, MINILM_MODEL_DIR, SHIPPED_MODELS, evaluate, load_classifier,
                             read_jsonl, resolve_model_dir)
-from miner.classify.tfidf import TfidfParagraphClassifier
+from nanosynth.miner.classify.tfidf import TfidfParagraphClassifier
 
 SYNTHESIS = ("In a typical synthesis, CdO (0.0256 g, 0.2 mmol), oleic acid (0.23 g) and 1-octadecene (8 mL) were "
              "loaded into a 50 mL three-neck flask, degassed under vacuum at 100 °C for 30 min and heated to 300 °C "

@@ -1,6 +1,6 @@
 import numpy as np
 
-from miner.classify.features import CUE_FEATURE_NAMES, cue_features, normalize_text
+from nanosynth.miner.classify.features import CUE_FEATURE_NAMES, cue_features, normalize_text
 
 PROCEDURE = ("CdO (0.2 mmol) and oleic acid (2 mL) were heated to 280 °C under Ar for 30 min. "
              "Then TOP-Se (1 mL) was injected and the solution was cooled.")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from _classify_data import write_jsonl
-from miner.classify import load_classifier
-from miner.classify.data import read_jsonl
-from miner.classify.minilm import MiniLMClassifierConfig, MiniLMParagraphClassifier, default_encoder_dir
-from miner.classify.training import train_classifier
-from schema.errors import ArtifactIntegrityError
+from nanosynth.miner.classify import load_classifier
+from nanosynth.miner.classify.data import read_jsonl
+from nanosynth.miner.classify.minilm import MiniLMClassifierConfig, MiniLMParagraphClassifier, default_encoder_dir
+from nanosynth.miner.classify.training import train_classifier
+from nanosynth.schema.errors import ArtifactIntegrityError
 
 pytestmark = pytest.mark.slow
 

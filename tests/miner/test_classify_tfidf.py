@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 
-from miner.classify import LABELS, load_classifier
-from miner.classify.data import read_jsonl
-from miner.classify.tfidf import TfidfParagraphClassifier
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
+from nanosynth.miner.classify import LABELS, load_classifier
+from nanosynth.miner.classify.data import read_jsonl
+from nanosynth.miner.classify.tfidf import TfidfParagraphClassifier
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
 from _classify_data import write_jsonl
 
 NEW_SYNTHESIS = ("Zn(OAc)2 (1 mmol) and oleylamine (5 mL) were degassed at 110 °C, then heated to 300 °C "

@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 
-from miner.classify import load_classifier
-from miner.classify.data import LabelledParagraph, read_jsonl
-from miner.classify.training import fit_temperature, train_and_save, train_classifier
-from schema.errors import ModelError
+from nanosynth.miner.classify import load_classifier
+from nanosynth.miner.classify.data import LabelledParagraph, read_jsonl
+from nanosynth.miner.classify.training import fit_temperature, train_and_save, train_classifier
+from nanosynth.schema.errors import ModelError
 from _classify_data import write_jsonl
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from miner.document import Block, Document, canonical_section, normalize_doi
-from schema.errors import ReaderError
+from nanosynth.miner.document import Block, Document, canonical_section, normalize_doi
+from nanosynth.schema.errors import ReaderError
 
 
 def _doc(**meta):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from miner.extract.assemble import detect_method, extract_outcomes, recipes
-from miner.samples import SAMPLE_IDS, load_expected, paper_problems, sample_papers_dir
-from schema.enums import SynthesisMethod
-from schema.records import PaperCreate, ParagraphCreate, RecipeCreate
+from nanosynth.miner.extract.assemble import detect_method, extract_outcomes, recipes
+from nanosynth.miner.samples import SAMPLE_IDS, load_expected, paper_problems, sample_papers_dir
+from nanosynth.schema.enums import SynthesisMethod
+from nanosynth.schema.records import PaperCreate, ParagraphCreate, RecipeCreate
 
 
 def _paper(*paragraphs: tuple[str, str], key: str = "doi:10.5555/test") -> PaperCreate:
@@ -108,7 +108,7 @@ def test_excitation_wavelength_is_not_a_peak() -> None:
 
 @pytest.mark.parametrize("paper_id", SAMPLE_IDS)
 def test_sample_papers_text_extraction_quality(paper_id: str) -> None:
-    from miner.readers import read_document
+    from nanosynth.miner.readers import read_document
 
     path = sample_papers_dir() / f"{paper_id}.txt"
     expected = load_expected(paper_id)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from miner.extract.aunp import (
+from nanosynth.miner.extract.aunp import (
     AUNP_LABELS_6,
     DEFAULT_AUNP_MODEL,
     AunpParagraph,
@@ -19,8 +19,8 @@ from miner.extract.aunp import (
     read_aunp,
     split_by_doi,
 )
-from miner.extract.ner import predict_spans
-from schema.errors import ArtifactIntegrityError, ImportFormatError
+from nanosynth.miner.extract.ner import predict_spans
+from nanosynth.schema.errors import ArtifactIntegrityError, ImportFormatError
 
 TEXT = "Au nanorods with an average length of 45 nm were obtained."
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from miner.extract import brat
-from miner.extract.tokenizer import make_nlp
-from schema.errors import ImportFormatError
+from nanosynth.miner.extract import brat
+from nanosynth.miner.extract.tokenizer import make_nlp
+from nanosynth.schema.errors import ImportFormatError
 
 
 @pytest.fixture(scope="module")

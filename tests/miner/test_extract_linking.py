@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from miner.extract.linking import Mention, link_amounts, link_conditions, link_participants, sentence_spans
-from miner.extract.linking_eval import evaluate_linking, read_brat, split_names
+from nanosynth.miner.extract.linking import Mention, link_amounts, link_conditions, link_participants, sentence_spans
+from nanosynth.miner.extract.linking_eval import evaluate_linking, read_brat, split_names
 
 
 def _m(text: str, phrase: str, label: str, nth: int = 0) -> Mention:

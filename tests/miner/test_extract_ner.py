@@ -9,7 +9,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from miner.extract.ner import (
+from nanosynth.miner.extract.ner import (
     DEFAULT_MSPTC_MODEL,
     FAST_MSPTC_MODEL,
     MSPTC_LABELS,
@@ -22,8 +22,8 @@ from miner.extract.ner import (
     split_gold,
     train_msptc,
 )
-from miner.extract.ner_scoring import EntityScores
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError
+from nanosynth.miner.extract.ner_scoring import EntityScores
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError
 
 EXAMPLE = ("CdO (0.2 mmol), oleic acid (0.8 mmol) and 1-octadecene (5 mL) were heated to 300 °C under argon, "
            "then TOP-Se (1 mL) was swiftly injected.")
@@ -235,8 +235,8 @@ def test_default_model_dev_scores_do_not_regress(dev_scores) -> None:
 
 @pytest.mark.slow
 def test_contextual_variant_trains_and_pins_encoder(fixtures_dir, tmp_path) -> None:
-    from miner.extract.contextual import CONTEXT_WIDTH, lexical_flags
-    from miner.extract.tokenizer import make_nlp
+    from nanosynth.miner.extract.contextual import CONTEXT_WIDTH, lexical_flags
+    from nanosynth.miner.extract.tokenizer import make_nlp
 
     brat_dir = fixtures_dir / "brat"
     config = NERTrainingConfig(max_epochs=1, contextual=True, width=32, embed_rows=(500, 200, 200, 200))
@@ -252,7 +252,7 @@ def test_contextual_variant_trains_and_pins_encoder(fixtures_dir, tmp_path) -> N
     # a model pinned to other encoder weights is refused when it runs
     cfg["weights_sha256"] = "0" * 64
     (path / "nanosynth_minilm_features" / "cfg.json").write_text(json.dumps(cfg))
-    from miner.extract.manifest import write_manifest
+    from nanosynth.miner.extract.manifest import write_manifest
 
     manifest = json.loads((path / "manifest.json").read_text())
     write_manifest(path, {k: v for k, v in manifest.items() if k not in ("files", "created")})
@@ -262,7 +262,7 @@ def test_contextual_variant_trains_and_pins_encoder(fixtures_dir, tmp_path) -> N
 
 @pytest.mark.parametrize("which", ["default", "spacy", "fast"])
 def test_shipped_tokenizer_matches_code(which) -> None:
-    from miner.extract.tokenizer import make_nlp
+    from nanosynth.miner.extract.tokenizer import make_nlp
 
     from test_extract_tokenizer import CASES
 

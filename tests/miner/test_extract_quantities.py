@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from miner.extract.quantities import QuantityKind as K
-from miner.extract.quantities import find_quantities, parse_quantity
-from schema.errors import ExtractionError
+from nanosynth.miner.extract.quantities import QuantityKind as K
+from nanosynth.miner.extract.quantities import find_quantities, parse_quantity
+from nanosynth.schema.errors import ExtractionError
 
 # phrase, kind, normalized value on the canonical unit (K, s, mmol, mL, g, mM, mg/mL, %, K/min, nm, meV, Pa)
 TABLE = [

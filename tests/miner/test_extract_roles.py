@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from miner.extract.roles import assign_role, find_targets, recipe_target, target_composition, workup_cue
-from schema.enums import ChemicalRole as R
+from nanosynth.miner.extract.roles import assign_role, find_targets, recipe_target, target_composition, workup_cue
+from nanosynth.schema.enums import ChemicalRole as R
 
 
 @pytest.mark.parametrize(("name", "before", "after", "target", "role"), [

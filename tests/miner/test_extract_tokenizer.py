@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from miner.extract.tokenizer import TOKENIZER_NAME, make_nlp, tokenize
+from nanosynth.miner.extract.tokenizer import TOKENIZER_NAME, make_nlp, tokenize
 
 CASES = [
     # formulas and chemical names stay whole

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from miner.extract.ner import MSPTC_LABELS, load_ner, predict_spans, train_msptc
-from miner.extract.tokenizer import make_nlp
-from miner.extract.transformer_ner import (
+from nanosynth.miner.extract.ner import MSPTC_LABELS, load_ner, predict_spans, train_msptc
+from nanosynth.miner.extract.tokenizer import make_nlp
+from nanosynth.miner.extract.transformer_ner import (
     FACTORY,
     WEIGHTS_FILE,
     allowed_transitions,
@@ -21,7 +21,7 @@ from miner.extract.transformer_ner import (
     viterbi_bio,
     windows,
 )
-from schema.errors import ArtifactIntegrityError, ModelError
+from nanosynth.schema.errors import ArtifactIntegrityError, ModelError
 
 
 def test_bio_constraints_repair_invalid_inside_tags() -> None:
@@ -62,7 +62,7 @@ def test_windows_cover_every_piece_and_pick_central_window() -> None:
 
 
 def test_word_pieces_align_to_chemistry_tokens() -> None:
-    from miner.extract.contextual import encoder_dir
+    from nanosynth.miner.extract.contextual import encoder_dir
 
     tokenizer = load_tokenizer(encoder_dir())
     doc = make_nlp()("Zn(OAc)2·2H2O  and TOP-Se at 300°C \x00")
@@ -122,7 +122,7 @@ def test_transformer_backend_trains_saves_and_loads(tiny_model) -> None:
 def test_transformer_model_refuses_tampering_and_other_encoder(tiny_model, tmp_path) -> None:
     import shutil
 
-    from miner.extract.manifest import write_manifest
+    from nanosynth.miner.extract.manifest import write_manifest
 
     path = tiny_model
     copy = tmp_path / "copy"

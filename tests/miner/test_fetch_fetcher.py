@@ -8,8 +8,8 @@ import logging
 import pytest
 from _fetch_server import FakeApi, Reply, tiny_pdf
 
-from miner.fetch import DocumentFetcher, FetchConfig, HttpConfig, RetryPolicy, parse_identifier
-from schema.errors import FetchError
+from nanosynth.miner.fetch import DocumentFetcher, FetchConfig, HttpConfig, RetryPolicy, parse_identifier
+from nanosynth.schema.errors import FetchError
 
 ELS_KEY = "els-KEY-9f8e7d6c5b4a"
 SPR_KEY = "spr-KEY-1a2b3c4d5e6f"

@@ -11,9 +11,9 @@ from email.utils import formatdate
 import pytest
 from _fetch_server import FakeApi, Reply, tiny_pdf
 
-from miner.fetch.http import HttpClient, HttpConfig, NotFoundError, RetryPolicy, parse_retry_after
-from miner.fetch.redact import redact, strip_secret_params
-from schema.errors import FetchError
+from nanosynth.miner.fetch.http import HttpClient, HttpConfig, NotFoundError, RetryPolicy, parse_retry_after
+from nanosynth.miner.fetch.redact import redact, strip_secret_params
+from nanosynth.schema.errors import FetchError
 
 SECRET = "sk-TEST-0123456789abcdef"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from miner.pipeline import Pipeline, PipelineConfig, ProcessedDocument
-from miner.samples import FORMATS, SAMPLE_IDS, load_expected, paper_problems, sample_paper_paths, score_paper
-from schema.errors import ReaderError
+from nanosynth.miner.pipeline import Pipeline, PipelineConfig, ProcessedDocument
+from nanosynth.miner.samples import FORMATS, SAMPLE_IDS, load_expected, paper_problems, sample_paper_paths, score_paper
+from nanosynth.schema.errors import ReaderError
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_same_recipe_keys_in_every_format(pipeline: Pipeline) -> None:
 def model_pipeline() -> Pipeline:
     """The pipeline `nanosynth ingest` and `make demo` use: shipped classifier + fast NER (same code path as the
     default NER, a quarter of the load time)."""
-    from schema.errors import ArtifactNotFoundError
+    from nanosynth.schema.errors import ArtifactNotFoundError
 
     try:
         return Pipeline(PipelineConfig(classifier_model="default", ner_model="fast")).initialize()
@@ -90,8 +90,8 @@ def test_sample_papers_with_shipped_models(model_pipeline: Pipeline) -> None:
 
 @pytest.mark.slow
 def test_models_are_loaded_once_and_ner_is_batched(model_pipeline: Pipeline, monkeypatch) -> None:
-    import miner.classify
-    import miner.extract.ner as ner_module
+    import nanosynth.miner.classify
+    import nanosynth.miner.extract.ner as ner_module
 
     def no_reload(*args, **kwargs):
         raise AssertionError("a model was loaded again while processing")
@@ -105,7 +105,7 @@ def test_models_are_loaded_once_and_ner_is_batched(model_pipeline: Pipeline, mon
 
     monkeypatch.setattr(ner_module, "load_ner", no_reload)
     monkeypatch.setattr(ner_module, "load_entity_model", no_reload)
-    monkeypatch.setattr(miner.classify, "load_classifier", no_reload)
+    monkeypatch.setattr(nanosynth.miner.classify, "load_classifier", no_reload)
     monkeypatch.setattr(ner_module, "predict_spans", counting_predict)
     path = sample_paper_paths(["txt"])[SAMPLE_IDS.index("au_seed_mediated")]
     result = model_pipeline.process(path.read_bytes(), str(path))
@@ -129,7 +129,7 @@ def test_bad_paragraphs_with_shipped_models(model_pipeline: Pipeline, kind: str)
     records, bounded time."""
     import time
 
-    from schema.records import PaperCreate, ParagraphCreate, RecipeCreate
+    from nanosynth.schema.records import PaperCreate, ParagraphCreate, RecipeCreate
 
     text = BAD_PARAGRAPHS[kind]
     assert kind != "long" or len(text) >= 20_000
@@ -165,8 +165,8 @@ def test_non_english_and_long_text_documents(pipeline: Pipeline) -> None:
 
 
 def test_pipeline_with_database(pipeline: Pipeline, engine) -> None:
-    from db.engine import session_scope
-    from db.write import write_document
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.write import write_document
 
     path = sample_paper_paths(["html"])[0]
     result = pipeline.process(path.read_bytes(), str(path))

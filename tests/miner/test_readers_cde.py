@@ -4,12 +4,12 @@ import importlib.util
 
 import pytest
 
-from schema.errors import ReaderError
+from nanosynth.schema.errors import ReaderError
 
 
 @pytest.mark.skipif(importlib.util.find_spec("chemdataextractor") is not None, reason="chemdataextractor installed")
 def test_missing_chemdataextractor_gives_install_hint():
-    from miner.readers.cde import read_with_chemdataextractor
+    from nanosynth.miner.readers.cde import read_with_chemdataextractor
 
     with pytest.raises(ReaderError, match=r"pip install \.\[cde\]"):
         read_with_chemdataextractor(b"<html><body><p>x</p></body></html>", "x.html")
@@ -18,6 +18,6 @@ def test_missing_chemdataextractor_gives_install_hint():
 def test_readers_package_does_not_import_chemdataextractor():
     import sys
 
-    import miner.readers  # noqa: F401
+    import nanosynth.miner.readers  # noqa: F401
 
     assert "chemdataextractor" not in sys.modules

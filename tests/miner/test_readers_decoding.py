@@ -2,8 +2,8 @@
 
 import pytest
 
-from miner.readers.decoding import decode_bytes, declared_encoding, looks_binary, sniff_head
-from schema.errors import ReaderError
+from nanosynth.miner.readers.decoding import decode_bytes, declared_encoding, looks_binary, sniff_head
+from nanosynth.schema.errors import ReaderError
 
 
 def test_utf8_and_bom_and_newlines():

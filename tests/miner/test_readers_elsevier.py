@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from miner.readers import ElsevierXmlReader, read_document
+from nanosynth.miner.readers import ElsevierXmlReader, read_document
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 

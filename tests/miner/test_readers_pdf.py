@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from miner.readers import GenericPdfReader, read_document
-from schema.errors import ReaderError
+from nanosynth.miner.readers import GenericPdfReader, read_document
+from nanosynth.schema.errors import ReaderError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 

@@ -1,6 +1,6 @@
 """Tests of the pure layout functions on synthetic word boxes."""
 
-from miner.readers.pdf_layout import Line, Word, find_gutter, group_rows, page_lines, remove_headers_footers, split_runs
+from nanosynth.miner.readers.pdf_layout import Line, Word, find_gutter, group_rows, page_lines, remove_headers_footers, split_runs
 
 W, H = 600.0, 800.0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from miner.readers import (
+from nanosynth.miner.readers import (
     AcsHtmlReader,
     ElsevierXmlReader,
     GenericHtmlReader,
@@ -20,10 +20,10 @@ from miner.readers import (
     detect_reader,
     read_document,
 )
-from miner.readers.markup import element_text, entity_image_text
-from miner.readers.textutil import drop_empty_brackets
-from miner.readers.xmlsafe import parse_html
-from schema.errors import ReaderError
+from nanosynth.miner.readers.markup import element_text, entity_image_text
+from nanosynth.miner.readers.textutil import drop_empty_brackets
+from nanosynth.miner.readers.xmlsafe import parse_html
+from nanosynth.schema.errors import ReaderError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers" / "real_like"
 
@@ -333,7 +333,7 @@ def test_marker_removal_keeps_words_apart_and_brackets_clean():
     root = parse_html(b'<html><body><p id="x">CdSe dots<sup><a href="#ref1">1</a></sup>were grown (<a href="#cit2">'
                       b"2</a>; <a href='#cit3'>3</a>) at 240 &#176;C [<a href='#bib4'>4</a>&#8211;<a href='#bib6'>6"
                       b"</a>].</p></body></html>")
-    from miner.readers.markup import default_citation_marker
+    from nanosynth.miner.readers.markup import default_citation_marker
     text = element_text(root.xpath("//p")[0], default_citation_marker)
     assert text == "CdSe dots were grown at 240 °C."
 

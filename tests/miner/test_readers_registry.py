@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from miner.readers import READER_PRIORITY, detect_reader, read_document, read_path
-from miner.readers.base import Reader
-from schema.errors import ReaderError
+from nanosynth.miner.readers import READER_PRIORITY, detect_reader, read_document, read_path
+from nanosynth.miner.readers.base import Reader
+from nanosynth.schema.errors import ReaderError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from miner.readers.textutil import (
+from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
     clean_inline,

@@ -2,10 +2,10 @@
 
 import pytest
 
-from miner.readers import read_document
-from miner.readers.markup import element_text
-from miner.readers.xmlsafe import parse_xml, xml_parser
-from schema.errors import ReaderError
+from nanosynth.miner.readers import read_document
+from nanosynth.miner.readers.markup import element_text
+from nanosynth.miner.readers.xmlsafe import parse_xml, xml_parser
+from nanosynth.schema.errors import ReaderError
 
 
 def _xxe(secret_path, root: str) -> bytes:

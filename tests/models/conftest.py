@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.features import Frames, frames_for_conditions
+from nanosynth.models.features import Frames, frames_for_conditions
 
 FAST = {"n_members": 3, "n_estimators": 40, "max_depth": 3}
 FAST_NN = {"n_members": 2, "epochs": 10, "hidden": 16}

@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 
-from models.artifacts import load_model, save_model, training_data_hash, verify
-from models.errors import NotFittedError
-from models.pipeline import PropertyModel
-from schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
+from nanosynth.models.artifacts import load_model, save_model, training_data_hash, verify
+from nanosynth.models.errors import NotFittedError
+from nanosynth.models.pipeline import PropertyModel
+from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
 
 FAST = {"n_members": 3, "n_estimators": 40, "max_depth": 3}
 FAST_NN = {"n_members": 2, "epochs": 10, "hidden": 16}

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.evaluation import cross_validate, fold_assignment, particle_counts
-from schema.errors import ModelError
+from nanosynth.models.evaluation import cross_validate, fold_assignment, particle_counts
+from nanosynth.schema.errors import ModelError
 
 FAST = {"n_members": 3, "n_estimators": 40, "max_depth": 3}
 

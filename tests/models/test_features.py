@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.errors import NotFittedError
-from models.features import FEATURE_VERSION, FeatureBuilder, frames_for_conditions
-from models.features.descriptors import composition_descriptors
-from schema.errors import ModelError
+from nanosynth.models.errors import NotFittedError
+from nanosynth.models.features import FEATURE_VERSION, FeatureBuilder, frames_for_conditions
+from nanosynth.models.features.descriptors import composition_descriptors
+from nanosynth.schema.errors import ModelError
 
 
 def test_features_are_deterministic(recipe_frames_small):

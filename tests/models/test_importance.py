@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from models.importance import shap_importance
-from models.pipeline import PropertyModel
-from models.plots import importance_plot, parity_plot
-from schema.errors import ModelError
+from nanosynth.models.importance import shap_importance
+from nanosynth.models.pipeline import PropertyModel
+from nanosynth.models.plots import importance_plot, parity_plot
+from nanosynth.schema.errors import ModelError
 
 FAST = {"n_members": 2, "n_estimators": 40, "max_depth": 3}
 

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
-from models.errors import NotFittedError
-from models.features import frames_for_conditions, subset_frames
-from models.pipeline import OutOfDomainWarning, PropertyModel
-from schema.errors import ModelError
+from nanosynth.models.errors import NotFittedError
+from nanosynth.models.features import frames_for_conditions, subset_frames
+from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel
+from nanosynth.schema.errors import ModelError
 
 FAST = {"n_members": 3, "n_estimators": 40, "max_depth": 3}
 

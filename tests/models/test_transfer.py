@@ -1,4 +1,4 @@
-from models.transfer import transfer_experiment
+from nanosynth.models.transfer import transfer_experiment
 
 FAST = {"n_members": 2, "n_estimators": 30, "max_depth": 3}
 

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema.errors import ExtractionError, ReaderError
-from schema.records import (
+from nanosynth.schema.errors import ExtractionError, ReaderError
+from nanosynth.schema.records import (
     ChemicalUseCreate,
     OutcomeCreate,
     PaperCreate,

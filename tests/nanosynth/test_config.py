@@ -1,7 +1,7 @@
 import pytest
 
 from nanosynth.config import load_settings
-from schema.errors import ConfigError
+from nanosynth.schema.errors import ConfigError
 
 
 def test_precedence_file_env_override(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 from _ingest_fakes import good_text, write_corpus
 from typer.testing import CliRunner
 
-from db.engine import create_all, make_engine
+from nanosynth.db.engine import create_all, make_engine
 from nanosynth.cli import apps, ingest_cmds
 from nanosynth.cli.main import app
 
@@ -87,7 +87,7 @@ def test_unmigrated_database_is_reported(tmp_path):
 def test_doi_file_fetches_then_ingests(cli, tmp_path, monkeypatch):
     from tests.miner._fetch_server import FakeApi, Reply
 
-    from miner.fetch import FetchConfig, HttpConfig, RetryPolicy
+    from nanosynth.miner.fetch import FetchConfig, HttpConfig, RetryPolicy
 
     api = FakeApi().start()
     try:
@@ -118,8 +118,8 @@ def test_doi_file_fetches_then_ingests(cli, tmp_path, monkeypatch):
         # the paper got its Crossref metadata
         from sqlalchemy import select
 
-        from db.engine import session_scope
-        from schema.tables import Paper
+        from nanosynth.db.engine import session_scope
+        from nanosynth.schema.tables import Paper
 
         engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
         with session_scope(engine) as s:

@@ -10,9 +10,9 @@ import pytest
 from _ingest_fakes import FakePipeline, write_corpus
 from sqlalchemy import select
 
-from db.engine import create_all, make_engine, session_scope
+from nanosynth.db.engine import create_all, make_engine, session_scope
 from nanosynth.ingest import run_ingest
-from schema.tables import ChemicalUse, IngestionRecord, Outcome, Paper, Recipe, Step
+from nanosynth.schema.tables import ChemicalUse, IngestionRecord, Outcome, Paper, Recipe, Step
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ import pytest
 from _ingest_fakes import FakePipeline, good_text, write_corpus
 from sqlalchemy import func, select
 
-from db.engine import create_all, make_engine, session_scope
+from nanosynth.db.engine import create_all, make_engine, session_scope
 from nanosynth.ingest import job_status, run_ingest
-from schema.tables import IngestionRecord, Paper, Paragraph, Provenance, Recipe
+from nanosynth.schema.tables import IngestionRecord, Paper, Paragraph, Provenance, Recipe
 
 pytestmark = pytest.mark.postgres
 

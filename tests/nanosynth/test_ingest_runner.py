@@ -17,9 +17,9 @@ import pytest
 from _ingest_fakes import FakePipeline, good_text, write_corpus
 from sqlalchemy import func, select, update
 
-from db.engine import create_all, make_engine, session_scope
+from nanosynth.db.engine import create_all, make_engine, session_scope
 from nanosynth.ingest import job_status, run_ingest
-from schema.tables import (
+from nanosynth.schema.tables import (
     ChemicalUse,
     IngestionRecord,
     Outcome,
@@ -185,7 +185,7 @@ CRASH_SCRIPT = textwrap.dedent("""
     import sys, functools
     sys.path.insert(0, {fakes_dir!r})
     from _ingest_fakes import FakePipeline
-    from db.engine import make_engine
+    from nanosynth.db.engine import make_engine
     from nanosynth.ingest import run_ingest
     engine = make_engine({url!r})
     run_ingest(engine, [{corpus!r}], pipeline=functools.partial(FakePipeline, delay_s=0.1), job="crashy",

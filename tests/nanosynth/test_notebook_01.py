@@ -9,9 +9,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from db.engine import make_engine, session_scope
-from db.importers import import_file
-from db.migrate import upgrade
+from nanosynth.db.engine import make_engine, session_scope
+from nanosynth.db.importers import import_file
+from nanosynth.db.migrate import upgrade
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_query_database.ipynb"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from schema.chemicals import (
+from nanosynth.schema.chemicals import (
     cation_elements,
     clean_text,
     formula_of,
@@ -11,7 +11,7 @@ from schema.chemicals import (
     normalize_name,
     parse_formula,
 )
-from schema.errors import SchemaValidationError
+from nanosynth.schema.errors import SchemaValidationError
 
 
 @pytest.mark.parametrize("abbr,name", [

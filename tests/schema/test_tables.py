@@ -2,7 +2,7 @@
 
 import pytest
 
-from schema import (
+from nanosynth.schema import (
     ChemicalUseCreate,
     OutcomeCreate,
     PaperCreate,
@@ -11,8 +11,8 @@ from schema import (
     StepCreate,
     validate_record,
 )
-from schema.errors import SchemaValidationError
-from schema.tables import Outcome, Step
+from nanosynth.schema.errors import SchemaValidationError
+from nanosynth.schema.tables import Outcome, Step
 
 
 def test_step_keeps_kelvin_and_celsius():

@@ -1,7 +1,7 @@
 import pytest
 
-from schema.errors import UnitError
-from schema.units import (
+from nanosynth.schema.errors import UnitError
+from nanosynth.schema.units import (
     convert,
     ev_to_nm,
     fwhm_nm_to_mev,

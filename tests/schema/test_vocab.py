@@ -1,7 +1,7 @@
 import pytest
 
-from schema.errors import SchemaValidationError
-from schema.vocab import SHAPES, normalize_method, normalize_shape
+from nanosynth.schema.errors import SchemaValidationError
+from nanosynth.schema.vocab import SHAPES, normalize_method, normalize_shape
 
 
 @pytest.mark.parametrize("text,shape", [
