@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import and_, exists, select
 from sqlmodel import Session
 
+from nanosynth.schema.enums import spectral_name
 from nanosynth.schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
 from nanosynth.schema.records import RecipeCreate
 from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Recipe, Step
@@ -169,7 +170,7 @@ def wide_frame(frames: RecipeFrames) -> pd.DataFrame:
     """One row per recipe: its metadata, main conditions, chemicals by role, and one column per outcome.
 
     Outcome columns are named by property (``size_nm``, ``abs_peak_nm`` ...); FWHM columns carry the spectrum
-    (``fwhm_nm_absorption``, ``fwhm_mev_pl``); ``shape`` holds the shape name.
+    (:func:`~nanosynth.schema.enums.spectral_name`: ``abs_fwhm_nm``, ``pl_fwhm_mev``); ``shape`` holds the shape name.
     """
     wide = frames.recipes.set_index("recipe_id").copy()
     steps = frames.steps
@@ -195,8 +196,9 @@ def wide_frame(frames: RecipeFrames) -> pd.DataFrame:
     outs = frames.outcomes
     if not outs.empty:
         numeric = outs[outs["property"] != "shape"].copy()
-        fwhm = numeric["property"].str.startswith("fwhm")
-        numeric.loc[fwhm, "property"] = numeric.loc[fwhm, "property"] + "_" + numeric.loc[fwhm, "spectrum"].fillna("")
+        fwhm = numeric["property"].str.startswith("fwhm") & numeric["spectrum"].notna()
+        numeric.loc[fwhm, "property"] = [spectral_name(p, s) for p, s in
+                                          zip(numeric.loc[fwhm, "property"], numeric.loc[fwhm, "spectrum"])]
         if not numeric.empty:
             pivot = numeric.pivot_table(index="recipe_id", columns="property", values="value", aggfunc="first")
             wide = wide.join(pivot)

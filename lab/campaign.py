@@ -44,14 +44,14 @@ from nanosynth.lab.planner import Objective, Observation, Planner, Proposal
 from nanosynth.lab.prior import PriorModel
 from nanosynth.lab.records import experiment_recipe
 from nanosynth.lab.space import SearchSpace
-from nanosynth.schema.enums import CampaignStatus, ExperimentStatus
+from nanosynth.schema.enums import SPECTRUM_PREFIX, CampaignStatus, ExperimentStatus, spectral_name
 from nanosynth.schema.errors import ConfigError, DatabaseError, HardwareError, SafetyLimitError
 from nanosynth.schema.tables import Campaign, Experiment
 
 log = logging.getLogger(__name__)
 
 #: ``--minimize fwhm`` means the FWHM of the spectrum of the first target.
-FWHM_ALIASES = {"abs": "abs_fwhm_mev", "pl": "pl_fwhm_mev"}
+FWHM_ALIASES = {prefix: spectral_name("fwhm_mev", s) for s, prefix in SPECTRUM_PREFIX.items()}
 SKIPPED = "not run: the campaign ended (target reached or budget used) before this planned experiment was sent"
 INTERRUPTED = ("interrupted: dispatched but no result was recorded (the campaign process died while the reactor "
                "ran); not re-run automatically — check the reactor and the sample")

@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.exceptions import NotFittedError
 
+from nanosynth.schema.enums import Spectrum, spectral_name
 from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def hte_table_from_frames(frames) -> pd.DataFrame:
     table["time_s"] = grow["time_s"]
     out = frames.outcomes
     for prop, spectrum, col in (("abs_peak_nm", None, "abs_peak_nm"), ("pl_peak_nm", None, "pl_peak_nm"),
-                                ("fwhm_mev", "absorption", "abs_fwhm_mev"), ("fwhm_mev", "pl", "pl_fwhm_mev")):
+                                *(("fwhm_mev", s.value, spectral_name("fwhm_mev", s)) for s in Spectrum)):
         sel = out[out["property"] == prop]
         if spectrum:
             sel = sel[sel["spectrum"] == spectrum]

@@ -71,7 +71,7 @@ class PropertyModel(BaseEstimator):
     ----------
     target:
         ``size_nm``, ``shape``, ``abs_peak_nm``, ``pl_peak_nm``, ``fwhm_mev`` (both spectra, cascade),
-        ``fwhm_mev_pl``, ``fwhm_mev_abs``, ``size_dist_pct``.
+        ``pl_fwhm_mev``, ``abs_fwhm_mev``, ``size_dist_pct``.
     model:
         ``xgb`` (XGBoost ensemble), ``nn`` (PyTorch deep ensemble), ``rf`` (random-forest baseline) or ``et``
         (extremely randomized trees).

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from nanosynth.schema.enums import Spectrum, spectral_name
 from nanosynth.schema.errors import ModelError
 
 HC_MEV_NM = 1239841.98  # meV·nm
@@ -50,12 +51,13 @@ TARGETS: dict[str, TargetSpec] = {
     "pl_peak_nm": TargetSpec("pl_peak_nm", "pl_peak_nm", "regression", energy=True, unit="meV"),
     "fwhm_mev": TargetSpec("fwhm_mev", "fwhm_mev", "regression", spectra=("absorption", "pl"), unit="meV",
                            cascade=True),
-    "fwhm_mev_pl": TargetSpec("fwhm_mev_pl", "fwhm_mev", "regression", spectra=("pl",), unit="meV", cascade=True),
-    "fwhm_mev_abs": TargetSpec("fwhm_mev_abs", "fwhm_mev", "regression", spectra=("absorption",), unit="meV",
-                               cascade=True),
+    **{spectral_name("fwhm_mev", s): TargetSpec(spectral_name("fwhm_mev", s), "fwhm_mev", "regression",
+                                                spectra=(s.value,), unit="meV", cascade=True) for s in Spectrum},
 }
 ALIASES = {"abs_peak": "abs_peak_nm", "pl_peak": "pl_peak_nm", "fwhm": "fwhm_mev", "size": "size_nm",
-           "diameter": "size_nm", "abs_peak_mev": "abs_peak_nm", "pl_peak_mev": "pl_peak_nm"}
+           "diameter": "size_nm", "abs_peak_mev": "abs_peak_nm", "pl_peak_mev": "pl_peak_nm",
+           # earlier spellings of the per-spectrum FWHM targets, kept for scripts
+           "fwhm_mev_pl": "pl_fwhm_mev", "fwhm_mev_abs": "abs_fwhm_mev"}
 #: Peak target feeding the FWHM cascade, per spectrum.
 PEAK_OF_SPECTRUM = {"absorption": "abs_peak_nm", "pl": "pl_peak_nm"}
 

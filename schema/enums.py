@@ -90,6 +90,18 @@ class Spectrum(StrEnum):
     PL = "pl"
 
 
+#: Short prefix of each spectrum in per-spectrum names (``abs_fwhm_mev``, ``pl_fwhm_nm``).
+SPECTRUM_PREFIX = {Spectrum.ABSORPTION: "abs", Spectrum.PL: "pl"}
+
+
+def spectral_name(prop: OutcomeProperty | str, spectrum: Spectrum | str) -> str:
+    """The one name of a per-spectrum outcome: ``spectral_name("fwhm_mev", "pl")`` → ``"pl_fwhm_mev"``.
+
+    Database wide frames, model targets, reactor outputs and campaign objectives all use this spelling.
+    """
+    return f"{SPECTRUM_PREFIX[Spectrum(spectrum)]}_{OutcomeProperty(prop).value}"
+
+
 class ExperimentStatus(StrEnum):
     """Life cycle of one lab experiment."""
 

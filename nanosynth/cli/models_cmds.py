@@ -22,8 +22,8 @@ from nanosynth.schema.errors import ModelError
 log = logging.getLogger(__name__)
 
 SOURCE_HELP = "gu2024 | cdse-hte | cdse-literature"
-TARGET_HELP = "size_nm | shape | abs_peak_nm | pl_peak_nm | fwhm_mev (cascade, both spectra) | fwhm_mev_pl | " \
-              "fwhm_mev_abs | size_dist_pct"
+TARGET_HELP = "size_nm | shape | abs_peak_nm | pl_peak_nm | fwhm_mev (cascade, both spectra) | pl_fwhm_mev | " \
+              "abs_fwhm_mev | size_dist_pct"
 
 
 def _engine():

@@ -25,7 +25,7 @@ def test_all_cdse_with_size_or_absorption_in_one_frame(loaded):
     assert set(wide[has]["dataset"]) == {"gu2024", "cdse-literature", "cdse-hte"}
     row = wide[wide["source_key"] == "cdse-hte:expt17:t21"].iloc[0]
     assert row["abs_peak_nm"] == pytest.approx(419.594) and row["pl_peak_nm"] == pytest.approx(444.389)
-    assert row["fwhm_mev_pl"] == pytest.approx(162.0) and row["growth_temperature_c"] == pytest.approx(210)
+    assert row["pl_fwhm_mev"] == pytest.approx(162.0) and row["growth_temperature_c"] == pytest.approx(210)
     assert "oleic acid" in row["ligands"]
 
 

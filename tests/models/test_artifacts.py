@@ -30,7 +30,7 @@ def test_train_predict_save_load_round_trip(tmp_path, hte_frames, kind, params):
 
 
 def test_cascade_artifact_round_trip(tmp_path, hte_frames):
-    model = PropertyModel("fwhm_mev_pl", "xgb", group_by="experiment", estimator_params=FAST).fit(hte_frames)
+    model = PropertyModel("pl_fwhm_mev", "xgb", group_by="experiment", estimator_params=FAST).fit(hte_frames)
     save_model(model, tmp_path / "f")
     assert (tmp_path / "f" / "cascade_pl" / "member_0.ubj").is_file()
     loaded, _ = load_model(tmp_path / "f")
