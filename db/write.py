@@ -66,8 +66,9 @@ def find_paper(session: Session, key: str | None = None, doi: str | None = None)
 def upsert_paper(session: Session, paper: PaperBase | PaperCreate, *, replace: bool = False) -> Paper:
     """Insert a paper (and its paragraphs) unless one with the same key or DOI exists.
 
-    An existing paper keeps its row; metadata it lacks is filled in. Paragraphs are written when the paper has
-    none yet, or replaced when ``replace`` is true (after the paper's recipes were removed by the caller).
+    An existing paper keeps its row; metadata it lacks is filled in. Paragraphs (with their section type and
+    classifier label) are written when the paper has none yet, or replaced when ``replace`` is true (after the
+    paper's recipes were removed by the caller). :func:`nanosynth.db.papers.read_paper` reads them back.
     """
     data = {k: v for k, v in paper.model_dump().items() if k in _PAPER_FIELDS}
     row = find_paper(session, data.get("key"), data.get("doi"))

@@ -7,15 +7,21 @@ Conventions
 -----------
 - ``Document.paragraphs`` holds *every* block the reader kept, in reading order: section headings
   (``kind="heading"``), body paragraphs (``"body"``), figure/scheme captions (``"caption"``) and tables
-  (``"table"``, rows flattened to text, cells separated by ``" | "``). ``order`` is the index in that list.
+  (``"table"``, rows flattened to text, cells separated by ``" | "``). ``order`` is the index in that list
+  (for a document read from a file; a document rebuilt from the database keeps the stored orders).
 - ``Document.text`` is the paragraph texts joined by ``"\\n\\n"``; each paragraph's ``char_start``/``char_end``
   (end exclusive) point into it, so ``doc.text[p.char_start:p.char_end] == p.text`` always holds.
 - Captions and tables are kept apart from body text: they never share a paragraph with body text and are
   available as :attr:`Document.captions` / :attr:`Document.tables`. Use :attr:`Document.body` for prose.
 - References/bibliography are cut off by the readers and are not part of the document.
 - Provenance of extracted values uses ``DocParagraph.order`` (``ProvenanceCreate.paragraph_order``). The
-  orders are kept unchanged by :meth:`Document.to_paper_create`, so they may have gaps in the database
-  (headings are not stored as paragraphs).
+  orders are kept unchanged by :meth:`Document.to_records`, so they may have gaps in the database (headings are
+  not stored as paragraphs); :meth:`Document.from_records` keeps those stored orders.
+
+One document flows through the pipeline (:mod:`nanosynth.miner.pipeline`) and each stage annotates it in place:
+the paragraph classifier sets ``category``/``category_score``/``classifier`` on paragraphs, NER sets
+``entities``, recipe extraction fills :attr:`Document.recipes`. :meth:`Document.to_records` turns it into
+database records once, at the end.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nanosynth.schema.doi import find_doi
 from nanosynth.schema.enums import PaperSource
 from nanosynth.schema.errors import ReaderError
+from nanosynth.schema.records import PaperCreate, ParagraphCreate, RecipeCreate
+from nanosynth.schema.tables import PaperBase
 
 ParagraphKind = Literal["body", "caption", "table", "heading"]
 
@@ -52,22 +61,6 @@ _SECTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-_DOI_RE = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
-
-
-def normalize_doi(value: str | None) -> str | None:
-    """Return the DOI in ``value`` lower-cased without URL/``doi:`` prefix and trailing punctuation, or None.
-
-    ``"https://doi.org/10.1021/JA0123."`` → ``"10.1021/ja0123"``; text without a DOI → ``None``.
-    """
-    if not value:
-        return None
-    match = _DOI_RE.search(str(value))
-    if not match:
-        return None
-    return match.group(0).rstrip(".,;:)]}'").lower()
-
-
 def canonical_section(title: str | None) -> str | None:
     """Map a section heading to a coarse section type.
 
@@ -81,8 +74,9 @@ def canonical_section(title: str | None) -> str | None:
     str or None
         One of ``abstract``, ``supporting``, ``back_matter``, ``acknowledgments``, ``experimental``,
         ``characterization``, ``results``, ``introduction``, ``conclusion`` (the first that matches, in this
-        order); ``None`` when the title says nothing known. "Synthesis of CdSe Nanocrystals" →
-        ``experimental``, "Results and Discussion" → ``results``, "Optical properties" → ``None``.
+        order; the values of :data:`nanosynth.schema.tables.SECTION_TYPES`); ``None`` when the title says nothing
+        known. "Synthesis of CdSe Nanocrystals" → ``experimental``, "Results and Discussion" → ``results``,
+        "Optical properties" → ``None``.
     """
     if not title:
         return None
@@ -118,13 +112,35 @@ class DocSection(BaseModel):
     section_type: str | None = None
 
 
+class DocEntity(BaseModel):
+    """An entity mention the NER stage found in a paragraph (offsets into ``DocParagraph.text``, end exclusive).
+
+    Attributes
+    ----------
+    start, end:
+        Character span in the paragraph text.
+    label:
+        Entity label (MSPTC: ``Material``, ``Operation``, ``Amount-Unit``, ``Condition-Unit`` ...).
+    text:
+        The mentioned text, ``paragraph.text[start:end]``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    label: str
+    text: str = ""
+
+
 class DocParagraph(BaseModel):
-    """One block of a document in reading order.
+    """One block of a document in reading order: what the reader found (frozen) and what later stages add.
 
     Attributes
     ----------
     order:
-        Index of the block in :attr:`Document.paragraphs` (reading order, from 0).
+        Reading order: the index of the block in :attr:`Document.paragraphs` for a document read from a file;
+        the stored order for one rebuilt from the database (:meth:`Document.from_records`).
     kind:
         ``body``, ``caption``, ``table`` or ``heading``.
     text:
@@ -144,20 +160,30 @@ class DocParagraph(BaseModel):
         1-based page number where the block starts (PDF only).
     label:
         Caption/table label when printed ("Figure 1", "Table 2").
+    category, category_score, classifier:
+        Set by the paragraph classifier stage: ``synthesis`` / ``characterization`` / ``other``, its score in
+        [0, 1] and the classifier's name; ``None`` until a classifier ran (stored as ``Paragraph.label``,
+        ``label_score``, ``classifier``).
+    entities:
+        Set by the NER stage on the paragraphs it ran on; ``None`` when it did not run on this paragraph.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(validate_assignment=True)
 
-    order: int = Field(ge=0)
-    kind: ParagraphKind = "body"
-    text: str
-    section: str | None = None
-    section_path: tuple[str, ...] = ()
-    section_type: str | None = None
-    char_start: int = Field(ge=0)
-    char_end: int = Field(ge=0)
-    page: int | None = Field(default=None, ge=1)
-    label: str | None = None
+    order: int = Field(ge=0, frozen=True)
+    kind: ParagraphKind = Field(default="body", frozen=True)
+    text: str = Field(frozen=True)
+    section: str | None = Field(default=None, frozen=True)
+    section_path: tuple[str, ...] = Field(default=(), frozen=True)
+    section_type: str | None = Field(default=None, frozen=True)
+    char_start: int = Field(ge=0, frozen=True)
+    char_end: int = Field(ge=0, frozen=True)
+    page: int | None = Field(default=None, ge=1, frozen=True)
+    label: str | None = Field(default=None, frozen=True)
+    category: str | None = None
+    category_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    classifier: str | None = None
+    entities: tuple[DocEntity, ...] | None = None
 
 
 class Block(BaseModel):
@@ -184,7 +210,9 @@ class Block(BaseModel):
 class Document(BaseModel):
     """A paper read into clean, ordered paragraphs with sections and metadata.
 
-    Build one with :meth:`Document.assemble` (which computes orders, sections and offsets) rather than by hand.
+    Build one with :meth:`Document.assemble` (which computes orders, sections and offsets) rather than by hand,
+    or rebuild a stored paper with :meth:`Document.from_records`. Pipeline stages annotate it in place (see the
+    module docstring); :meth:`to_records` converts it to database records.
 
     Attributes
     ----------
@@ -206,6 +234,13 @@ class Document(BaseModel):
         Pages read (PDF only).
     warnings:
         Non-fatal problems met while reading (page cap reached, entity references dropped, ...).
+    citation:
+        Human-readable citation to store with the paper, if any.
+    stored_key:
+        The key the paper is stored under, for a document rebuilt from the database (:meth:`from_records`);
+        ``None`` for a document read from a file (its :attr:`key` is derived from the DOI or the content hash).
+    recipes:
+        Set by the recipe-extraction stage: the recipes the paper describes, with provenance.
     """
 
     title: str | None = None
@@ -221,29 +256,42 @@ class Document(BaseModel):
     paragraphs: list[DocParagraph] = Field(default_factory=list)
     page_count: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    citation: str | None = None
+    stored_key: str | None = None
+    recipes: list[RecipeCreate] = Field(default_factory=list)
 
     @field_validator("doi", mode="before")
     @classmethod
     def _doi(cls, v):
-        return normalize_doi(v)
+        return find_doi(v)
 
     @model_validator(mode="after")
     def _check_offsets(self) -> Document:
-        pos = 0
+        order, pos = -1, 0
         for i, para in enumerate(self.paragraphs):
-            if para.order != i:
-                raise ValueError(f"paragraph {i} has order {para.order}; orders must be 0, 1, 2, ...")
-            if para.char_start != pos or para.char_end != pos + len(para.text):
-                raise ValueError(f"paragraph {i} offsets {para.char_start}:{para.char_end} do not match the "
-                                 f"joined text (expected {pos}:{pos + len(para.text)})")
-            pos = para.char_end + len(PARAGRAPH_SEPARATOR)
+            if para.order <= order:
+                raise ValueError(f"paragraph {i} has order {para.order} after {order}; orders must increase")
+            if para.char_start < pos or para.char_end != para.char_start + len(para.text):
+                raise ValueError(f"paragraph {i} offsets {para.char_start}:{para.char_end} do not match its text "
+                                 f"(expected {pos}:{pos + len(para.text)} when it follows the previous one)")
+            order, pos = para.order, para.char_end + len(PARAGRAPH_SEPARATOR)
         return self
 
     # ------------------------------------------------------------------------------------------------ views
     @property
     def text(self) -> str:
-        """All paragraph texts joined by ``"\\n\\n"``; the string the paragraph offsets point into."""
-        return PARAGRAPH_SEPARATOR.join(p.text for p in self.paragraphs)
+        """All paragraph texts joined by ``"\\n\\n"``; the string the paragraph offsets point into.
+
+        In a document rebuilt from the database, the blocks that were not stored (headings) are blanked out
+        with newlines, so the stored offsets still point at each paragraph.
+        """
+        parts: list[str] = []
+        pos = 0
+        for p in self.paragraphs:
+            parts.append("\n" * (p.char_start - pos))
+            parts.append(p.text)
+            pos = p.char_end
+        return "".join(parts)
 
     @property
     def body(self) -> list[DocParagraph]:
@@ -267,7 +315,10 @@ class Document(BaseModel):
 
     @property
     def key(self) -> str:
-        """Stable paper key: ``doi:<doi>`` when a DOI is known, else ``sha256:<hash of the input bytes>``."""
+        """Stable paper key: ``doi:<doi>`` when a DOI is known, else ``sha256:<hash of the input bytes>`` (or the
+        :attr:`stored_key` of a document rebuilt from the database)."""
+        if self.stored_key:
+            return self.stored_key
         if self.doi:
             return f"doi:{self.doi}"
         digest = self.content_sha256 or hashlib.sha256(self.text.encode("utf-8")).hexdigest()
@@ -330,8 +381,20 @@ class Document(BaseModel):
             raise ReaderError(f"reader produced invalid document metadata: {exc}") from exc
 
     # ------------------------------------------------------------------------------------------ conversion
-    def to_paper_create(self, include_captions: bool = False, citation: str | None = None):
-        """Convert to a :class:`nanosynth.schema.records.PaperCreate` for the database writer.
+    def record_paragraphs(self, include_captions: bool = False) -> list[DocParagraph]:
+        """The paragraphs :meth:`to_records` stores (and the classifier labels): body paragraphs, plus captions
+        and tables with ``include_captions``; never headings."""
+        kinds = ("body", "caption", "table") if include_captions else ("body",)
+        return [p for p in self.paragraphs if p.kind in kinds]
+
+    def paper_record(self) -> PaperBase:
+        """The paper's bibliographic record without paragraphs (what each extracted recipe refers to)."""
+        return PaperBase(key=self.key, doi=self.doi, title=self.title,
+                         journal=self.journal[:300] if self.journal else None, year=self.year,
+                         source_kind=self.source_format, citation=self.citation)
+
+    def to_records(self, include_captions: bool = False) -> tuple[PaperCreate, list[RecipeCreate]]:
+        """Convert the annotated document to database records, once, at the end of the pipeline.
 
         Parameters
         ----------
@@ -339,34 +402,51 @@ class Document(BaseModel):
             Body paragraphs are always included. Captions and tables are excluded by default (they rarely
             describe a procedure and would pollute synthesis-paragraph statistics); with ``True`` they are
             included with section ``"caption"`` / ``"table"``. Headings are never included.
-        citation:
-            Optional human-readable citation to store.
 
         Returns
         -------
-        schema.records.PaperCreate
-            ``key`` is ``doi:<doi>`` or ``sha256:<content hash>``; paragraph ``order`` values are the document's
-            orders (unchanged, so provenance ``paragraph_order`` can use ``DocParagraph.order``).
+        tuple of schema.records.PaperCreate and list of schema.records.RecipeCreate
+            The paper (``key`` is ``doi:<doi>`` or ``sha256:<content hash>``) with its paragraphs, their
+            classifier labels and section types; paragraph ``order`` values are the document's orders (so
+            provenance ``paragraph_order`` resolves). Then :attr:`recipes`.
         """
-        from nanosynth.schema.records import ParagraphCreate, PaperCreate
-
         paras = []
-        for p in self.paragraphs:
-            if p.kind == "heading":
-                continue
-            if p.kind == "body":
-                section = p.section
-            elif include_captions:
-                section = "caption" if p.kind == "caption" else "table"
-            else:
-                continue
-            paras.append(ParagraphCreate(order=p.order, section=section[:300] if section else None, text=p.text,
-                                         char_start=p.char_start, char_end=p.char_end))
-        return PaperCreate(
-            key=self.key, doi=self.doi, title=self.title,
-            journal=self.journal[:300] if self.journal else None, year=self.year,
-            source_kind=self.source_format, citation=citation, paragraphs=paras,
-        )
+        for p in self.record_paragraphs(include_captions):
+            section = p.section if p.kind == "body" else p.kind
+            paras.append(ParagraphCreate(
+                order=p.order, section=section[:300] if section else None, section_type=p.section_type,
+                text=p.text, char_start=p.char_start, char_end=p.char_end, label=p.category,
+                label_score=p.category_score, classifier=p.classifier))
+        paper = PaperCreate(**self.paper_record().model_dump(), paragraphs=paras)
+        return paper, list(self.recipes)
+
+    @classmethod
+    def from_records(cls, paper: PaperCreate) -> Document:
+        """Rebuild the document of a stored paper (read back with :func:`nanosynth.db.papers.read_paper`).
+
+        Paragraphs keep their stored order, text, section, section type and classifier label, so extracting
+        recipes from the result gives what the extraction from the file gave. Paragraphs stored with section
+        ``"caption"`` / ``"table"`` become captions / tables; headings were not stored and are missing.
+
+        Parameters
+        ----------
+        paper:
+            The stored paper with its paragraphs.
+        """
+        paragraphs: list[DocParagraph] = []
+        pos = 0
+        for p in sorted(paper.paragraphs, key=lambda p: p.order):
+            start = p.char_start if p.char_start is not None and p.char_start >= pos else pos
+            kind = p.section if p.section in ("caption", "table") else "body"
+            section = p.section if kind == "body" else None
+            paragraphs.append(DocParagraph(
+                order=p.order, kind=kind, text=p.text, section=section, section_path=(section,) if section else (),
+                section_type=p.section_type, char_start=start, char_end=start + len(p.text), category=p.label,
+                category_score=p.label_score, classifier=p.classifier))
+            pos = start + len(p.text) + len(PARAGRAPH_SEPARATOR)
+        return cls(title=paper.title, doi=paper.doi, journal=paper.journal, year=paper.year,
+                   source_format=paper.source_kind, citation=paper.citation, stored_key=paper.key,
+                   paragraphs=paragraphs)
 
 
 def blocks_from_pairs(pairs: Sequence[tuple[str, str]]) -> list[Block]:
@@ -376,6 +456,7 @@ def blocks_from_pairs(pairs: Sequence[tuple[str, str]]) -> list[Block]:
 
 __all__ = [
     "Block",
+    "DocEntity",
     "DocParagraph",
     "DocSection",
     "Document",
@@ -383,5 +464,4 @@ __all__ = [
     "ParagraphKind",
     "blocks_from_pairs",
     "canonical_section",
-    "normalize_doi",
 ]

@@ -5,9 +5,16 @@
 >>> result = pipe.process(data, "papers/cdse.pdf")     # ProcessedDocument(paper, recipes, timings)
 >>> db.write.write_document(session, result.paper, result.recipes)   # done by the caller (nanosynth ingest)
 
+One :class:`nanosynth.miner.document.Document` flows through the stages, each annotating it in place: the reader
+builds it, the paragraph classifier sets ``category``/``category_score``/``classifier`` on the paragraphs to be
+stored, the recipe extractor sets NER ``entities`` on the paragraphs of its recipes and fills
+``Document.recipes``; :meth:`~nanosynth.miner.document.Document.to_records` converts it to database records once,
+at the end. A stored paper goes back through the same stages with :meth:`Pipeline.extract` after
+:meth:`~nanosynth.miner.document.Document.from_records`.
+
 The pipeline never opens a database session: it returns :class:`nanosynth.schema.PaperCreate` and
-:class:`nanosynth.schema.RecipeCreate` objects. :attr:`Pipeline.version` is the string ingestion jobs store to know which
-documents must be re-processed when a model or the extractor changes.
+:class:`nanosynth.schema.RecipeCreate` objects. :attr:`Pipeline.version` is the string ingestion jobs store to
+know which documents must be re-processed when a model or the extractor changes.
 
 Paragraph classifier contract (``miner.classify``): ``load_classifier(name)`` returns an object whose
 ``predict(texts)`` gives, per text, a ``(label, score)`` pair (or an object/dict with ``label`` and ``score``);
@@ -27,6 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nanosynth.miner.document import Document
 from nanosynth.schema.errors import ConfigError, ExtractionError, ModelError, NanosynthError, ReaderError
 from nanosynth.schema.records import PaperCreate, RecipeCreate
 
@@ -75,10 +83,10 @@ class ProcessedDocument(BaseModel):
         Path/URL/DOI the bytes came from.
     content_sha256:
         sha256 of the input bytes.
-    paper:
-        The paper with its labelled paragraphs (``label``, ``label_score``, ``classifier`` set).
-    recipes:
-        Extracted recipes (``paper_key`` = ``paper.key``).
+    paper, recipes:
+        The records of the annotated document (:meth:`nanosynth.miner.document.Document.to_records`): the paper
+        with its paragraphs (``label``, ``label_score``, ``classifier`` and ``section_type`` set) and the
+        extracted recipes (``paper_key`` = ``paper.key``).
     timings:
         Seconds spent per stage: ``read``, ``classify``, ``extract``, ``total``.
     warnings:
@@ -181,6 +189,31 @@ class Pipeline:
     def classifier_name(self) -> str:
         return "heuristic@1" if self._classifier is None else f"classifier:{self.config.classifier_model}"[:120]
 
+    # ------------------------------------------------------------------------------------------------ stages
+    def _classify_stage(self, document: Document, where: str) -> None:
+        """Set ``category``, ``category_score`` and ``classifier`` on the paragraphs to be stored that have none
+        (``where`` names the document in errors)."""
+        todo = [p for p in document.record_paragraphs(self.config.include_captions) if p.category is None]
+        try:
+            scored = self.classify([p.text for p in todo])
+        except NanosynthError:
+            raise
+        except Exception as exc:
+            raise ExtractionError(f"{where}: paragraph classification failed ({exc}); see the log") from exc
+        for para, (label, score) in zip(todo, scored, strict=True):
+            para.category, para.category_score, para.classifier = label, score, self.classifier_name
+
+    def _extract_stage(self, document: Document, where: str) -> None:
+        """Set NER ``entities`` on the recipes' paragraphs and fill ``document.recipes``."""
+        from nanosynth.miner.extract.assemble import RecipeExtractor
+
+        try:
+            RecipeExtractor(ner=self._ner, version=self.config.extractor_version).recipes(document)
+        except NanosynthError:
+            raise
+        except Exception as exc:
+            raise ExtractionError(f"{where}: recipe extraction failed ({type(exc).__name__}: {exc})") from exc
+
     # ------------------------------------------------------------------------------------------------ process
     def process(self, data: bytes, source: str) -> ProcessedDocument:
         """Read, classify and extract one document.
@@ -206,31 +239,13 @@ class Pipeline:
             raise ReaderError(f"{source}: the document is empty (0 bytes): check the download or file path")
         from nanosynth.miner.readers import read_document
 
-        filename = PurePath(str(source)).name or None
-        document = read_document(data, filename)
+        document = read_document(data, PurePath(str(source)).name or None)
         t_read = time.perf_counter()
-        paper = document.to_paper_create(include_captions=self.config.include_captions)
-        try:
-            scored = self.classify([p.text for p in paper.paragraphs])
-        except NanosynthError:
-            raise
-        except Exception as exc:
-            raise ExtractionError(f"{source}: paragraph classification failed ({exc}); see the log") from exc
-        labels: dict[int, str] = {}
-        for para, (label, score) in zip(paper.paragraphs, scored, strict=True):
-            para.label, para.label_score, para.classifier = label, score, self.classifier_name
-            labels[para.order] = label
+        self._classify_stage(document, str(source))
         t_classify = time.perf_counter()
-        from nanosynth.miner.extract.assemble import RecipeExtractor
-
-        try:
-            recipes = RecipeExtractor(ner=self._ner, version=self.config.extractor_version).recipes(
-                document, labels=labels)
-        except NanosynthError:
-            raise
-        except Exception as exc:
-            raise ExtractionError(f"{source}: recipe extraction failed ({type(exc).__name__}: {exc})") from exc
+        self._extract_stage(document, str(source))
         t_extract = time.perf_counter()
+        paper, recipes = document.to_records(include_captions=self.config.include_captions)
         return ProcessedDocument(
             source=str(source), content_sha256=hashlib.sha256(data).hexdigest(), paper=paper, recipes=recipes,
             timings={"read": t_read - t0, "classify": t_classify - t_read, "extract": t_extract - t_classify,
@@ -238,12 +253,13 @@ class Pipeline:
             warnings=list(document.warnings), pipeline_version=self.version,
         )
 
+    def extract(self, document: Document) -> list[RecipeCreate]:
+        """Classify (paragraphs without a category) and extract the recipes of an already-read document.
 
-    def extract(self, paper: PaperCreate) -> list[RecipeCreate]:
-        """Classify (paragraphs without a label) and extract the recipes of an already-read paper.
-
-        Useful to re-extract papers stored in the database after a model or extractor change, and for text that
-        did not come from a file. Paragraph labels are filled in place.
+        Re-extracts a paper stored in the database after a model or extractor change (rebuild it with
+        :meth:`nanosynth.miner.document.Document.from_records`), or text that did not come from a file. The
+        document is annotated in place (paragraph categories, entities, ``document.recipes``); convert it with
+        :meth:`~nanosynth.miner.document.Document.to_records` to write it.
 
         Raises
         ------
@@ -252,17 +268,9 @@ class Pipeline:
         """
         if not self._initialized:
             self.initialize()
-        todo = [p for p in paper.paragraphs if p.label is None]
-        try:
-            for para, (label, score) in zip(todo, self.classify([p.text for p in todo]), strict=True):
-                para.label, para.label_score, para.classifier = label, score, self.classifier_name
-            from nanosynth.miner.extract.assemble import RecipeExtractor
-
-            return RecipeExtractor(ner=self._ner, version=self.config.extractor_version).recipes(paper)
-        except NanosynthError:
-            raise
-        except Exception as exc:
-            raise ExtractionError(f"{paper.key}: extraction failed ({type(exc).__name__}: {exc})") from exc
+        self._classify_stage(document, document.key)
+        self._extract_stage(document, document.key)
+        return document.recipes
 
 
 def _label_pair(item: Any) -> tuple[str, float]:

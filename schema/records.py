@@ -18,6 +18,7 @@ from nanosynth.schema.tables import (
     ChemicalUseBase,
     OutcomeBase,
     PaperBase,
+    ParagraphBase,
     ProvenanceBase,
     RecipeBase,
     StepBase,
@@ -34,17 +35,13 @@ class ProvenanceCreate(ProvenanceBase):
     paragraph_order: int | None = Field(default=None, ge=0)
 
 
-class ParagraphCreate(SQLModel):
-    """A paragraph as produced by a reader (and labelled by the classifier)."""
+class ParagraphCreate(ParagraphBase):
+    """A paragraph as produced by a reader and annotated by the miner (classifier label, section type).
 
-    order: int = Field(ge=0)
-    section: str | None = None
-    text: str
-    char_start: int | None = Field(default=None, ge=0)
-    char_end: int | None = Field(default=None, ge=0)
-    label: str | None = None
-    label_score: float | None = Field(default=None, ge=0.0, le=1.0)
-    classifier: str | None = None
+    ``paper_id`` is filled by the writer; ``order`` is the paragraph's reading order in its document.
+    """
+
+    paper_id: int | None = Field(default=None, foreign_key="paper.id")  # type: ignore[assignment]
 
 
 class PaperCreate(PaperBase):

@@ -17,6 +17,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from nanosynth.schema.doi import normalize_doi
 from nanosynth.schema.enums import (
     CampaignStatus,
     ChemicalRole,
@@ -37,6 +38,10 @@ MAX_TEMPERATURE_K = 1600.0
 #: Wavelength range of spectral peaks accepted (deep UV to mid IR).
 MIN_WAVELENGTH_NM = 150.0
 MAX_WAVELENGTH_NM = 5000.0
+#: Coarse section types of a paragraph (``Paragraph.section_type``), as the miner's ``canonical_section`` names
+#: them from section headings.
+SECTION_TYPES = ("abstract", "supporting", "back_matter", "acknowledgments", "experimental", "characterization",
+                 "results", "introduction", "conclusion")
 
 
 def utcnow() -> datetime:
@@ -102,18 +107,9 @@ class PaperBase(SQLModel):
     @field_validator("doi")
     @classmethod
     def _doi(cls, v):
-        if v is None:
+        if v is None or not str(v).strip():
             return None
-        v = str(v).strip()
-        for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:", "DOI:"):
-            if v.lower().startswith(prefix.lower()):
-                v = v[len(prefix):]
-        v = v.strip().lower()
-        if not v:
-            return None
-        if not v.startswith("10."):
-            raise ValueError(f"DOI {v!r} must start with '10.'")
-        return v
+        return normalize_doi(str(v))
 
 
 class Paper(PaperBase, table=True):
@@ -134,6 +130,18 @@ class ParagraphBase(SQLModel):
     label: str | None = Field(default=None, max_length=32)
     label_score: float | None = Field(default=None, ge=0.0, le=1.0)
     classifier: str | None = Field(default=None, max_length=120)
+    section_type: str | None = Field(default=None, max_length=32,
+                                     description="coarse type of the enclosing section (one of SECTION_TYPES)")
+
+    @field_validator("section_type")
+    @classmethod
+    def _section_type(cls, v):
+        if v is None:
+            return None
+        v = str(v).strip().lower()
+        if v not in SECTION_TYPES:
+            raise ValueError(f"section_type {v!r} is not one of: {', '.join(SECTION_TYPES)}")
+        return v
 
 
 class Paragraph(ParagraphBase, table=True):

@@ -1,4 +1,5 @@
-"""Recipe assembly: labelled paragraphs of one paper → :class:`nanosynth.schema.RecipeCreate` records with provenance.
+"""Recipe assembly: the classified paragraphs of a :class:`nanosynth.miner.document.Document` →
+:class:`nanosynth.schema.RecipeCreate` records with provenance, stored in ``Document.recipes``.
 
 Consecutive synthesis paragraphs form one recipe (a precursor-stock paragraph and the synthesis that uses it,
 Au seeds and their growth), unless a paragraph names a different target composition. Per recipe:
@@ -15,6 +16,11 @@ Au seeds and their growth), unless a paragraph names a different target composit
 Every value carries a :class:`nanosynth.schema.ProvenanceCreate` (paper via ``paper_key``, ``paragraph_order``,
 paragraph-relative character offsets, ``extractor`` = ``name@version``, confidence). Every record is validated
 with :func:`nanosynth.schema.validate_record`; a value that fails is dropped with a logged reason, never raised.
+
+Assembly reads the document's body paragraphs directly: their classifier ``category`` (or
+:func:`heuristic_label` when no classifier ran), their ``section_type`` and their NER ``entities``. The NER
+model, when given, runs here in one batched call over the paragraphs of the recipes and annotates those
+paragraphs in place, so a document that already carries entities is not run through the model again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from nanosynth.miner.document import DocEntity, DocParagraph, Document
 from nanosynth.miner.extract.linking import Link, Mention, link_amounts, link_conditions, sentence_spans
 from nanosynth.miner.extract.mentions import (
     action_of,
@@ -42,8 +49,6 @@ from nanosynth.schema.errors import NanosynthError, SchemaValidationError
 from nanosynth.schema.records import (
     ChemicalUseCreate,
     OutcomeCreate,
-    PaperCreate,
-    ProvenanceCreate,
     RecipeCreate,
     StepCreate,
     validate_record,
@@ -74,17 +79,6 @@ _TITLE_SENTENCE = re.compile(r"^\s*(?:[\dIVX]+\.?[\d.]*\s+)?(?:(?:typical\s+)?(?
                              r")\.\s", re.I)
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """What assembly needs of a paragraph: order, text, section, classifier label."""
-
-    order: int
-    text: str
-    section: str | None = None
-    label: str | None = None
-    section_type: str | None = None
-
-
 @dataclass
 class _Chem:
     name_raw: str
@@ -105,7 +99,7 @@ def is_procedural(text: str) -> bool:
     return any(q.kind in (K.TEMPERATURE, K.TIME) for q in quantities) and bool(operation_mentions(text))
 
 
-def _title_target(p: Paragraph) -> str | None:
+def _title_target(p: DocParagraph) -> str | None:
     """Target named by a paragraph's title sentence (``Synthesis of CdSe NCs.``), None when there is none."""
     m = _TITLE_SENTENCE.match(p.text)
     if m is None:
@@ -147,31 +141,23 @@ def heuristic_label(text: str, section_type: str | None = None) -> str:
     return "other"
 
 
-def paragraphs_of(document, labels: dict[int, str] | None = None) -> tuple[list[Paragraph], PaperBase]:
-    """Paragraphs and paper metadata of a :class:`nanosynth.miner.document.Document` or a :class:`nanosynth.schema.PaperCreate`.
+def _working_paragraphs(document: Document) -> list[DocParagraph]:
+    """The body paragraphs assembly reads, in reading order.
 
-    ``labels`` (paragraph order → label) overrides stored labels; paragraphs without a label get
-    :func:`heuristic_label`.
+    A paragraph no classifier labelled gets :func:`heuristic_label` as its category, and one longer than
+    :data:`MAX_PARAGRAPH_CHARS` is cut (with a warning); both on a copy, the document is not changed.
     """
-    labels = labels or {}
-    out: list[Paragraph] = []
-    if isinstance(document, PaperCreate):
-        paper = PaperBase.model_validate(document.model_dump(exclude={"paragraphs"}))
-        for p in document.paragraphs:
-            label = labels.get(p.order, p.label) or heuristic_label(p.text)
-            out.append(Paragraph(p.order, p.text, p.section, label, None))
-        return out, paper
-    if not hasattr(document, "paragraphs") or not hasattr(document, "to_paper_create"):
-        raise TypeError("recipes() takes a miner.document.Document or a schema.PaperCreate")
-    created = document.to_paper_create()
-    paper = PaperBase.model_validate(created.model_dump(exclude={"paragraphs"}))
-    for p in document.paragraphs:
-        if p.kind != "body":
-            continue
-        section_type = getattr(p, "section_type", None)
-        label = labels.get(p.order) or heuristic_label(p.text, section_type)
-        out.append(Paragraph(p.order, p.text, p.section, label, section_type))
-    return out, paper
+    out: list[DocParagraph] = []
+    for p in document.body:
+        update: dict = {}
+        if p.category is None:
+            update["category"] = heuristic_label(p.text, p.section_type)
+        if len(p.text) > MAX_PARAGRAPH_CHARS:
+            logger.warning("paragraph %d is %d characters long: only the first %d are used", p.order, len(p.text),
+                           MAX_PARAGRAPH_CHARS)
+            update["text"] = p.text[:MAX_PARAGRAPH_CHARS]
+        out.append(p.model_copy(update=update) if update else p)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- extractor
@@ -199,14 +185,26 @@ class RecipeExtractor:
         return f"{EXTRACTOR_NAME}@{self.version}{suffix}"[:120]
 
     # -------------------------------------------------------------------------------------------- public
-    def recipes(self, document, labels: dict[int, str] | None = None) -> list[RecipeCreate]:
-        """Recipes of a document (see module docstring). Never raises on content; drops invalid values."""
-        paragraphs, paper = paragraphs_of(document, labels)
-        paragraphs = [self._clip(p) for p in paragraphs]
+    def recipes(self, document: Document) -> list[RecipeCreate]:
+        """Extract the recipes of a document (see module docstring) into ``document.recipes``.
+
+        Annotates the document in place: ``entities`` on the paragraphs the NER model ran on, and
+        :attr:`~nanosynth.miner.document.Document.recipes`. Never raises on content; drops invalid values.
+
+        Returns
+        -------
+        list of schema.RecipeCreate
+            ``document.recipes``.
+        """
+        if not isinstance(document, Document):
+            raise TypeError(f"recipes() takes a nanosynth.miner.document.Document, not {type(document).__name__}: "
+                            "rebuild a stored paper with Document.from_records(paper)")
+        paper = document.paper_record()
+        paragraphs = _working_paragraphs(document)
         groups = self._group(paragraphs)
-        predicted = self._predict([p for group in groups for p in group])
-        outcome_paras = [p for p in paragraphs if p.label == "characterization"
-                         or (p.section_type in ("results", "characterization") and p.label != "synthesis")]
+        self._annotate_entities(document, [p for group in groups for p in group])
+        outcome_paras = [p for p in paragraphs if p.category == "characterization"
+                         or (p.section_type in ("results", "characterization") and p.category != "synthesis")]
         # fallbacks when the synthesis paragraphs do not name the product: the title, then the whole paper
         title_target = target_composition([paper.title or ""]) or target_composition(
             [p.text for p in outcome_paras] or [p.text for p in paragraphs])
@@ -214,7 +212,7 @@ class RecipeExtractor:
         hints: list[tuple[str, str, dict] | None] = []
         for group in groups:
             try:
-                recipe = self._recipe(group, paper, title_target, predicted)
+                recipe = self._recipe(group, paper, title_target)
             except NanosynthError as exc:
                 logger.warning("paper %s, paragraph %d: recipe dropped: %s", paper.key, group[0].order, exc)
                 continue
@@ -226,19 +224,12 @@ class RecipeExtractor:
                              (hint[0], hint[1], self._provenance(group[0].order, None, None, 0.6, paper)))
         if built:
             self._attach_outcomes(built, outcome_paras, hints)
-        return [r for r, _, _ in built]
+        document.recipes = [r for r, _, _ in built]
+        return document.recipes
 
     # ---------------------------------------------------------------------------------------- grouping
     @staticmethod
-    def _clip(p: Paragraph) -> Paragraph:
-        if len(p.text) <= MAX_PARAGRAPH_CHARS:
-            return p
-        logger.warning("paragraph %d is %d characters long: only the first %d are used", p.order, len(p.text),
-                       MAX_PARAGRAPH_CHARS)
-        return Paragraph(p.order, p.text[:MAX_PARAGRAPH_CHARS], p.section, p.label, p.section_type)
-
-    @staticmethod
-    def _group(paragraphs: Sequence[Paragraph]) -> list[list[Paragraph]]:
+    def _group(paragraphs: Sequence[DocParagraph]) -> list[list[DocParagraph]]:
         """Synthesis paragraphs → one list per described synthesis.
 
         Candidates are paragraphs labelled ``synthesis`` outside abstract/introduction/conclusion sections. A
@@ -251,12 +242,12 @@ class RecipeExtractor:
         """
         info = []
         for i, p in enumerate(paragraphs):
-            if p.label != "synthesis" or not p.text.strip() or p.section_type in NON_PROCEDURE_SECTIONS:
+            if p.category != "synthesis" or not p.text.strip() or p.section_type in NON_PROCEDURE_SECTIONS:
                 continue
             target, shell = _paragraph_target(p.text)
             info.append((i, p, target, shell, _title_target(p), is_procedural(p.text)))
-        groups: list[list[Paragraph]] = []
-        current: list[Paragraph] = []
+        groups: list[list[DocParagraph]] = []
+        current: list[DocParagraph] = []
         current_target: str | None = None
         titles: set[str] = set()
         last_index, last_section = -10, None
@@ -296,38 +287,45 @@ class RecipeExtractor:
         return {"paragraph_order": order, "char_start": start, "char_end": end, "extractor": self.extractor,
                 "confidence": round(max(0.0, min(1.0, confidence)), 3), "citation": paper.doi}
 
-    def _predict(self, paragraphs: Sequence[Paragraph]) -> dict[int, list[Mention]] | None:
-        """NER mentions of the given paragraphs in one batched call (None without a model or when it fails)."""
-        if self.ner is None or not paragraphs:
-            return None
+    def _annotate_entities(self, document: Document, paragraphs: Sequence[DocParagraph]) -> None:
+        """The NER stage: entities of the given paragraphs that have none yet, in one batched call, set on them
+        and on the document's paragraphs of the same order (nothing without a model or when it fails)."""
+        todo = [p for p in paragraphs if p.entities is None]
+        if self.ner is None or not todo:
+            return
         try:
-            found = ner_mentions_batch(self.ner, [p.text for p in paragraphs])
+            found = ner_mentions_batch(self.ner, [p.text for p in todo])
         except Exception as exc:  # noqa: BLE001 - a model failure must not lose the paper: rules still work
-            logger.warning("NER failed on %d paragraph(s) (%s: %s): using dictionary mentions only", len(paragraphs),
+            logger.warning("NER failed on %d paragraph(s) (%s: %s): using dictionary mentions only", len(todo),
                            type(exc).__name__, exc)
-            return None
-        return {p.order: mentions for p, mentions in zip(paragraphs, found, strict=True)}
+            return
+        originals = {p.order: p for p in document.paragraphs}
+        for p, mentions in zip(todo, found, strict=True):
+            entities = tuple(DocEntity(start=m.start, end=m.end, label=m.label, text=m.text) for m in mentions)
+            p.entities = entities
+            originals[p.order].entities = entities
 
-    def _mentions(self, p: Paragraph, predicted: dict[int, list[Mention]] | None) -> tuple[list[Mention],
-                                                                                          list[Mention]]:
+    @staticmethod
+    def _mentions(p: DocParagraph) -> tuple[list[Mention], list[Mention]]:
+        """Material and operation mentions of a paragraph: rules and dictionary, merged with its NER entities."""
         text = p.text
         rule_mats = material_mentions(text)
         rule_ops = operation_mentions(text)
-        if predicted is None or p.order not in predicted:
+        if p.entities is None:
             return rule_mats, rule_ops
-        mats = merge_mentions(rule_mats, predicted[p.order], "Material")
-        ops = drop_continuations(text, merge_mentions(rule_ops, predicted[p.order], "Operation"))
+        predicted = [Mention(e.start, e.end, e.label, e.text) for e in p.entities]
+        mats = merge_mentions(rule_mats, predicted, "Material")
+        ops = drop_continuations(text, merge_mentions(rule_ops, predicted, "Operation"))
         return mats, ops
 
-    def _recipe(self, group: list[Paragraph], paper: PaperBase, title_target: str | None,
-                predicted: dict[int, list[Mention]] | None = None) -> RecipeCreate | None:
+    def _recipe(self, group: list[DocParagraph], paper: PaperBase, title_target: str | None) -> RecipeCreate | None:
         first = group[0]
         texts = [p.text for p in group]
         target = recipe_target(texts) or title_target
         chems: list[_Chem] = []
         steps: list[dict] = []
         for p in group:
-            self._paragraph(p, target, chems, steps, paper, predicted)
+            self._paragraph(p, target, chems, steps, paper)
         chemicals, workup = self._chemicals(chems, target, paper)
         step_models = self._validated_steps(steps, paper)
         if not chemicals and not step_models:
@@ -352,10 +350,10 @@ class RecipeExtractor:
         }
         return validate_record(RecipeCreate, data, where=f"{paper.key} paragraph {first.order}")
 
-    def _paragraph(self, p: Paragraph, target: str | None, chems: list[_Chem], steps: list[dict],
-                   paper: PaperBase, predicted: dict[int, list[Mention]] | None = None) -> None:
+    def _paragraph(self, p: DocParagraph, target: str | None, chems: list[_Chem], steps: list[dict],
+                   paper: PaperBase) -> None:
         text = p.text
-        mats, ops = self._mentions(p, predicted)
+        mats, ops = self._mentions(p)
         quantities = find_quantities(text)
         amount_q = [q for q in quantities if q.kind in AMOUNT_KINDS and not _APPARATUS.match(text, q.char_end)]
         cond_q = [q for q in quantities if q.kind in CONDITION_KINDS]
@@ -381,7 +379,7 @@ class RecipeExtractor:
             if step is not None:
                 steps.append(step)
 
-    def _step(self, p: Paragraph, op: Mention, conditions, text: str, sentences, amount_q: list[Quantity],
+    def _step(self, p: DocParagraph, op: Mention, conditions, text: str, sentences, amount_q: list[Quantity],
               paper: PaperBase) -> dict | None:
         action = action_of(op.text)
         data: dict = {"action": action.value}
@@ -443,45 +441,58 @@ class RecipeExtractor:
         rows: dict[str, dict] = {}
         meta: dict[str, tuple[bool, int]] = {}  # key -> (work-up, paragraph order)
         for c in chems:
-            try:
-                name = normalize_name(c.name_raw)
-            except SchemaValidationError:
+            found = self._chemical_data(c, target, paper)
+            if found is None:
                 continue
-            if name in _ATMOSPHERE_GASES or (target and name.replace(" ", "") in {
-                    target.replace(" ", ""), *re.split(r"[/@]", target.replace(" ", ""))}):
-                continue
-            decision = assign_role(c.name_raw, c.before, c.after, target)
-            if decision.role is ChemicalRole.TARGET:
-                continue
-            workup = decision.rule.startswith("work-up")
-            key = "seed solution" if decision.rule == "seeds" else name
-            data: dict = {"name_raw": c.name_raw[:300], "role": decision.role.value}
-            span_start, span_end = c.mention.start, c.mention.end
-            confidence = decision.confidence
-            raws = []
-            priority = {K.AMOUNT: 0, K.MASS: 1, K.VOLUME: 2, K.CONCENTRATION: 3}
-            for q, link in sorted(c.amounts, key=lambda a: (priority.get(a[0].kind, 9), a[0].char_start)):
-                raws.append(q.raw)
-                span_start, span_end = min(span_start, q.char_start), max(span_end, q.char_end)
-                confidence = min(confidence, link.confidence)
-                self._fill_amount(data, q, c.name_raw)
-            if raws:
-                data["amount_raw"] = "; ".join(raws)[:300]
-            data["provenance"] = self._provenance(c.order, span_start, span_end, confidence, paper)
+            key, data, workup = found
             if key in rows:
                 existing, (was_workup, order) = rows[key], meta[key]
                 if was_workup and not workup:
                     pass  # the reaction use replaces a work-up use of the same chemical
                 elif workup and not was_workup:
                     continue
-                elif existing.get("amount_raw") is None and raws:
+                elif existing.get("amount_raw") is None and "amount_raw" in data:
                     data["role"] = existing["role"] if existing["role"] != ChemicalRole.OTHER.value else data["role"]
                     data["name_raw"] = max(existing["name_raw"], c.name_raw, key=len)
                 else:
-                    if raws and order == c.order:
+                    if "amount_raw" in data and order == c.order:
                         _complete_amounts(existing, data)
                     continue
             rows[key], meta[key] = data, (workup, c.order)
+        return self._validated_chemicals(rows, meta, paper)
+
+    def _chemical_data(self, c: _Chem, target: str | None, paper: PaperBase) -> tuple[str, dict, bool] | None:
+        """``(key, ChemicalUseCreate data, is work-up)`` of one material mention; None for the target itself, a
+        gas of the atmosphere or a name that does not normalize."""
+        try:
+            name = normalize_name(c.name_raw)
+        except SchemaValidationError:
+            return None
+        if name in _ATMOSPHERE_GASES or (target and name.replace(" ", "") in {
+                target.replace(" ", ""), *re.split(r"[/@]", target.replace(" ", ""))}):
+            return None
+        decision = assign_role(c.name_raw, c.before, c.after, target)
+        if decision.role is ChemicalRole.TARGET:
+            return None
+        data: dict = {"name_raw": c.name_raw[:300], "role": decision.role.value}
+        span_start, span_end = c.mention.start, c.mention.end
+        confidence = decision.confidence
+        raws = []
+        priority = {K.AMOUNT: 0, K.MASS: 1, K.VOLUME: 2, K.CONCENTRATION: 3}
+        for q, link in sorted(c.amounts, key=lambda a: (priority.get(a[0].kind, 9), a[0].char_start)):
+            raws.append(q.raw)
+            span_start, span_end = min(span_start, q.char_start), max(span_end, q.char_end)
+            confidence = min(confidence, link.confidence)
+            self._fill_amount(data, q, c.name_raw)
+        if raws:
+            data["amount_raw"] = "; ".join(raws)[:300]
+        data["provenance"] = self._provenance(c.order, span_start, span_end, confidence, paper)
+        key = "seed solution" if decision.rule == "seeds" else name
+        return key, data, decision.rule.startswith("work-up")
+
+    @staticmethod
+    def _validated_chemicals(rows: dict[str, dict], meta: dict[str, tuple[bool, int]],
+                             paper: PaperBase) -> tuple[list[ChemicalUseCreate], list[str]]:
         out: list[ChemicalUseCreate] = []
         workup_names: list[str] = []
         for key, data in rows.items():
@@ -523,7 +534,7 @@ class RecipeExtractor:
                 data[key] = value
 
     # ---------------------------------------------------------------------------------------- outcomes
-    def _attach_outcomes(self, built: list[tuple[RecipeCreate, str | None, int]], paragraphs: Sequence[Paragraph],
+    def _attach_outcomes(self, built: list[tuple[RecipeCreate, str | None, int]], paragraphs: Sequence[DocParagraph],
                          hints: list[tuple[str, str, dict] | None]) -> None:
         per_recipe: dict[int, dict[str, OutcomeCreate]] = {i: {} for i in range(len(built))}
         for p in paragraphs:
@@ -749,17 +760,14 @@ def detect_method(text: str) -> SynthesisMethod:
     return SynthesisMethod.UNKNOWN
 
 
-def recipes(document, *, labels: dict[int, str] | None = None, ner=None,
-            version: str = EXTRACTOR_VERSION) -> list[RecipeCreate]:
-    """Recipes of one paper (a :class:`nanosynth.miner.document.Document` or a :class:`nanosynth.schema.PaperCreate`).
+def recipes(document: Document, *, ner=None, version: str = EXTRACTOR_VERSION) -> list[RecipeCreate]:
+    """Recipes of one paper, also stored in ``document.recipes`` (see :meth:`RecipeExtractor.recipes`).
 
     Parameters
     ----------
     document:
-        The paper. Paragraph labels come from ``labels``, else from the PaperCreate paragraphs, else from
-        :func:`heuristic_label`.
-    labels:
-        Paragraph order → ``synthesis`` / ``characterization`` / ``other`` (the classifier's output).
+        The paper. Paragraph categories come from the classifier stage, else from :func:`heuristic_label`; a
+        stored paper is rebuilt with :meth:`nanosynth.miner.document.Document.from_records`.
     ner:
         Optional loaded NER pipeline (see :class:`RecipeExtractor`).
     version:
@@ -770,9 +778,8 @@ def recipes(document, *, labels: dict[int, str] | None = None, ner=None,
     list of schema.RecipeCreate
         Validated recipes with chemicals, steps, outcomes and provenance; empty when the paper has no synthesis.
     """
-    return RecipeExtractor(ner=ner, version=version).recipes(document, labels=labels)
+    return RecipeExtractor(ner=ner, version=version).recipes(document)
 
 
-__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "MAX_PARAGRAPH_CHARS", "Paragraph", "RecipeExtractor",
-           "detect_method", "extract_outcomes", "heuristic_label", "paragraphs_of", "recipe_source_key", "recipes",
-           "shape_hint"]
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "MAX_PARAGRAPH_CHARS", "RecipeExtractor", "detect_method",
+           "extract_outcomes", "heuristic_label", "recipe_source_key", "recipes", "shape_hint"]

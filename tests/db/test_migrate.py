@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import inspect, text
 
 from nanosynth.db.engine import make_engine
-from nanosynth.db.migrate import current_revision, ensure_current, head_revision, upgrade
+from nanosynth.db.migrate import alembic_config, current_revision, ensure_current, head_revision, upgrade
 from nanosynth.schema.errors import DatabaseError
 from nanosynth.schema.tables import ALL_TABLES
 
@@ -45,3 +46,21 @@ def test_unmigrated_database_gives_clear_error(tmp_path):
 def test_bad_url_gives_clear_error():
     with pytest.raises(DatabaseError, match="cannot use database URL"):
         make_engine("nosuchdriver://x")
+
+
+def test_0002_adds_paragraph_section_type_to_existing_rows_and_downgrades(any_db_url):
+    assert upgrade(any_db_url, "0001") == "0001"
+    engine = make_engine(any_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO paper (key, source_kind, created_at) VALUES ('doi:10.1000/m', 'text', "
+                          "CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO paragraph (paper_id, \"order\", text) SELECT id, 0, 'CdO' FROM paper"))
+    assert upgrade(any_db_url, "0002") == "0002"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT text, section_type FROM paragraph")).one() == ("CdO", None)
+    engine.dispose()
+    command.downgrade(alembic_config(any_db_url), "0001")
+    engine = make_engine(any_db_url)
+    assert "section_type" not in {c["name"] for c in inspect(engine).get_columns("paragraph")}
+    engine.dispose()
+    assert current_revision(any_db_url) == "0001"

@@ -89,3 +89,17 @@ def test_recipe_with_unknown_paper_refused(engine):
             add_recipes(s, [_recipe(paper_key="doi:10.9/none")])
     with session_scope(engine) as s:
         assert _count(s, Recipe) == 0
+
+
+def test_paragraph_section_type_is_stored_and_read_back(db):
+    from nanosynth.db.papers import read_paper
+
+    paper = _paper()
+    paper.paragraphs[1].section_type = "experimental"
+    with session_scope(db) as s:
+        write_document(s, paper, [_recipe()])
+    with session_scope(db) as s:
+        assert s.execute(select(Paragraph.section_type).order_by(Paragraph.order)).scalars().all() == [
+            None, "experimental"]
+        stored = read_paper(s, doi="10.1000/X1")
+    assert stored is not None and stored.model_dump() == paper.model_dump()

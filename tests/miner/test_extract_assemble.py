@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from nanosynth.miner.document import Document
 from nanosynth.miner.extract.assemble import detect_method, extract_outcomes, recipes
 from nanosynth.miner.samples import SAMPLE_IDS, load_expected, paper_problems, sample_papers_dir
 from nanosynth.schema.enums import SynthesisMethod
 from nanosynth.schema.records import PaperCreate, ParagraphCreate, RecipeCreate
 
 
-def _paper(*paragraphs: tuple[str, str], key: str = "doi:10.5555/test") -> PaperCreate:
-    return PaperCreate(key=key, doi=key.removeprefix("doi:"), title="Test", paragraphs=[
-        ParagraphCreate(order=i, text=text, label=label) for i, (label, text) in enumerate(paragraphs)])
+def _document(*paragraphs: tuple[str, str], key: str = "doi:10.5555/test") -> Document:
+    """A document of classified paragraphs (category, text), as a stored paper is rebuilt."""
+    return Document.from_records(PaperCreate(key=key, doi=key.removeprefix("doi:"), title="Test", paragraphs=[
+        ParagraphCreate(order=i, text=text, label=label) for i, (label, text) in enumerate(paragraphs)]))
 
 
 SYNTHESIS = ("CdO (0.2 mmol), OA (0.8 mmol) and ODE (10 mL) were loaded into a 50 mL three-neck flask and degassed "
@@ -23,7 +25,7 @@ RESULTS = ("TEM shows spherical CdSe NCs with an average diameter of 3.8 ± 0.3 
 
 
 def test_recipe_from_labelled_paragraphs_with_provenance() -> None:
-    (recipe,) = recipes(_paper(("other", "CdSe NCs are useful."), ("synthesis", SYNTHESIS),
+    (recipe,) = recipes(_document(("other", "CdSe NCs are useful."), ("synthesis", SYNTHESIS),
                                ("characterization", RESULTS)))
     assert isinstance(recipe, RecipeCreate)
     assert recipe.source_kind == "literature" and recipe.method == "hot_injection"
@@ -53,13 +55,13 @@ def test_recipe_from_labelled_paragraphs_with_provenance() -> None:
 
 
 def test_source_key_is_stable() -> None:
-    paper = _paper(("synthesis", SYNTHESIS))
-    assert recipes(paper)[0].source_key == recipes(paper)[0].source_key
-    assert recipes(paper)[0].source_key.startswith("doi:10.5555/test#r")
+    document = _document(("synthesis", SYNTHESIS))
+    assert recipes(document)[0].source_key == recipes(document)[0].source_key
+    assert recipes(document)[0].source_key.startswith("doi:10.5555/test#r")
 
 
 def test_no_synthesis_paragraph_no_recipe() -> None:
-    assert recipes(_paper(("other", "Quantum dots are interesting."), ("characterization", RESULTS))) == []
+    assert recipes(_document(("other", "Quantum dots are interesting."), ("characterization", RESULTS))) == []
 
 
 @pytest.mark.parametrize("text", [
@@ -71,16 +73,16 @@ def test_no_synthesis_paragraph_no_recipe() -> None:
     "1e308 mL of CdO was heated to 1e308 °C for -5 min at -300 K.",
 ])
 def test_bad_paragraphs_do_not_crash(text: str) -> None:
-    out = recipes(_paper(("synthesis", text), ("characterization", text)))
+    out = recipes(_document(("synthesis", text), ("characterization", text)))
     assert isinstance(out, list)
     for recipe in out:  # whatever came out is valid
         RecipeCreate.model_validate(recipe.model_dump())
 
 
 def test_unphysical_values_are_dropped_not_raised() -> None:
-    paper = _paper(("synthesis", "CdO (0.2 mmol) was heated to 5000 °C for 10 min."),
+    document = _document(("synthesis", "CdO (0.2 mmol) was heated to 5000 °C for 10 min."),
                    ("characterization", "The PL peak is at 20 nm and the PLQY is 150%."))
-    (recipe,) = recipes(paper)
+    (recipe,) = recipes(document)
     assert all(s.temperature_c is None or s.temperature_c < 1400 for s in recipe.steps)
     assert recipe.outcomes == []
 
@@ -128,12 +130,53 @@ def test_ner_mentions_are_merged_with_dictionary_mentions() -> None:
                         {"label": "Material", "pattern": "solution"}])
     text = ("CdO (0.2 mmol) and zinc diethyldithiocarbamate (0.1 mmol) in ODE (5 mL) were sonicated for 10 min, "
             "then the solution was heated to 250 °C.")
-    (recipe,) = recipes(_paper(("synthesis", text)), ner=nlp)
+    (recipe,) = recipes(_document(("synthesis", text)), ner=nlp)
     names = {c.name for c in recipe.chemicals}
     assert {"cadmium oxide", "zinc diethyldithiocarbamate", "1-octadecene"} <= names
     assert "solution" not in names  # generic words from NER are not chemicals
     assert {c.name: c.amount_mmol for c in recipe.chemicals}["zinc diethyldithiocarbamate"] == pytest.approx(0.1)
     assert any(s.action == "other" and s.time_s == 600 for s in recipe.steps)  # "sonicated": unmapped operation
+
+
+def test_extraction_annotates_the_document_in_place_and_reuses_its_entities(monkeypatch) -> None:
+    import spacy
+
+    import nanosynth.miner.extract.ner as ner_module
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "Material", "pattern": "zinc diethyldithiocarbamate"}])
+    text = "CdO (0.2 mmol) and zinc diethyldithiocarbamate (0.1 mmol) in ODE (5 mL) were heated to 250 °C."
+    document = _document(("other", "ZnS is a shell material."), ("synthesis", text))
+    first = recipes(document, ner=nlp)
+    assert document.recipes == first and len(first) == 1
+    assert document.paragraphs[0].entities is None  # NER runs on the paragraphs of the recipes only
+    assert [(e.label, e.text) for e in document.paragraphs[1].entities] == [
+        ("Material", "zinc diethyldithiocarbamate")]
+
+    def no_predict(*args, **kwargs):
+        raise AssertionError("NER ran again on a paragraph that already has entities")
+
+    monkeypatch.setattr(ner_module, "predict_spans", no_predict)
+    assert recipes(document, ner=nlp) == first
+
+
+def test_long_paragraph_is_cut_for_extraction_but_not_in_the_document() -> None:
+    long_text = "CdO (0.2 mmol) was heated to 300 °C and TOP-Se was injected. " * 400
+    document = _document(("synthesis", long_text))
+    (recipe,) = recipes(document)
+    assert recipe.chemicals and document.paragraphs[0].text == long_text
+
+
+def test_unlabelled_paragraphs_get_heuristic_labels_without_changing_the_document() -> None:
+    document = _document(("synthesis", SYNTHESIS))
+    document.paragraphs[0].category = None
+    (recipe,) = recipes(document)
+    assert recipe.chemicals and document.paragraphs[0].category is None
+
+
+def test_recipes_take_a_document_only() -> None:
+    with pytest.raises(TypeError, match="Document.from_records"):
+        recipes(PaperCreate(key="doi:10.5555/test"))
 
 
 # ------------------------------------------------------------------------------------- grouping into recipes
@@ -146,7 +189,7 @@ ABSTRACT = "Cadmium-free InP/ZnS quantum dots were synthesized from indium chlor
 
 
 def test_core_then_shell_paragraphs_are_one_recipe() -> None:
-    (recipe,) = recipes(_paper(("synthesis", CORE), ("synthesis", SHELL),
+    (recipe,) = recipes(_document(("synthesis", CORE), ("synthesis", SHELL),
                                ("characterization", "The InP/ZnS QDs emit at 620 nm (PLQY 55%).")))
     assert recipe.target_composition == "InP/ZnS"
     chems = {c.name: c for c in recipe.chemicals}
@@ -158,10 +201,10 @@ def test_core_then_shell_paragraphs_are_one_recipe() -> None:
 
 def test_summary_paragraph_labelled_synthesis_does_not_make_a_recipe() -> None:
     """An abstract the classifier calls "synthesis" neither adds a recipe nor changes the recipe key."""
-    alone = recipes(_paper(("synthesis", CORE), ("synthesis", SHELL)))
-    with_abstract = recipes(_paper(("synthesis", ABSTRACT), ("other", "InP QDs are useful."),
+    alone = recipes(_document(("synthesis", CORE), ("synthesis", SHELL)))
+    with_abstract = recipes(_document(("synthesis", ABSTRACT), ("other", "InP QDs are useful."),
                                    ("synthesis", CORE), ("synthesis", SHELL)))
-    far_abstract = recipes(_paper(("synthesis", ABSTRACT), *[("other", "Intro.")] * 5,
+    far_abstract = recipes(_document(("synthesis", ABSTRACT), *[("other", "Intro.")] * 5,
                                   ("synthesis", CORE), ("synthesis", SHELL)))
     assert len(alone) == len(with_abstract) == len(far_abstract) == 1
     assert alone[0].source_key == with_abstract[0].source_key == far_abstract[0].source_key
@@ -170,8 +213,8 @@ def test_summary_paragraph_labelled_synthesis_does_not_make_a_recipe() -> None:
 
 def test_source_key_survives_a_paragraph_split() -> None:
     """A PDF may split a paragraph at a page break: the key is taken over the recipe text, not one paragraph."""
-    whole = recipes(_paper(("synthesis", CORE + " " + SHELL)))
-    split = recipes(_paper(("synthesis", CORE), ("synthesis", SHELL)))
+    whole = recipes(_document(("synthesis", CORE + " " + SHELL)))
+    split = recipes(_document(("synthesis", CORE), ("synthesis", SHELL)))
     assert whole[0].source_key == split[0].source_key
 
 
@@ -181,7 +224,7 @@ def test_two_different_products_are_two_recipes_with_their_own_outcomes() -> Non
     stock = "Preparation of TOP-Te. Te powder (1 mmol) was dissolved in TOP (1 mL) at 150 °C under N2."
     cdte = ("Synthesis of CdTe NCs. CdO (0.2 mmol), ODPA (0.4 mmol) and ODE (5 mL) were degassed at 100 °C for "
             "30 min and heated to 300 °C; 0.5 mL of TOP-Te was swiftly injected and the CdTe NCs grew for 2 min.")
-    out = recipes(_paper(("synthesis", cds), ("synthesis", stock), ("synthesis", cdte),
+    out = recipes(_document(("synthesis", cds), ("synthesis", stock), ("synthesis", cdte),
                          ("characterization", "The CdS NCs absorb at 420 nm. The CdTe NCs emit at 650 nm.")))
     assert [r.target_composition for r in out] == ["CdS", "CdTe"]
     cds_r, cdte_r = out
@@ -197,7 +240,7 @@ def test_two_titled_syntheses_of_the_same_product_are_two_recipes() -> None:
              "TOP-Se (1 mL, 1 M) was injected at 280 °C; growth lasted 1 min.")
     large = ("Synthesis of CdSe NCs. CdO (0.4 mmol), OA (2 mmol) and ODE (10 mL) were heated to 300 °C and "
              "TOP-Se (2 mL, 1 M) was injected at 300 °C; growth lasted 20 min.")
-    out = recipes(_paper(("synthesis", small), ("synthesis", large)))
+    out = recipes(_document(("synthesis", small), ("synthesis", large)))
     assert len(out) == 2 and {r.target_composition for r in out} == {"CdSe"}
     assert [next(c.amount_mmol for c in r.chemicals if c.name == "cadmium oxide") for r in out] == [0.2, 0.4]
 
@@ -208,7 +251,7 @@ def test_workup_solvents_are_not_reaction_solvents_of_the_recipe() -> None:
             "rapidly injected and the NCs grew at 230 °C for 3 min. The reaction was quenched with 5 mL of cold "
             "toluene. The QDs were precipitated with methanol, washed twice with a hexane/ethanol mixture, "
             "centrifuged and stored in chloroform.")
-    (recipe,) = recipes(_paper(("synthesis", text)))
+    (recipe,) = recipes(_document(("synthesis", text)))
     roles = {c.name: c.role for c in recipe.chemicals}
     assert [n for n, r in roles.items() if r == "solvent"] == ["1-octadecene"]
     for name in ("toluene", "methanol", "hexane", "ethanol", "chloroform"):
@@ -222,14 +265,14 @@ def test_a_reaction_solvent_also_used_for_washing_stays_a_solvent() -> None:
     text = ("HAuCl4 (0.25 mL, 0.01 M) was added to water (9.75 mL) and heated to reflux; sodium citrate (1 mL, "
             "1%) was added and the solution was kept boiling for 15 min. The Au NPs were centrifuged and "
             "washed with water.")
-    (recipe,) = recipes(_paper(("synthesis", text)))
+    (recipe,) = recipes(_document(("synthesis", text)))
     water = next(c for c in recipe.chemicals if c.name == "water")
     assert water.role == "solvent" and water.amount_ml == pytest.approx(9.75)
     assert recipe.notes is None or "water" not in recipe.notes
 
 
 def test_no_workup_no_notes() -> None:
-    (recipe,) = recipes(_paper(("synthesis", SYNTHESIS)))
+    (recipe,) = recipes(_document(("synthesis", SYNTHESIS)))
     assert recipe.notes is None
 
 
@@ -263,7 +306,7 @@ DOMAIN = {
 
 
 def test_pbs_hines_roles_amounts_outcomes() -> None:
-    (r,) = recipes(_paper(*DOMAIN["pbs_hines"]))
+    (r,) = recipes(_document(*DOMAIN["pbs_hines"]))
     chems = {c.name: c for c in r.chemicals}
     assert (r.target_composition, r.method) == ("PbS", "hot_injection")
     assert chems["lead(II) oxide"].role == "cation_precursor" and chems["lead(II) oxide"].amount_mmol == 0.4
@@ -277,7 +320,7 @@ def test_pbs_hines_roles_amounts_outcomes() -> None:
 
 
 def test_au_seed_mediated_seeds_are_one_additive() -> None:
-    (r,) = recipes(_paper(*DOMAIN["au_seeded"]))
+    (r,) = recipes(_document(*DOMAIN["au_seeded"]))
     chems = {c.name: c for c in r.chemicals}
     assert (r.target_composition, r.method) == ("Au", "seed_mediated")
     seeds = [c for c in r.chemicals if "seed" in c.name]
@@ -293,7 +336,7 @@ def test_au_seed_mediated_seeds_are_one_additive() -> None:
 
 
 def test_cspbbr3_stock_and_synthesis() -> None:
-    (r,) = recipes(_paper(*DOMAIN["cspbbr3"]))
+    (r,) = recipes(_document(*DOMAIN["cspbbr3"]))
     chems = {c.name: c for c in r.chemicals}
     assert r.target_composition == "CsPbBr3"
     assert chems["cesium oleate"].role == "cation_precursor"

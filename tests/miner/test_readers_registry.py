@@ -26,7 +26,7 @@ def test_every_fixture_is_read_by_its_reader(name, reader):
     assert doc.body and not doc.warnings
     for p in doc.paragraphs:
         assert doc.text[p.char_start:p.char_end] == p.text
-    paper = doc.to_paper_create()
+    paper, _ = doc.to_records()
     assert paper.key.startswith("doi:") and paper.paragraphs
 
 

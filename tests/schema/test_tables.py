@@ -37,7 +37,7 @@ def test_step_keeps_kelvin_and_celsius():
     (OutcomeCreate, {"property": "size_nm"}, "needs a numeric value"),
     (ProvenanceCreate, {"extractor": "noversion"}, "name@version"),
     (ProvenanceCreate, {"extractor": "x@1", "char_start": 10, "char_end": 5}, "before char_start"),
-    (PaperCreate, {"key": "k", "doi": "not-a-doi"}, "must start with '10.'"),
+    (PaperCreate, {"key": "k", "doi": "not-a-doi"}, "is not a DOI"),
     (RecipeCreate, {"source_key": "k", "source_kind": "rumour"}, "source_kind 'rumour'"),
 ])
 def test_invalid_rows_give_clear_errors(model, data, message):
