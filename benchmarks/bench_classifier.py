@@ -30,8 +30,10 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from nanosynth.miner.classify import evaluate, load_classifier, read_jsonl, read_msptc  # noqa: E402
-from nanosynth.miner.classify.training import train_classifier  # noqa: E402
+from nanosynth.miner.classify import load_classifier  # noqa: E402
+from nanosynth.miner.corpora.paragraphs import read_jsonl, read_msptc  # noqa: E402
+from nanosynth.miner.scoring.classifier import evaluate  # noqa: E402
+from nanosynth.miner.training.classifier import train_classifier  # noqa: E402
 
 
 def throughput(model, texts: list[str], repeats: int = 3) -> tuple[float, float]:

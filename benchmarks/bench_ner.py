@@ -19,9 +19,11 @@ import logging
 import time
 from pathlib import Path
 
-from nanosynth.miner.extract import brat
-from nanosynth.miner.extract.aunp import cross_validate_aunp, evaluate_aunp, load_aunp
-from nanosynth.miner.extract.ner import evaluate_brat, load_ner, model_info, paragraph_spans, predict_spans
+from nanosynth.miner.corpora import brat
+from nanosynth.miner.extract.aunp import load_aunp
+from nanosynth.miner.extract.ner import load_ner, model_info, paragraph_spans, predict_spans
+from nanosynth.miner.scoring.ner import evaluate_aunp, evaluate_brat
+from nanosynth.miner.training.aunp import cross_validate_aunp
 
 
 def _print_scores(title: str, scores) -> None:

@@ -6,7 +6,7 @@ Usage::
         [--data-dir ../shared/data] [--cache /tmp/nanosynth-classifier-cv] [--seeds 0 1 2]
 
 Every figure is out-of-fold synthesis F1 / macro F1 of stratified, paper-grouped 5-fold CV on
-``paragraphs/train.jsonl`` (the folds of ``miner.classify.training``), averaged over ``--seeds`` fold
+``paragraphs/train.jsonl`` (the folds of ``miner.training.classifier``), averaged over ``--seeds`` fold
 assignments. ``paragraphs/dev.jsonl`` is never read. MiniLM embeddings (whole paragraph, and per sentence) are
 computed once and cached under ``--cache`` (outside the repository).
 
@@ -34,13 +34,13 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from nanosynth.miner.classify import read_jsonl, read_msptc  # noqa: E402
 from nanosynth.miner.classify.base import balanced_weights, label_indices, softmax  # noqa: E402
-from nanosynth.miner.classify.evaluate import score_predictions  # noqa: E402
 from nanosynth.miner.classify.features import cue_features  # noqa: E402
 from nanosynth.miner.classify.labels import LABELS  # noqa: E402
 from nanosynth.miner.classify.tfidf import TfidfParagraphClassifier  # noqa: E402
-from nanosynth.miner.classify.training import fit_temperature  # noqa: E402
+from nanosynth.miner.corpora.paragraphs import read_jsonl, read_msptc  # noqa: E402
+from nanosynth.miner.scoring.classifier import score_predictions  # noqa: E402
+from nanosynth.miner.training.classifier import fit_temperature  # noqa: E402
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 

@@ -29,9 +29,8 @@ from classifier_cv_study import Study  # noqa: E402
 
 def main() -> None:
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
-    from nanosynth.miner.classify.minilm import default_encoder_dir
+    from nanosynth.miner.encoder import load_encoder_copy, load_tokenizer
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -43,9 +42,8 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     study = Study(args.data_dir, args.cache)
-    path = str(default_encoder_dir())
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    encoder = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation="eager").eval()
+    tokenizer = load_tokenizer()
+    encoder = load_encoder_copy(attn_implementation="eager")
     n_layers = encoder.config.num_hidden_layers
     first_trained = n_layers - args.layers
     hidden, lengths = [], []

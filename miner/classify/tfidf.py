@@ -16,7 +16,6 @@ from pydantic import Field
 
 from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier
 from nanosynth.miner.classify.features import CUE_FEATURE_NAMES, CUE_FEATURES_VERSION, cue_features, normalize_text
-from nanosynth.miner.classify.registry import register_stage
 from nanosynth.schema.errors import ArtifactIntegrityError
 
 VOCABULARY_FILE = "vocabulary.json"
@@ -52,7 +51,6 @@ class TfidfClassifierConfig(ClassifierConfig):
     batch_size: int = Field(default=512, ge=1)
 
 
-@register_stage("paragraph_classifier.tfidf.v1", backend="tfidf")
 class TfidfParagraphClassifier(ParagraphClassifier):
     """TF-IDF n-gram paragraph classifier (the default backend).
 
@@ -68,6 +66,8 @@ class TfidfParagraphClassifier(ParagraphClassifier):
     'synthesis'
     """
 
+    stage_name = "paragraph_classifier.tfidf.v1"  # registered in nanosynth.miner.registry
+    backend = "tfidf"
     config_class = TfidfClassifierConfig
     config: TfidfClassifierConfig
 

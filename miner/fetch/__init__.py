@@ -6,7 +6,7 @@ Everything goes through :class:`~nanosynth.miner.fetch.http.HttpClient` (timeout
 
 from nanosynth.miner.fetch.fetcher import DocumentFetcher, FetchConfig, FetchedDocument, sniff_kind
 from nanosynth.miner.fetch.http import HttpClient, HttpConfig, HttpResponse, NotFoundError, RetryPolicy
-from nanosynth.miner.fetch.metadata import WorkMetadata, normalize_doi, parse_identifier
+from nanosynth.miner.fetch.metadata import WorkMetadata, parse_identifier
 
 __all__ = [
     "DocumentFetcher",
@@ -18,7 +18,6 @@ __all__ = [
     "NotFoundError",
     "RetryPolicy",
     "WorkMetadata",
-    "normalize_doi",
     "parse_identifier",
     "sniff_kind",
 ]

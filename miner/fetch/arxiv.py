@@ -8,6 +8,7 @@ import defusedxml.ElementTree as SafeET
 
 from nanosynth.miner.fetch.http import HttpClient, HttpResponse
 from nanosynth.miner.fetch.metadata import WorkMetadata
+from nanosynth.schema.doi import find_doi
 from nanosynth.schema.errors import FetchError
 
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org"
@@ -78,6 +79,6 @@ def parse_atom(content: bytes, arxiv_id: str) -> WorkMetadata:
                if a.findtext(f"{_ATOM}name")]
     doi = entry.findtext(f"{_ARXIV_NS}doi")
     journal = entry.findtext(f"{_ARXIV_NS}journal_ref")
-    return WorkMetadata(doi=doi.strip().lower() if doi else None, arxiv_id=arxiv_id, title=title,
+    return WorkMetadata(doi=find_doi(doi), arxiv_id=arxiv_id, title=title,
                         journal=journal.strip() if journal else None, year=year, authors=authors,
                         publisher="arXiv", work_type="preprint", source="arxiv")

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from nanosynth.miner.fetch.http import HttpClient
 from nanosynth.miner.fetch.metadata import FullTextLink, WorkMetadata
+from nanosynth.schema.doi import find_doi
 from nanosynth.schema.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def parse_work(data: Any, doi: str) -> WorkMetadata:
                           intended_application=link.get("intended-application"))
              for link in message.get("link") or [] if isinstance(link, dict) and link.get("URL")]
     return WorkMetadata(
-        doi=str(message.get("DOI") or doi).lower(),
+        doi=find_doi(str(message.get("DOI") or doi)) or str(doi).lower(),
         title=_first(message.get("title")),
         journal=_first(message.get("container-title")),
         year=_year(message),

@@ -297,13 +297,7 @@ class HttpClient:
                     else:
                         last_problem = f"HTTP {status}"
                     if status == 429 or status == 503:
-                        wait = parse_retry_after(response.headers.get("Retry-After"))
-                        if wait is not None and wait > policy.max_retry_after_s:
-                            raise FetchError(
-                                f"GET {public_url} -> HTTP {status}: server asks to wait {wait:.0f} s (more than "
-                                f"the {policy.max_retry_after_s:.0f} s limit); try again later")
-                        if wait is not None:
-                            self.limiter.defer(host, wait)
+                        wait = self._retry_after(response, public_url, host)
             if attempt == policy.max_attempts:
                 break
             delay = wait if wait is not None else policy.backoff(attempt)
@@ -313,6 +307,17 @@ class HttpClient:
                 self._sleep(delay)
         raise FetchError(f"GET {public_url} failed after {policy.max_attempts} attempts: {last_problem}; "
                          "the service may be overloaded - retry later")
+
+    def _retry_after(self, response: requests.Response, public_url: str, host: str) -> float | None:
+        """The server's Retry-After wait (deferred in the rate limiter), refused when over the policy's limit."""
+        policy = self.config.retry
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        if wait is not None and wait > policy.max_retry_after_s:
+            raise FetchError(f"GET {public_url} -> HTTP {response.status_code}: server asks to wait {wait:.0f} s "
+                             f"(more than the {policy.max_retry_after_s:.0f} s limit); try again later")
+        if wait is not None:
+            self.limiter.defer(host, wait)
+        return wait
 
     def _read_body(self, response: requests.Response, public_url: str) -> bytes:
         chunks: list[bytes] = []

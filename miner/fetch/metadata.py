@@ -6,9 +6,9 @@ import re
 
 from pydantic import BaseModel, Field
 
+from nanosynth.schema.doi import find_doi
 from nanosynth.schema.errors import FetchError
 
-_DOI_RE = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
 _ARXIV_NEW = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _ARXIV_OLD = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
 _ARXIV_RE = re.compile(
@@ -30,7 +30,7 @@ class WorkMetadata(BaseModel):
     Attributes
     ----------
     doi:
-        Lower-case DOI (``None`` for an arXiv preprint without one).
+        DOI as :func:`nanosynth.schema.doi.normalize_doi` writes it (``None`` for an arXiv preprint without one).
     arxiv_id:
         arXiv identifier when the work is an arXiv preprint.
     source:
@@ -71,20 +71,6 @@ class WorkMetadata(BaseModel):
         return {k: v for k, v in fields.items() if v is not None}
 
 
-def normalize_doi(value: str) -> str:
-    """Return the DOI in ``value`` (URL, ``doi:`` prefix, any case) in lower case.
-
-    Raises
-    ------
-    FetchError
-        When ``value`` holds no DOI.
-    """
-    match = _DOI_RE.search(value or "")
-    if not match:
-        raise FetchError(f"{value!r} is not a DOI: give it as 10.xxxx/suffix (optionally with https://doi.org/)")
-    return match.group(0).rstrip(".,;:)]}'").lower()
-
-
 def arxiv_id_of(value: str) -> str | None:
     """The arXiv identifier in ``value`` (``arXiv:2101.00001``, an arxiv.org URL or a 10.48550 DOI), or None."""
     match = _ARXIV_RE.search(value or "")
@@ -100,9 +86,7 @@ def parse_identifier(value: str) -> tuple[str | None, str | None]:
         When the line holds neither a DOI nor an arXiv identifier.
     """
     arxiv_id = arxiv_id_of(value)
-    doi = None
-    if _DOI_RE.search(value or ""):
-        doi = normalize_doi(value)
+    doi = find_doi(value)
     if arxiv_id and doi is None:
         doi = f"10.48550/arxiv.{arxiv_id.lower()}"
     if doi is None and arxiv_id is None:

@@ -28,7 +28,6 @@ from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
     clean_inline,
-    find_doi,
     find_year,
     heading_level,
     is_known_heading,
@@ -38,6 +37,7 @@ from nanosynth.miner.readers.textutil import (
     loose_caption_label,
     split_heading_number,
 )
+from nanosynth.schema.doi import find_doi
 from nanosynth.schema.enums import PaperSource
 from nanosynth.schema.errors import ReaderError
 

@@ -11,7 +11,6 @@ from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
     clean_inline,
-    find_doi,
     find_year,
     heading_level,
     is_references_heading,
@@ -19,6 +18,7 @@ from nanosynth.miner.readers.textutil import (
     looks_like_heading,
     split_heading_number,
 )
+from nanosynth.schema.doi import find_doi
 from nanosynth.schema.enums import PaperSource
 from nanosynth.schema.errors import ReaderError
 
@@ -128,20 +128,7 @@ class MarkdownTextReader(PlainTextReader):
         text = self._decode(data)
         if not text.strip():
             raise ReaderError(f"Markdown file {filename or ''} contains only whitespace; nothing to read")
-        meta: dict = {}
-        fm = _FRONT_MATTER.match(text)
-        if fm:
-            text = text[fm.end():]
-            for line in fm.group(1).split("\n"):
-                key, _, value = line.partition(":")
-                key, value = key.strip().lower(), value.strip().strip("'\"")
-                if key in {"title", "doi", "journal"} and value:
-                    meta[key] = value
-                elif key in {"year", "date"} and value:
-                    meta["year"] = find_year(value)
-                elif key in {"authors", "author"} and value:
-                    meta["authors"] = [a.strip() for a in re.split(r";|\band\b|,(?![^,]*$)", value.strip("[]"))
-                                       if a.strip()]
+        text, meta = _front_matter(text)
         blocks: list[Block] = []
         title = meta.pop("title", None)
         stop = False
@@ -204,3 +191,22 @@ class MarkdownTextReader(PlainTextReader):
         joined = join_lines(lines)
         label = caption_label(joined)
         blocks.append(Block(kind="caption" if label else "body", text=joined, label=label))
+
+
+def _front_matter(text: str) -> tuple[str, dict]:
+    """Split YAML-like front matter (title, doi, journal, year/date, authors) off a Markdown text."""
+    meta: dict = {}
+    fm = _FRONT_MATTER.match(text)
+    if not fm:
+        return text, meta
+    for line in fm.group(1).split("\n"):
+        key, _, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip().strip("'\"")
+        if key in {"title", "doi", "journal"} and value:
+            meta[key] = value
+        elif key in {"year", "date"} and value:
+            meta["year"] = find_year(value)
+        elif key in {"authors", "author"} and value:
+            meta["authors"] = [a.strip() for a in re.split(r";|\band\b|,(?![^,]*$)", value.strip("[]"))
+                               if a.strip()]
+    return text[fm.end():], meta

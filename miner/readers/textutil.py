@@ -1,4 +1,4 @@
-"""Text helpers shared by the readers: cleaning, headings, captions, references, DOI/year, hyphenation repair."""
+"""Text helpers shared by the readers: cleaning, headings, captions, references, year, hyphenation repair."""
 
 from __future__ import annotations
 
@@ -148,15 +148,8 @@ def looks_like_heading(text: str, *, max_words: int = 12) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(letters) >= 4
 
 
-# ----------------------------------------------------------------------------------------- DOI and year
-_DOI_TEXT_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
+# ----------------------------------------------------------------- year (DOIs: nanosynth.schema.doi.find_doi)
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-
-
-def find_doi(text: str) -> str | None:
-    """First DOI in ``text`` (lower-cased, trailing punctuation stripped) or None."""
-    match = _DOI_TEXT_RE.search(text)
-    return match.group(1).rstrip(".,;:)]}'").lower() if match else None
 
 
 def find_year(text: str) -> int | None:

@@ -14,8 +14,8 @@ from nanosynth.cli import apps
 from nanosynth.cli.apps import app, db_app, lab_app, miner_app, models_app  # noqa: F401
 from nanosynth.schema.errors import ReaderError
 
-_BACKENDS = ("tfidf", "minilm")
-_MODEL_HELP = ("Model directory, or a shipped model: 'default' (= 'fast': TF-IDF, hundreds of paragraphs/s) or "
+_TASK = "paragraph_classifier"
+_MODEL_HELP = ("Model directory, or a shipped model: 'default' (alias 'fast': TF-IDF, hundreds of paragraphs/s) or "
                "'minilm' (MiniLM head: slower, more accurate in cross-validation).")
 
 
@@ -43,12 +43,12 @@ def train_classifier_cmd(
     threads: int | None = typer.Option(None, "--threads", help="torch threads for the minilm backend."),
 ) -> None:
     """Train a paragraph classifier (synthesis / characterization / other) and save it with a manifest."""
-    from nanosynth.miner.classify.data import read_jsonl, read_msptc
-    from nanosynth.miner.classify.registry import get_stage
-    from nanosynth.miner.classify.training import train_and_save
+    from nanosynth.miner.corpora.paragraphs import read_jsonl, read_msptc
+    from nanosynth.miner.registry import backends, get_stage
+    from nanosynth.miner.training.classifier import train_and_save
 
-    if backend not in _BACKENDS:
-        apps.fail(_config_error(f"unknown backend {backend!r}; choose tfidf or minilm"))
+    if backend not in backends(_TASK):
+        apps.fail(_config_error(f"unknown backend {backend!r}; choose {' or '.join(sorted(backends(_TASK)))}"))
     _set_threads(threads if backend == "minilm" else None)
     rows = []
     for path in data:
@@ -57,7 +57,7 @@ def train_classifier_cmd(
     dev = apps.run_guarded(read_jsonl, eval_data) if eval_data else None
     config = None
     if backend == "minilm" and threads:
-        config = get_stage("minilm").config_class(num_threads=threads, seed=seed)
+        config = get_stage("minilm", _TASK).config_class(num_threads=threads, seed=seed)
     apps.console.print(f"training [bold]{backend}[/] on {len(rows)} paragraphs"
                        + (f" + {len(aux)} MSPTC procedures" if aux else ""))
     started = time.perf_counter()
@@ -83,7 +83,9 @@ def eval_classifier_cmd(
     data: Path = typer.Option(..., "--data", help="Labelled paragraphs, JSON lines with 'text' and 'label'."),
 ) -> None:
     """Per-class precision, recall and F1 of a classifier; the last line is ``synthesis_f1=<value>``."""
-    from nanosynth.miner.classify import evaluate, load_classifier, read_jsonl
+    from nanosynth.miner.classify import load_classifier
+    from nanosynth.miner.corpora.paragraphs import read_jsonl
+    from nanosynth.miner.scoring.classifier import evaluate
 
     rows = apps.run_guarded(read_jsonl, data)
     classifier = apps.run_guarded(load_classifier, model)

@@ -62,8 +62,8 @@ def train_ner(
                                            "PREFIX/SUFFIX/SHAPE hash embeddings (0 = none)."),
 ) -> None:
     """Train the MSPTC entity recognizer with the chemistry tokenizer (spaCy CNN or fine-tuned MiniLM)."""
-    from nanosynth.miner.extract.ner import NERTrainingConfig, train_msptc
-    from nanosynth.miner.extract.transformer_ner import TransformerTrainingConfig
+    from nanosynth.miner.training.ner import NERTrainingConfig, train_msptc
+    from nanosynth.miner.training.transformer import TransformerTrainingConfig
 
     overrides: dict = {"seed": seed}
     if max_minutes is not None:
@@ -89,13 +89,13 @@ def train_ner(
 @miner_app.command("eval-ner")
 def eval_ner(
     model: str = typer.Option("default", "--model", help="Model directory, or a shipped model: 'default' "
-                              "(= 'spacy', CNN + MiniLM features) or 'fast' (CNN only)."),
+                              "(alias 'spacy', CNN + MiniLM features) or 'fast' (CNN only)."),
     brat: Path = typer.Option(..., "--brat", help="Folder of .txt/.ann pairs."),
     split_file: Path | None = typer.Option(None, "--split-file", help="Document names to evaluate (default: every "
                                            ".ann/.txt pair in --brat)."),
 ) -> None:
     """Evaluate an MSPTC NER model (exact span match); the last line is ``micro_f1=<value>``."""
-    from nanosynth.miner.extract.ner import evaluate_brat
+    from nanosynth.miner.scoring.ner import evaluate_brat
 
     scores = apps.run_guarded(evaluate_brat, model, brat, split_file)
     _print_scores(scores, f"{scores.n_docs} documents")
@@ -114,7 +114,7 @@ def train_aunp_cmd(
                                 "'transformer' (fine-tuned MiniLM; epoch chosen on 15% of the training DOIs)."),
 ) -> None:
     """Train the nanoparticle-outcome recognizer (MOR, DES, SED, SIZ, UNT, MES) on a seeded DOI split."""
-    from nanosynth.miner.extract.aunp import AUNP_TRAINING_CONFIG, AUNP_TRANSFORMER_CONFIG, train_aunp
+    from nanosynth.miner.training.aunp import AUNP_TRAINING_CONFIG, AUNP_TRANSFORMER_CONFIG, train_aunp
 
     overrides: dict = {"seed": seed}
     if backend == "transformer":
@@ -139,7 +139,7 @@ def eval_aunp_cmd(
                               "listed in its manifest) or 'all'."),
 ) -> None:
     """Evaluate an AuNP outcome model (exact span match); the last line is ``micro_f1=<value>``."""
-    from nanosynth.miner.extract.aunp import evaluate_aunp
+    from nanosynth.miner.scoring.ner import evaluate_aunp
 
     scores = apps.run_guarded(evaluate_aunp, model, data, split)
     _print_scores(scores, f"{scores.n_docs} paragraphs ({split})")

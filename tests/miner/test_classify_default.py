@@ -4,9 +4,11 @@ import json
 
 import pytest
 
-from nanosynth.miner.classify import (DEFAULT_MODEL_DIR, MINILM_MODEL_DIR, SHIPPED_MODELS, evaluate, load_classifier,
-                            read_jsonl, resolve_model_dir)
+from nanosynth.miner.classify import DEFAULT_MODEL_DIR, MINILM_MODEL_DIR, load_classifier, resolve_model_dir
 from nanosynth.miner.classify.tfidf import TfidfParagraphClassifier
+from nanosynth.miner.corpora.paragraphs import read_jsonl
+from nanosynth.miner.registry import model_names
+from nanosynth.miner.scoring.classifier import evaluate
 
 SYNTHESIS = ("In a typical synthesis, CdO (0.0256 g, 0.2 mmol), oleic acid (0.23 g) and 1-octadecene (8 mL) were "
              "loaded into a 50 mL three-neck flask, degassed under vacuum at 100 °C for 30 min and heated to 300 °C "
@@ -39,7 +41,9 @@ def test_shipped_model_is_small_safe_and_verified(default):
 
 def test_shipped_model_names():
     assert resolve_model_dir("default") == resolve_model_dir("fast") == DEFAULT_MODEL_DIR
-    assert resolve_model_dir("minilm") == MINILM_MODEL_DIR and set(SHIPPED_MODELS) == {"default", "fast", "minilm"}
+    assert resolve_model_dir("minilm") == MINILM_MODEL_DIR
+    assert model_names("paragraph_classifier") == ["default", "minilm"]
+    assert resolve_model_dir("fast") == DEFAULT_MODEL_DIR
     assert str(resolve_model_dir("some/dir")) == "some/dir"
 
 

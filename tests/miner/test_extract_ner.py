@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 
 import pytest
-from typer.testing import CliRunner
 
+from nanosynth.miner.corpora.gold import split_gold
 from nanosynth.miner.extract.ner import (
     DEFAULT_MSPTC_MODEL,
     FAST_MSPTC_MODEL,
     MSPTC_LABELS,
-    NERTrainingConfig,
-    evaluate_brat,
     load_ner,
     model_info,
     paragraph_spans,
     predict_spans,
-    split_gold,
-    train_msptc,
 )
-from nanosynth.miner.extract.ner_scoring import EntityScores
+from nanosynth.miner.scoring.ner import evaluate_brat
 from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ExtractionError
 
 EXAMPLE = ("CdO (0.2 mmol), oleic acid (0.8 mmol) and 1-octadecene (5 mL) were heated to 300 °C under argon, "
@@ -146,70 +141,6 @@ def test_paragraph_spans_and_split_gold() -> None:
     assert items[2] == ("CdO was heated.", [(0, 3, "Material")])
 
 
-def test_scores_exact_span() -> None:
-    scores = EntityScores()
-    scores.add([(0, 3, "Material"), (5, 8, "Number")], [(0, 3, "Material"), (5, 9, "Number"), (10, 12, "Operation")])
-    assert scores.per_type["Material"].f1 == 1.0
-    assert scores.per_type["Number"].tp == 0 and scores.per_type["Number"].fn == 1
-    assert scores.per_type["Operation"].fp == 1
-    assert scores.micro.tp == 1 and scores.micro.fp == 2 and scores.micro.fn == 1
-    assert scores.micro_f1 == pytest.approx(2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2))
-
-
-def test_evaluate_fixture(nlp, fixtures_dir) -> None:
-    scores = evaluate_brat("default", fixtures_dir / "brat", nlp=nlp)
-    assert scores.n_docs == 2
-    assert scores.micro.support == 50
-    assert scores.per_type["Material"].f1 > 0.6
-
-
-def test_eval_cli_prints_micro_f1_last(fixtures_dir) -> None:
-    result = CliRunner().invoke(_cli(), ["miner", "eval-ner", "--model", "default",
-                                         "--brat", str(fixtures_dir / "brat")])
-    assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
-    assert lines[-1].startswith("micro_f1=")
-    assert 0.0 < float(lines[-1].split("=", 1)[1]) <= 1.0
-    assert "Material" in result.output
-
-    result = CliRunner().invoke(_cli(), ["miner", "eval-ner", "--model", "default",
-                                         "--brat", str(fixtures_dir / "brat"),
-                                         "--split-file", str(fixtures_dir / "brat" / "split.txt")])
-    assert result.exit_code == 0, result.output
-    assert "1 documents" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("micro_f1=")
-
-
-def test_eval_cli_missing_model_fails_cleanly(fixtures_dir, tmp_path) -> None:
-    result = CliRunner().invoke(_cli(), ["miner", "eval-ner", "--model", str(tmp_path / "none"),
-                                         "--brat", str(fixtures_dir / "brat")])
-    assert result.exit_code == 1
-    assert "train-ner" in result.output
-
-
-def test_train_cli_on_fixture(fixtures_dir, tmp_path) -> None:
-    out = tmp_path / "tiny"
-    result = CliRunner().invoke(_cli(), ["miner", "train-ner", "--brat", str(fixtures_dir / "brat"),
-                                         "--split-file", str(fixtures_dir / "brat" / "split.txt"),
-                                         "--dev-split-file", str(fixtures_dir / "brat" / "split.txt"),
-                                         "--out", str(out), "--max-epochs", "2", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1].startswith("micro_f1=")
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["config"]["seed"] == 3
-    assert manifest["train_documents"] == 1
-    assert "ner/model" in manifest["files"]
-    load_ner(out)
-
-
-def test_training_is_deterministic(fixtures_dir, tmp_path) -> None:
-    brat_dir = fixtures_dir / "brat"
-    config = NERTrainingConfig(max_epochs=2, seed=1, width=32, embed_rows=(500, 200, 200, 200))
-    a, _ = train_msptc(brat_dir, brat_dir / "split.txt", tmp_path / "a", brat_dir / "split.txt", config)
-    b, _ = train_msptc(brat_dir, brat_dir / "split.txt", tmp_path / "b", brat_dir / "split.txt", config)
-    assert (a / "ner" / "model").read_bytes() == (b / "ner" / "model").read_bytes()
-
-
 @pytest.fixture(scope="module")
 def dev_scores(shared_data, nlp):
     msptc = shared_data / "msptc"
@@ -231,33 +162,6 @@ def test_default_model_dev_scores_do_not_regress(dev_scores) -> None:
     assert dev_scores.f1("Material") >= 0.78
     assert dev_scores.f1("Number") >= 0.90
     assert dev_scores.f1("Operation") >= 0.82
-
-
-@pytest.mark.slow
-def test_contextual_variant_trains_and_pins_encoder(fixtures_dir, tmp_path) -> None:
-    from nanosynth.miner.extract.contextual import CONTEXT_WIDTH, lexical_flags
-    from nanosynth.miner.extract.tokenizer import make_nlp
-
-    brat_dir = fixtures_dir / "brat"
-    config = NERTrainingConfig(max_epochs=1, contextual=True, width=32, embed_rows=(500, 200, 200, 200))
-    path, _ = train_msptc(brat_dir, brat_dir / "split.txt", tmp_path / "ctx", brat_dir / "split.txt", config)
-    cfg = json.loads((path / "nanosynth_minilm_features" / "cfg.json").read_text())
-    assert len(cfg["weights_sha256"]) == 64
-    model = load_ner(path)
-    assert model.pipe_names == ["nanosynth_minilm_features", "ner"]
-    doc = model("CdO was heated to 300 °C in oleic acid.")
-    assert doc.tensor.shape == (len(doc), CONTEXT_WIDTH)
-    flags = lexical_flags(make_nlp()("CdO in oleic acid"))
-    assert flags[0, 0] == 1.0 and flags[2, 2] == 1.0 and flags[3, 2] == 1.0
-    # a model pinned to other encoder weights is refused when it runs
-    cfg["weights_sha256"] = "0" * 64
-    (path / "nanosynth_minilm_features" / "cfg.json").write_text(json.dumps(cfg))
-    from nanosynth.miner.extract.manifest import write_manifest
-
-    manifest = json.loads((path / "manifest.json").read_text())
-    write_manifest(path, {k: v for k, v in manifest.items() if k not in ("files", "created")})
-    with pytest.raises(ArtifactIntegrityError, match="MiniLM"):
-        load_ner(path)("CdO was heated.")
 
 
 @pytest.mark.parametrize("which", ["default", "spacy", "fast"])

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from nanosynth.miner.extract.ner import MSPTC_LABELS, load_ner, predict_spans, train_msptc
+from nanosynth.artifacts import write_manifest
+from nanosynth.miner.encoder import encoder_dir, load_tokenizer
+from nanosynth.miner.extract.ner import MSPTC_LABELS, load_ner, predict_spans
 from nanosynth.miner.extract.tokenizer import make_nlp
 from nanosynth.miner.extract.transformer_ner import (
     FACTORY,
@@ -16,12 +18,12 @@ from nanosynth.miner.extract.transformer_ner import (
     best_window,
     bio_tags,
     encode_doc,
-    load_tokenizer,
     tags_to_spans,
     viterbi_bio,
     windows,
 )
-from nanosynth.schema.errors import ArtifactIntegrityError, ModelError
+from nanosynth.miner.training.ner import train_msptc
+from nanosynth.schema.errors import ArtifactIntegrityError, ConfigError, ModelError
 
 
 def test_bio_constraints_repair_invalid_inside_tags() -> None:
@@ -62,9 +64,7 @@ def test_windows_cover_every_piece_and_pick_central_window() -> None:
 
 
 def test_word_pieces_align_to_chemistry_tokens() -> None:
-    from nanosynth.miner.extract.contextual import encoder_dir
-
-    tokenizer = load_tokenizer(encoder_dir())
+    tokenizer = load_tokenizer(encoder_dir(), bert_fast=True)
     doc = make_nlp()("Zn(OAc)2·2H2O  and TOP-Se at 300°C \x00")
     enc = encode_doc(tokenizer, doc)
     assert enc.features.shape[0] == len(doc)
@@ -122,8 +122,6 @@ def test_transformer_backend_trains_saves_and_loads(tiny_model) -> None:
 def test_transformer_model_refuses_tampering_and_other_encoder(tiny_model, tmp_path) -> None:
     import shutil
 
-    from nanosynth.miner.extract.manifest import write_manifest
-
     path = tiny_model
     copy = tmp_path / "copy"
     shutil.copytree(path, copy)
@@ -148,7 +146,7 @@ def test_transformer_model_refuses_tampering_and_other_encoder(tiny_model, tmp_p
 
 def test_unknown_backend_and_untrained_component(fixtures_dir, tmp_path) -> None:
     brat_dir = fixtures_dir / "brat"
-    with pytest.raises(ModelError, match="backend"):
+    with pytest.raises(ConfigError, match="crf"):
         train_msptc(brat_dir, brat_dir / "split.txt", tmp_path / "x", backend="crf")
     nlp = make_nlp()
     nlp.add_pipe(FACTORY, config={"labels": ["Material"]})

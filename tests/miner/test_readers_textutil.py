@@ -2,11 +2,11 @@
 
 import pytest
 
+from nanosynth.schema.doi import find_doi
 from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
     clean_inline,
-    find_doi,
     find_year,
     is_references_heading,
     join_lines,

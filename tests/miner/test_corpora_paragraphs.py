@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from nanosynth.miner.classify.data import dataset_sha256, label_counts, read_jsonl, read_msptc
+from nanosynth.miner.corpora.paragraphs import dataset_sha256, label_counts, read_jsonl, read_msptc
 from nanosynth.schema.errors import ImportFormatError
 from _classify_data import rows, write_jsonl
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from nanosynth.miner.corpora.gold import GoldItem
 from nanosynth.schema.errors import ImportFormatError
 
 log = logging.getLogger(__name__)
@@ -385,3 +386,8 @@ def iter_texts(documents: Iterable[BratDocument]) -> Iterator[str]:
     """The texts of ``documents`` (for ``nlp.pipe``)."""
     for document in documents:
         yield document.text
+
+
+def brat_gold(documents: Iterable[BratDocument]) -> list[GoldItem]:
+    """Gold items from BRAT documents: every contiguous entity as annotated (discontinuous ones skipped)."""
+    return [(d.text, [e.key for e in d.entities if not e.fragments]) for d in documents]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nanosynth.miner.extract import brat
+from nanosynth.miner.corpora import brat
 from nanosynth.miner.extract.tokenizer import make_nlp
 from nanosynth.schema.errors import ImportFormatError
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from nanosynth.miner.classify.base import ClassifierConfig, ParagraphClassifier, label_indices, softmax
-from nanosynth.miner.classify.data import LabelledParagraph, dataset_sha256, label_counts, read_jsonl, read_msptc
-from nanosynth.miner.classify.evaluate import evaluate, score_predictions
 from nanosynth.miner.classify.labels import LABELS
-from nanosynth.miner.classify.registry import get_stage
+from nanosynth.miner.corpora.paragraphs import LabelledParagraph, dataset_sha256, label_counts, read_jsonl, read_msptc
+from nanosynth.miner.registry import get_stage
+from nanosynth.miner.scoring.classifier import evaluate, score_predictions
 from nanosynth.schema.errors import ModelError
 
 logger = logging.getLogger(__name__)
@@ -151,20 +152,130 @@ def _weighted_rows(rows: Sequence[LabelledParagraph], aux: Sequence[LabelledPara
     return keep, weights[keep]
 
 
-def train_classifier(
-    rows: Sequence[LabelledParagraph],
-    *,
-    backend: str = "tfidf",
-    config: ClassifierConfig | None = None,
-    aux_rows: Sequence[LabelledParagraph] = (),
-    c_grid: Sequence[float] | None = None,
-    aux_weights: Sequence[float] | None = None,
-    feature_grid: Mapping[str, Sequence[float]] | None = None,
-    folds: int = 5,
-    seed: int = 0,
-    eval_rows: Sequence[LabelledParagraph] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> tuple[ParagraphClassifier, TrainingReport]:
+@dataclass
+class _Search:
+    """Data and hyper-parameter grid of one model selection."""
+
+    stage: Any
+    base_config: ClassifierConfig
+    c_values: tuple[float, ...]
+    w_values: tuple[float, ...]
+    variants: list[dict[str, float]]
+    rows: list[LabelledParagraph]
+    aux_rows: list[LabelledParagraph]
+    y_rows: np.ndarray
+    y_all: np.ndarray
+    texts_all: list[str]
+    oof: dict[tuple[int, float, float], np.ndarray] = field(default_factory=dict)
+    shared_X: dict[int, Any] = field(default_factory=dict)  # variant → features of every text (unfitted features)
+
+
+def _search(rows, aux_rows, backend, config, c_grid, aux_weights, feature_grid, seed) -> _Search:
+    stage = get_stage(backend, "paragraph_classifier")
+    rows, aux_rows = list(rows), list(aux_rows)
+    if not rows:
+        raise ModelError("no labelled paragraphs to train on; pass --data FILE.jsonl")
+    base_config = config or stage.config_class(seed=seed)
+    c_values = tuple(c_grid) if c_grid else DEFAULT_C_GRID.get(stage.backend, (base_config.C,))
+    w_values = tuple(aux_weights) if aux_weights is not None else (DEFAULT_AUX_WEIGHTS if aux_rows else (0.0,))
+    grid = dict(feature_grid) if feature_grid is not None else DEFAULT_FEATURE_GRID.get(stage.backend, {})
+    unknown = sorted(set(grid) - set(stage.config_class.model_fields))
+    if unknown:
+        raise ModelError(f"feature_grid names unknown {stage.backend} settings: {', '.join(unknown)}")
+    variants = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())] or [{}]
+    y_rows = label_indices([r.label for r in rows])
+    if len(np.unique(y_rows)) != len(LABELS):
+        raise ModelError(f"training data must hold every label; counts: {label_counts(rows)}")
+    y_all = np.concatenate([y_rows, label_indices([r.label for r in aux_rows])]) if aux_rows else y_rows
+    return _Search(stage, base_config, c_values, w_values, variants, rows, aux_rows, y_rows, y_all,
+                   [r.text for r in rows] + [r.text for r in aux_rows])
+
+
+def _fold_features(s: _Search, v: int, variant: dict, fold_idx: np.ndarray, test_idx: np.ndarray):
+    fold_model = s.stage(s.base_config.model_copy(update=variant))
+    if s.stage.features_are_fitted:
+        fold_model.initialize()._fit_features([s.texts_all[i] for i in fold_idx])
+        return fold_model, fold_model._transform([s.texts_all[i] for i in fold_idx]), \
+            fold_model._transform([s.texts_all[i] for i in test_idx])
+    if v not in s.shared_X:  # e.g. MiniLM embeddings: computed once, shared by all folds
+        s.shared_X[v] = fold_model.initialize()._transform(s.texts_all)
+    return fold_model, s.shared_X[v][fold_idx], s.shared_X[v][test_idx]
+
+
+def _cross_validate(s: _Search, n_splits: int, seed: int, groups: list[str], say: Callable[[str], None]) -> None:
+    """Out-of-fold logits of every (variant, C, aux weight) into ``s.oof``."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for key in itertools.product(range(len(s.variants)), s.c_values, s.w_values):
+        s.oof[key] = np.zeros((len(s.rows), len(LABELS)))
+    aux_index = np.arange(len(s.rows), len(s.rows) + len(s.aux_rows))
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(np.zeros(len(s.rows)), s.y_rows, groups), 1):
+        fold_idx = np.concatenate([train_idx, aux_index])
+        fold_rows = [s.rows[i] for i in train_idx]
+        for v, variant in enumerate(s.variants):
+            fold_model, X_fold, X_test = _fold_features(s, v, variant, fold_idx, test_idx)
+            for c, w in itertools.product(s.c_values, s.w_values):
+                keep, weights = _weighted_rows(fold_rows, s.aux_rows, w)
+                fold_model.fit_head(X_fold[keep], s.y_all[fold_idx][keep], weights, C=c)
+                s.oof[(v, c, w)][test_idx] = fold_model.head_logits(X_test)
+        say(f"cross-validation fold {fold}/{n_splits} done")
+
+
+def _select(s: _Search) -> tuple[list[Candidate], Candidate, tuple[int, float, float]]:
+    """Candidates scored from their out-of-fold logits; the best (ties → lower log loss, then smaller C/weight)."""
+    candidates = []
+    for (v, c, w), logits in s.oof.items():
+        rep = score_predictions([r.label for r in s.rows], [LABELS[i] for i in logits.argmax(1)])
+        candidates.append(Candidate(C=c, aux_weight=w, params=s.variants[v],
+                                    synthesis_f1=round(rep.synthesis_f1, 4), macro_f1=round(rep.macro_f1, 4),
+                                    log_loss=round(_log_loss(logits, s.y_rows), 4)))
+    best_index = max(range(len(candidates)), key=lambda i: (
+        round(candidates[i].criterion, 4), -candidates[i].log_loss, -candidates[i].C, -candidates[i].aux_weight))
+    return candidates, candidates[best_index], list(s.oof)[best_index]
+
+
+def _model_selection(s: _Search, folds: int, seed: int, say: Callable[[str], None]):
+    """``(candidates, best, best_key, n_splits)``; without enough papers for 2 folds: the first grid values."""
+    groups = _groups(s.rows)
+    n_groups = len(set(groups))
+    n_splits = min(folds, n_groups, int(np.bincount(s.y_rows, minlength=len(LABELS)).min()))
+    if n_splits >= 2:
+        _cross_validate(s, n_splits, seed, groups, say)
+        return (*_select(s), n_splits)
+    logger.warning("only %d paper(s)/too few examples per label: no cross-validation, using C=%s",
+                   n_groups, s.c_values[0])
+    best = Candidate(C=s.c_values[0], aux_weight=s.w_values[0], params=s.variants[0], synthesis_f1=float("nan"),
+                     macro_f1=float("nan"), log_loss=float("nan"))
+    return [], best, (0, best.C, best.aux_weight), 0
+
+
+def _fit_final(s: _Search, best: Candidate, best_key: tuple[int, float, float], n_splits: int):
+    """The model refitted on all data with the selected settings, temperature-calibrated on the OOF logits."""
+    model = s.stage(s.base_config.model_copy(update={**best.params, "C": best.C})).initialize()
+    if s.stage.features_are_fitted:
+        model._fit_features(s.texts_all)
+        X_all = model._transform(s.texts_all)
+    else:
+        X_all = s.shared_X[best_key[0]] if best_key[0] in s.shared_X else model._transform(s.texts_all)
+    keep, weights = _weighted_rows(s.rows, s.aux_rows, best.aux_weight)
+    model.fit_head(X_all[keep], s.y_all[keep], weights)
+    cv_summary = None
+    if n_splits:
+        logits = s.oof[best_key]
+        model.temperature_ = fit_temperature(logits, s.y_rows)
+        cv_summary = score_predictions([r.label for r in s.rows], [LABELS[i] for i in logits.argmax(1)]).summary()
+    used = [s.rows[i] if i < len(s.rows) else s.aux_rows[i - len(s.rows)].model_copy(update={"weight": float(w)})
+            for i, w in zip(keep, weights, strict=True)]
+    return model, cv_summary, dataset_sha256(used)
+
+
+def train_classifier(rows: Sequence[LabelledParagraph], *, backend: str = "tfidf",
+                     config: ClassifierConfig | None = None, aux_rows: Sequence[LabelledParagraph] = (),
+                     c_grid: Sequence[float] | None = None, aux_weights: Sequence[float] | None = None,
+                     feature_grid: Mapping[str, Sequence[float]] | None = None, folds: int = 5, seed: int = 0,
+                     eval_rows: Sequence[LabelledParagraph] | None = None,
+                     progress: Callable[[str], None] | None = None) -> tuple[ParagraphClassifier, TrainingReport]:
     """Select hyper-parameters by grouped CV, fit the final model, calibrate it.
 
     Parameters
@@ -172,7 +283,7 @@ def train_classifier(
     rows:
         Labelled paragraphs (every label must occur).
     backend:
-        ``"tfidf"`` or ``"minilm"`` (or a registered stage name).
+        ``"tfidf"`` or ``"minilm"`` (or a registered ``paragraph_classifier`` stage name).
     config:
         Stage config (defaults of the backend); its ``C`` is replaced by the selected one.
     aux_rows:
@@ -185,10 +296,8 @@ def train_classifier(
         Config field → candidate values of feature settings (default :data:`DEFAULT_FEATURE_GRID` for the
         backend; ``{}`` disables the search and keeps ``config``'s values). Every combination refits the
         features in every fold.
-    folds:
-        Cross-validation folds (reduced when there are fewer papers).
-    seed:
-        Seed of the fold assignment and of the solver.
+    folds, seed:
+        Cross-validation folds (reduced when there are fewer papers); seed of the fold assignment and solver.
     eval_rows:
         Optional evaluation set whose metrics are recorded in the report (not used for any choice).
     progress:
@@ -200,104 +309,23 @@ def train_classifier(
 
     Raises
     ------
+    ConfigError
+        Unknown backend.
     ModelError
         When the data cannot train a classifier (empty, a label missing ...).
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    stage = get_stage(backend)
-    rows, aux_rows = list(rows), list(aux_rows)
-    if not rows:
-        raise ModelError("no labelled paragraphs to train on; pass --data FILE.jsonl")
-    base_config = config or stage.config_class(seed=seed)
-    c_values = tuple(c_grid) if c_grid else DEFAULT_C_GRID.get(stage.backend, (base_config.C,))
-    w_values = tuple(aux_weights) if aux_weights is not None else (DEFAULT_AUX_WEIGHTS if aux_rows else (0.0,))
-    grid = dict(feature_grid) if feature_grid is not None else DEFAULT_FEATURE_GRID.get(stage.backend, {})
-    unknown = sorted(set(grid) - set(stage.config_class.model_fields))
-    if unknown:
-        raise ModelError(f"feature_grid names unknown {stage.backend} settings: {', '.join(unknown)}")
-    variants = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())] or [{}]
+    s = _search(rows, aux_rows, backend, config, c_grid, aux_weights, feature_grid, seed)
     say = progress or (lambda message: logger.info("%s", message))
-
-    y_rows = label_indices([r.label for r in rows])
-    if len(np.unique(y_rows)) != len(LABELS):
-        counts = label_counts(rows)
-        raise ModelError(f"training data must hold every label; counts: {counts}")
-    y_all = np.concatenate([y_rows, label_indices([r.label for r in aux_rows])]) if aux_rows else y_rows
-    texts_all = [r.text for r in rows] + [r.text for r in aux_rows]
-    groups = _groups(rows)
-    n_groups = len(set(groups))
-    n_splits = min(folds, n_groups, int(np.bincount(y_rows, minlength=len(LABELS)).min()))
-
-    candidates: list[Candidate] = []
-    oof: dict[tuple[int, float, float], np.ndarray] = {}
-    shared_X: dict[int, Any] = {}  # variant → features of every text, for stages whose features are not fitted
-    if n_splits >= 2:
-        splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        for key in itertools.product(range(len(variants)), c_values, w_values):
-            oof[key] = np.zeros((len(rows), len(LABELS)))
-        aux_index = np.arange(len(rows), len(rows) + len(aux_rows))
-        for fold, (train_idx, test_idx) in enumerate(splitter.split(np.zeros(len(rows)), y_rows, groups), 1):
-            fold_idx = np.concatenate([train_idx, aux_index])
-            fold_rows = [rows[i] for i in train_idx]
-            for v, variant in enumerate(variants):
-                fold_model = stage(base_config.model_copy(update=variant))
-                if stage.features_are_fitted:
-                    fold_model.initialize()._fit_features([texts_all[i] for i in fold_idx])
-                    X_fold = fold_model._transform([texts_all[i] for i in fold_idx])
-                    X_test = fold_model._transform([texts_all[i] for i in test_idx])
-                else:
-                    if v not in shared_X:  # e.g. MiniLM embeddings: computed once, shared by all folds
-                        shared_X[v] = fold_model.initialize()._transform(texts_all)
-                    X_fold, X_test = shared_X[v][fold_idx], shared_X[v][test_idx]
-                for c, w in itertools.product(c_values, w_values):
-                    keep, weights = _weighted_rows(fold_rows, aux_rows, w)
-                    fold_model.fit_head(X_fold[keep], y_all[fold_idx][keep], weights, C=c)
-                    oof[(v, c, w)][test_idx] = fold_model.head_logits(X_test)
-            say(f"cross-validation fold {fold}/{n_splits} done")
-        for (v, c, w), logits in oof.items():
-            rep = score_predictions([r.label for r in rows], [LABELS[i] for i in logits.argmax(1)])
-            candidates.append(Candidate(C=c, aux_weight=w, params=variants[v],
-                                        synthesis_f1=round(rep.synthesis_f1, 4), macro_f1=round(rep.macro_f1, 4),
-                                        log_loss=round(_log_loss(logits, y_rows), 4)))
-        # best criterion; ties → lower log loss, then smaller C / aux weight (simpler model)
-        best_index = max(range(len(candidates)), key=lambda i: (
-            round(candidates[i].criterion, 4), -candidates[i].log_loss, -candidates[i].C, -candidates[i].aux_weight))
-        best = candidates[best_index]
-        best_key = list(oof)[best_index]
-    else:
-        logger.warning("only %d paper(s)/too few examples per label: no cross-validation, using C=%s",
-                       n_groups, c_values[0])
-        best = Candidate(C=c_values[0], aux_weight=w_values[0], params=variants[0], synthesis_f1=float("nan"),
-                         macro_f1=float("nan"), log_loss=float("nan"))
-        best_key = (0, best.C, best.aux_weight)
-        n_splits = 0
-
-    final_config = base_config.model_copy(update={**best.params, "C": best.C})
-    model = stage(final_config).initialize()
-    if stage.features_are_fitted:
-        model._fit_features(texts_all)
-        X_all = model._transform(texts_all)
-    else:
-        X_all = shared_X[best_key[0]] if best_key[0] in shared_X else model._transform(texts_all)
-    keep, weights = _weighted_rows(rows, aux_rows, best.aux_weight)
-    model.fit_head(X_all[keep], y_all[keep], weights)
-    cv_summary = None
-    if n_splits:
-        logits = oof[best_key]
-        model.temperature_ = fit_temperature(logits, y_rows)
-        cv_summary = score_predictions([r.label for r in rows], [LABELS[i] for i in logits.argmax(1)]).summary()
+    candidates, best, best_key, n_splits = _model_selection(s, folds, seed, say)
+    model, cv_summary, data_sha256 = _fit_final(s, best, best_key, n_splits)
     settings = ", ".join(f"{k}={v}" for k, v in best.params.items())
     say(f"selected C={best.C}, aux_weight={best.aux_weight}{', ' + settings if settings else ''}; "
         f"temperature {model.temperature_:.3f}")
-
-    used = [rows[i] if i < len(rows) else aux_rows[i - len(rows)].model_copy(update={"weight": float(w)})
-            for i, w in zip(keep, weights, strict=True)]
     report = TrainingReport(
-        backend=stage.backend, stage=stage.stage_name, n_train=len(rows), n_aux=len(aux_rows),
-        label_counts=label_counts(rows), folds=n_splits, seed=seed, candidates=candidates,
+        backend=s.stage.backend, stage=s.stage.stage_name, n_train=len(s.rows), n_aux=len(s.aux_rows),
+        label_counts=label_counts(s.rows), folds=n_splits, seed=seed, candidates=candidates,
         selected={"C": best.C, "aux_weight": best.aux_weight, **best.params}, cv=cv_summary,
-        temperature=round(model.temperature_, 6), data_sha256=dataset_sha256(used))
+        temperature=round(model.temperature_, 6), data_sha256=data_sha256)
     if eval_rows:
         report.dev = evaluate(model, eval_rows).summary()
         say(f"dev synthesis F1 {report.dev['synthesis_f1']:.3f}")

@@ -24,7 +24,7 @@ from nanosynth.miner.extract.linking import (
     link_conditions,
     link_participants,
 )
-from nanosynth.miner.extract.ner_scoring import TypeScore
+from nanosynth.miner.scoring.entities import TypeScore
 from nanosynth.schema.errors import ImportFormatError
 
 logger = logging.getLogger(__name__)

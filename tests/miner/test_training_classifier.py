@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from nanosynth.miner.classify import load_classifier
-from nanosynth.miner.classify.data import LabelledParagraph, read_jsonl
-from nanosynth.miner.classify.training import fit_temperature, train_and_save, train_classifier
+from nanosynth.miner.corpora.paragraphs import LabelledParagraph, read_jsonl
+from nanosynth.miner.training.classifier import fit_temperature, train_and_save, train_classifier
 from nanosynth.schema.errors import ModelError
 from _classify_data import write_jsonl
 

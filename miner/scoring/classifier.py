@@ -75,7 +75,7 @@ def score_predictions(gold: Sequence[str], predicted: Sequence[str]) -> Evaluati
 
 
 def evaluate(classifier, rows) -> EvaluationReport:
-    """Predict ``rows`` (:class:`~nanosynth.miner.classify.data.LabelledParagraph`) and score against their labels."""
+    """Predict ``rows`` (:class:`~nanosynth.miner.corpora.paragraphs.LabelledParagraph`), score against their labels."""
     predictions = classifier.predict([row.text for row in rows])
     return score_predictions([row.label for row in rows], [p.label for p in predictions])
 

@@ -1,4 +1,4 @@
-"""Labelled-paragraph datasets: JSON-lines files and the MSPTC synthesis procedures.
+"""Labelled-paragraph corpora of the paragraph classifier: JSON-lines files and the MSPTC synthesis procedures.
 
 JSON-lines format (the format of ``../shared/data/paragraphs/``): one object per line with at least ``text``
 and ``label`` (``synthesis`` / ``characterization`` / ``other``); ``id``, ``doc``, ``section`` and ``source``
@@ -7,7 +7,6 @@ are optional. ``doc`` groups paragraphs of one paper for grouped cross-validatio
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from nanosynth.artifacts import sha256_texts
 from nanosynth.miner.classify.labels import LABELS, Label
 from nanosynth.schema.errors import ImportFormatError
 
@@ -157,12 +157,7 @@ def read_msptc(directory: Path | str, *, split: str = "train", weight: float = 1
 
 def dataset_sha256(rows: Iterable[LabelledParagraph]) -> str:
     """A stable fingerprint of training data (text, label and weight of every row, in order)."""
-    digest = hashlib.sha256()
-    for row in rows:
-        record = json.dumps([row.text, row.label, row.weight], ensure_ascii=False).encode("utf-8")
-        digest.update(len(record).to_bytes(8, "little"))
-        digest.update(record)
-    return digest.hexdigest()
+    return sha256_texts(json.dumps([row.text, row.label, row.weight], ensure_ascii=False) for row in rows)
 
 
 def label_counts(rows: Sequence[LabelledParagraph]) -> dict[str, int]:
