@@ -11,7 +11,6 @@ Entry points: :func:`calibrate` (library) and ``benchmarks/calibrate_twin.py`` (
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from nanosynth.artifacts import sha256_file
 from nanosynth.lab.growth_model import FREE_PARAMETERS, GrowthParameters, TwinCalibration, predict
 from nanosynth.schema.errors import ImportFormatError, ModelError
 
@@ -94,8 +94,7 @@ def load_data(data_dir: Path) -> CalibrationData:
     pl = _read(data_dir / PL_FILE, ["Expt. No", *CONDITION_COLUMNS, "Peak_eV", "FWHM_eV"])
     uvr = _read(data_dir / UV_REPEAT_FILE, ["Expt_No", *CONDITION_COLUMNS, "peak_eV", "FWHM_eV"])
     plr = _read(data_dir / PL_REPEAT_FILE, ["Expt_No", *CONDITION_COLUMNS, "peak_eV", "FWHM_eV"])
-    sha = {name: hashlib.sha256((data_dir / name).read_bytes()).hexdigest()
-           for name in (UV_FILE, PL_FILE, UV_REPEAT_FILE, PL_REPEAT_FILE)}
+    sha = {name: sha256_file(data_dir / name) for name in (UV_FILE, PL_FILE, UV_REPEAT_FILE, PL_REPEAT_FILE)}
     return CalibrationData(uv=uv, pl=pl, uv_repeat=uvr, pl_repeat=plr, sha256=sha)
 
 

@@ -227,6 +227,62 @@ _PAIRS = [(i, j) for i in range(4) for j in range(i, 4)]
 _PAIR_NAMES = ["nq_" + "tcso"[i] + "tcso"[j] for i, j in _PAIRS]
 
 
+def _kinetics(p: GrowthParameters, tk: np.ndarray, cd: np.ndarray, se: np.ndarray, oa: np.ndarray,
+              t: np.ndarray) -> dict[str, np.ndarray]:
+    """Precursor conversion, solubility, formable product and the nucleation burst."""
+    q = p.smoothmin_q
+    p0 = (cd ** (-q) + se ** (-q)) ** (-1.0 / q)
+    foa = free_oleic_acid_mm(cd, oa) / FOA_REF
+    lfoa = np.log(np.maximum(foa, 1e-6))
+    # precursor conversion (monomer supply)
+    kc = math.exp(p.log_kc) * arrhenius(p.e_conv, tk) * (se / C_REF) ** p.c_se * (cd / C_REF) ** p.c_cd \
+        * np.exp(-p.c_oa * lfoa)
+    t_eff = np.maximum(t + p.t_lag, 1e-3)
+    x = -np.expm1(-((kc * t_eff) ** p.beta))
+    # solubility and product that can form
+    cs = CS_REF * math.exp(p.log_cs) * arrhenius(p.e_sol, tk) * np.exp(p.cs_oa * lfoa)
+    width = 0.05 * p0
+    formable = width * np.logaddexp(0.0, (p0 - cs) / width)
+    # nucleation burst
+    s0 = np.maximum(p0 / cs, 1e-6)
+    n = math.exp(p.log_n) * arrhenius(p.e_nuc, tk) * s0**p.n_sat * (kc * p0 / C_REF) ** p.n_rate \
+        * np.exp(-p.n_oa * lfoa + _second_order(p, tk, cd, se, lfoa))
+    return {"lfoa": lfoa, "t_eff": t_eff, "x": x, "cs": cs, "formable": formable, "n": n}
+
+
+def _growth(p: GrowthParameters, tk: np.ndarray, k: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Growth from monomer, then ripening: volumes and diameter."""
+    v0 = math.exp(3 * p.log_d0)
+    converted = k["formable"] * k["x"]
+    v_g = v0 + math.exp(p.log_v) * converted / k["n"]
+    kr = math.exp(p.log_kr) * arrhenius(p.e_ripen, tk) * k["cs"] / CS_REF
+    v_r = kr * k["t_eff"] * k["x"]**p.q_dep
+    vol = v_g + v_r
+    return {"v0": v0, "converted": converted, "v_g": v_g, "v_r": v_r, "vol": vol, "d": np.cbrt(vol)}
+
+
+def _size_spread(p: GrowthParameters, tk: np.ndarray, cd: np.ndarray, se: np.ndarray, lfoa: np.ndarray,
+                 g: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Relative size spread (focusing during growth, LSW-like broadening by ripening) and the ripened fraction."""
+    ripen_frac = g["v_r"] / g["vol"]
+    s_nuc = p.s_nuc * np.exp(p.sn_t * 1e4 * (1.0 / T_REF_K - 1.0 / tk) + p.sn_cd * np.log(cd / C_REF)
+                             + p.sn_se * np.log(se / C_REF) + p.sn_oa * lfoa)
+    s_inf = p.f_inf * s_nuc
+    s_g = s_inf + (s_nuc - s_inf) * (g["v0"] / g["v_g"]) ** p.s_focus
+    s = (1.0 - ripen_frac) * s_g + ripen_frac * p.s_lsw + p.s_t * (tk - T_REF_K) / 100.0
+    return np.clip(s, 0.005, 0.6), ripen_frac
+
+
+def _line_widths(p: GrowthParameters, d: np.ndarray, lam: np.ndarray, e_abs: np.ndarray,
+                 s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Absorption and PL FWHM (eV): homogeneous width ⊕ inhomogeneous (size-spread) broadening."""
+    de_dd = HC_EV_NM / lam**2 * _dlambda_dd(d)  # eV per nm
+    inhom = de_dd * 2.3548 * s * d
+    g_abs = np.maximum(p.gamma_abs + p.gamma_abs1 * (e_abs - E_REF), 1e-3)
+    g_pl = np.maximum(p.gamma_pl + p.gamma_pl1 * (e_abs - E_REF), 1e-3)
+    return np.sqrt(g_abs**2 + inhom**2), np.sqrt(g_pl**2 + (p.pl_width_scale * inhom) ** 2)
+
+
 def predict(
     p: GrowthParameters,
     temperature_c: np.ndarray,
@@ -253,54 +309,20 @@ def predict(
     if np.any(cd <= 0) or np.any(se <= 0) or np.any(oa <= 0) or np.any(t <= 0):
         raise SchemaValidationError("concentrations, OA/Cd ratio and time must be positive")
     tk = t_c + 273.15
-    q = p.smoothmin_q
-    p0 = (cd ** (-q) + se ** (-q)) ** (-1.0 / q)
-    foa = free_oleic_acid_mm(cd, oa) / FOA_REF
-    lfoa = np.log(np.maximum(foa, 1e-6))
-    # precursor conversion (monomer supply)
-    kc = math.exp(p.log_kc) * arrhenius(p.e_conv, tk) * (se / C_REF) ** p.c_se * (cd / C_REF) ** p.c_cd \
-        * np.exp(-p.c_oa * lfoa)
-    t_eff = np.maximum(t + p.t_lag, 1e-3)
-    x = -np.expm1(-((kc * t_eff) ** p.beta))
-    # solubility and product that can form
-    cs = CS_REF * math.exp(p.log_cs) * arrhenius(p.e_sol, tk) * np.exp(p.cs_oa * lfoa)
-    width = 0.05 * p0
-    formable = width * np.logaddexp(0.0, (p0 - cs) / width)
-    # nucleation burst
-    s0 = np.maximum(p0 / cs, 1e-6)
-    n = math.exp(p.log_n) * arrhenius(p.e_nuc, tk) * s0**p.n_sat * (kc * p0 / C_REF) ** p.n_rate \
-        * np.exp(-p.n_oa * lfoa + _second_order(p, tk, cd, se, lfoa))
-    # growth from monomer, then ripening
-    v0 = math.exp(3 * p.log_d0)
-    converted = formable * x
-    v_g = v0 + math.exp(p.log_v) * converted / n
-    kr = math.exp(p.log_kr) * arrhenius(p.e_ripen, tk) * cs / CS_REF
-    v_r = kr * t_eff * x**p.q_dep
-    vol = v_g + v_r
-    d = np.cbrt(vol)
+    k = _kinetics(p, tk, cd, se, oa, t)
+    g = _growth(p, tk, k)
+    d = g["d"]
     lam = abs_peak_from_size(d, clip=True)
     e_abs = HC_EV_NM / lam
     e_pl = e_abs - (p.stokes0 + p.stokes1 * (e_abs - E_REF))
-    # relative size spread: focusing during growth, LSW-like broadening by ripening
-    ripen_frac = v_r / vol
-    s_nuc = p.s_nuc * np.exp(p.sn_t * 1e4 * (1.0 / T_REF_K - 1.0 / tk) + p.sn_cd * np.log(cd / C_REF)
-                             + p.sn_se * np.log(se / C_REF) + p.sn_oa * lfoa)
-    s_inf = p.f_inf * s_nuc
-    s_g = s_inf + (s_nuc - s_inf) * (v0 / v_g) ** p.s_focus
-    s = (1.0 - ripen_frac) * s_g + ripen_frac * p.s_lsw + p.s_t * (tk - T_REF_K) / 100.0
-    s = np.clip(s, 0.005, 0.6)
-    de_dd = HC_EV_NM / lam**2 * _dlambda_dd(d)  # eV per nm
-    inhom = de_dd * 2.3548 * s * d
-    g_abs = np.maximum(p.gamma_abs + p.gamma_abs1 * (e_abs - E_REF), 1e-3)
-    g_pl = np.maximum(p.gamma_pl + p.gamma_pl1 * (e_abs - E_REF), 1e-3)
-    fwhm_abs = np.sqrt(g_abs**2 + inhom**2)
-    fwhm_pl = np.sqrt(g_pl**2 + (p.pl_width_scale * inhom) ** 2)
+    s, ripen_frac = _size_spread(p, tk, cd, se, k["lfoa"], g)
+    fwhm_abs, fwhm_pl = _line_widths(p, d, lam, e_abs, s)
     return {
         "size_nm": d,
-        "conversion": x,
-        "converted_mm": converted,
-        "nuclei": n,
-        "solubility_mm": cs,
+        "conversion": k["x"],
+        "converted_mm": g["converted"],
+        "nuclei": k["n"],
+        "solubility_mm": k["cs"],
         "ripened_fraction": ripen_frac,
         "size_spread": s,
         "abs_peak_ev": e_abs,

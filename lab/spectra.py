@@ -224,20 +224,9 @@ def fit_absorption_exciton(
     if not inner:
         return PeakFit(FitStatus.NO_PEAK, message="no exciton maximum above the noise (featureless spectrum)")
     ip = inner[0][0]  # lowest energy (axis is ascending in energy)
-    e_peak, y_peak = float(e[ip]), float(ys[ip])
-    low = slice(0, ip + 1)
-    base_guess = float(np.min(ys[low]))
-    half = base_guess + 0.5 * (y_peak - base_guess)
-    below = np.nonzero(ys[: ip + 1] < half)[0]
-    hwhm = e_peak - float(e[below[-1]]) if below.size else 0.05
-    sigma0 = max(hwhm / math.sqrt(2 * math.log(2)), 1e-3)
-    lo_e = e_peak - 3.5 * sigma0
-    sel = (e >= lo_e) & (e <= e_peak + 1e-12)
-    sel[ip: min(ip + 3, e.size)] = True
+    sel, p0, bounds = _exciton_window(e, ys, ip)
     if sel.sum() < 5:
         return PeakFit(FitStatus.FIT_FAILED, message=f"only {int(sel.sum())} points on the exciton's low-energy side")
-    p0 = (base_guess, y_peak - base_guess, e_peak, sigma0)
-    bounds = ([-np.inf, 0.0, e_peak - 3 * sigma0, 1e-4], [np.inf, np.inf, e_peak + 2 * sigma0, 1.0])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
@@ -247,6 +236,28 @@ def fit_absorption_exciton(
     _, amp, e0, sigma = (float(v) for v in popt)
     if amp < max(min_snr * noise, min_absorbance):
         return PeakFit(FitStatus.NO_PEAK, message=f"fitted exciton amplitude {amp:.4f} is at noise level")
+    return _ok_fit(e0, sigma, amp)
+
+
+def _exciton_window(e: np.ndarray, ys: np.ndarray, ip: int) -> tuple[np.ndarray, tuple, tuple]:
+    """Points of the half-Gaussian fit (low-energy flank up to two points past the maximum at ``ip``), the
+    starting values (baseline, amplitude, centre, σ) and the bounds of the fit."""
+    e_peak, y_peak = float(e[ip]), float(ys[ip])
+    base_guess = float(np.min(ys[: ip + 1]))
+    half = base_guess + 0.5 * (y_peak - base_guess)
+    below = np.nonzero(ys[: ip + 1] < half)[0]
+    hwhm = e_peak - float(e[below[-1]]) if below.size else 0.05
+    sigma0 = max(hwhm / math.sqrt(2 * math.log(2)), 1e-3)
+    lo_e = e_peak - 3.5 * sigma0
+    sel = (e >= lo_e) & (e <= e_peak + 1e-12)
+    sel[ip: min(ip + 3, e.size)] = True
+    p0 = (base_guess, y_peak - base_guess, e_peak, sigma0)
+    bounds = ([-np.inf, 0.0, e_peak - 3 * sigma0, 1e-4], [np.inf, np.inf, e_peak + 2 * sigma0, 1.0])
+    return sel, p0, bounds
+
+
+def _ok_fit(e0: float, sigma: float, amp: float) -> PeakFit:
+    """A successful fit from the Gaussian centre (eV), σ (eV) and amplitude."""
     fwhm_ev = FWHM_PER_SIGMA * sigma
     return PeakFit(FitStatus.OK, peak_nm=HC_EV_NM / e0, peak_ev=e0, fwhm_mev=1000.0 * fwhm_ev,
                    fwhm_nm=fwhm_ev_to_nm(e0, fwhm_ev), height=amp)
@@ -297,9 +308,7 @@ def fit_pl_peak(
     except (RuntimeError, ValueError) as exc:
         return PeakFit(FitStatus.FIT_FAILED, message=f"Gaussian fit did not converge: {exc}")
     _, amp, e0, sigma = (float(v) for v in popt)
-    fwhm_ev = FWHM_PER_SIGMA * sigma
-    return PeakFit(FitStatus.OK, peak_nm=HC_EV_NM / e0, peak_ev=e0, fwhm_mev=1000.0 * fwhm_ev,
-                   fwhm_nm=fwhm_ev_to_nm(e0, fwhm_ev), height=amp)
+    return _ok_fit(e0, sigma, amp)
 
 
 def analyze(

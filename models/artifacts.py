@@ -14,7 +14,6 @@ No pickle anywhere. :func:`load_model` recomputes every hash and refuses a misma
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -23,31 +22,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nanosynth.artifacts import (
+    MANIFEST,
+    file_hashes,
+    sha256_file,
+    sha256_text,
+    verify_manifest,
+    write_json,
+    write_manifest,
+)
 from nanosynth.models.errors import NotFittedError
 from nanosynth.models.estimators import make_estimator
 from nanosynth.models.features import FEATURE_VERSION, FeatureBuilder
 from nanosynth.models.pipeline import PropertyModel
-from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, ModelError
+from nanosynth.schema import SCHEMA_VERSION
+from nanosynth.schema.errors import ArtifactIntegrityError, ModelError
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 ARTIFACT_FORMAT = "nanosynth.model@1"
 
 
 def schema_version() -> str:
     """The schema revision (``nanosynth.schema.SCHEMA_VERSION``) recorded in every manifest."""
-    from nanosynth.schema import SCHEMA_VERSION
-
     return str(SCHEMA_VERSION)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def training_data_hash(frames, target: str) -> str:
@@ -56,19 +54,7 @@ def training_data_hash(frames, target: str) -> str:
     outs = frames.outcomes.merge(rec, on="recipe_id")
     cols = ["source_key", "property", "value", "value_text", "spectrum"]
     table = outs[cols].astype(str).sort_values(cols).to_csv(index=False)
-    return hashlib.sha256(f"{target}\n{table}".encode()).hexdigest()
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
-
-
-def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+    return sha256_text(f"{target}\n{table}")
 
 
 def _estimator_state(est) -> dict:
@@ -78,15 +64,15 @@ def _estimator_state(est) -> dict:
         state["tau"] = est.tau_
         state["sd_ref"] = est.sd_ref_
     if hasattr(est, "classes_"):
-        state["classes"] = list(est.classes_)
+        state["classes"] = np.asarray(est.classes_).tolist()
     return state
 
 
 def _save_one(model: PropertyModel, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     members = model.estimator_.save_members(directory)
-    _write_json(directory / "features.json", model.features_.to_dict())
-    _write_json(directory / "model.json", {
+    write_json(directory / "features.json", model.features_.to_dict())
+    write_json(directory / "model.json", {
         "target": model.target, "model": model.model, "group_by": model.group_by, "interval": model.interval,
         "ood_inflation": model.ood_inflation, "estimator_params": model.estimator_params or {},
         "random_state": model.random_state, "columns": model.columns_, "n_train": model.n_train_,
@@ -97,35 +83,42 @@ def _save_one(model: PropertyModel, directory: Path) -> None:
         _save_one(sub, directory / f"cascade_{spectrum}")
 
 
+def _clear(directory: Path) -> None:
+    """Empty an existing model directory (refusing any other non-empty folder)."""
+    if not (directory.exists() and any(directory.iterdir())):
+        return
+    if not (directory / MANIFEST).is_file():
+        raise ModelError(f"{directory} exists and is not a nanosynth model directory: choose an empty --out")
+    for path in sorted(directory.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() or path.is_symlink() else path.rmdir()
+
+
 def save_model(model: PropertyModel, directory: Path | str, *, name: str | None = None,
                metrics: dict | None = None, data_hash: str | None = None, extra: dict | None = None) -> dict:
     """Write ``model`` to ``directory`` with its manifest; returns the manifest.
+
+    The manifest (:func:`nanosynth.artifacts.write_manifest`) holds ``format``, ``name``, ``version`` (a hash of
+    the files), ``created``, ``target``, ``kind``, ``unit``, ``schema_version``, ``feature_version``,
+    ``feature_hash``, ``features``, ``n_train``, ``training_data_hash``, ``metrics``, ``files`` and ``extra``.
 
     Raises
     ------
     NotFittedError
         When the model is not fitted.
     ModelError
-        When the estimator cannot be saved (random-forest baseline).
+        When ``directory`` is a non-empty folder that is not a model directory.
     """
     if not hasattr(model, "estimator_"):
         raise NotFittedError("cannot save an unfitted PropertyModel: call fit(frames) first")
     directory = Path(directory)
-    if directory.exists() and any(directory.iterdir()):
-        if not (directory / MANIFEST).is_file():
-            raise ModelError(f"{directory} exists and is not a nanosynth model directory: choose an empty --out")
-        for path in sorted(directory.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
+    _clear(directory)
     _save_one(model, directory)
-    files = {str(p.relative_to(directory)): sha256_file(p) for p in sorted(directory.rglob("*"))
-             if p.is_file() and p.name != MANIFEST}
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    content_hash = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-    manifest = {
+    content_hash = sha256_text(json.dumps(file_hashes(directory), sort_keys=True))
+    manifest = write_manifest(directory, {
         "format": ARTIFACT_FORMAT,
         "name": name or f"{model.target}-{model.model}",
         "version": content_hash[:12],
-        "created": created,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "target": model.target,
         "kind": model.model,
         "unit": model.spec.unit,
@@ -136,58 +129,55 @@ def save_model(model: PropertyModel, directory: Path | str, *, name: str | None 
         "n_train": model.n_train_,
         "training_data_hash": data_hash,
         "metrics": metrics or {},
-        "files": files,
         **(extra or {}),
-    }
-    _write_json(directory / MANIFEST, manifest)
+    })
     log.info("saved %s to %s", manifest["name"], directory)
     return manifest
 
 
-def read_manifest(directory: Path | str) -> dict:
-    """The manifest of an artifact directory (not verified)."""
-    path = Path(directory) / MANIFEST
-    if not path.is_file():
-        raise ArtifactNotFoundError(f"{directory} has no {MANIFEST}: give the --out directory of 'models train'")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ArtifactIntegrityError(f"{path} is not valid JSON: the artifact is corrupt, retrain it") from exc
+def verify(directory: Path | str, expected_sha256: str | None = None) -> dict:
+    """Check the whole folder against its manifest (:func:`nanosynth.artifacts.verify_manifest`) and that it is a
+    model artifact; returns the manifest.
 
-
-def verify(directory: Path | str) -> dict:
-    """Check every file against the manifest; returns the manifest or raises :class:`ArtifactIntegrityError`."""
+    Raises
+    ------
+    ArtifactNotFoundError
+        No manifest in ``directory``.
+    ArtifactIntegrityError
+        A file was modified, removed or added, or the folder is not a ``nanosynth.model@1`` artifact.
+    """
     directory = Path(directory)
-    manifest = read_manifest(directory)
+    manifest = verify_manifest(directory, expected_sha256=expected_sha256)
     if manifest.get("format") != ARTIFACT_FORMAT:
-        raise ArtifactIntegrityError(f"{directory} has format {manifest.get('format')!r}, expected {ARTIFACT_FORMAT}")
-    for rel, digest in manifest.get("files", {}).items():
-        path = directory / rel
-        if not path.is_file():
-            raise ArtifactIntegrityError(f"{path} listed in the manifest is missing: the artifact is incomplete")
-        actual = sha256_file(path)
-        if actual != digest:
-            raise ArtifactIntegrityError(
-                f"{path} does not match its manifest hash (expected {digest[:12]}…, got {actual[:12]}…): the "
-                "artifact was modified or corrupted; retrain or restore it"
-            )
+        raise ArtifactIntegrityError(f"{directory} has format {manifest.get('format')!r}, expected {ARTIFACT_FORMAT}:"
+                                     " give the --out directory of 'nanosynth models train'")
     return manifest
 
 
-def _load_one(directory: Path) -> PropertyModel:
-    state = json.loads((directory / "model.json").read_text(encoding="utf-8"))
-    model = PropertyModel(state["target"], state["model"], state["group_by"], state["interval"],
-                          state["ood_inflation"], state["estimator_params"] or None, None, state["random_state"])
-    model.features_ = FeatureBuilder.from_dict(json.loads((directory / "features.json").read_text("utf-8")))
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _load_estimator(kind: str, task: str, state: dict, columns: list[str]):
     est_state = state["estimator"]
-    est = make_estimator(state["model"], model.spec.kind, **est_state["params"])
+    est = make_estimator(kind, task, **est_state["params"])
     est.n_features_in_ = est_state["n_features_in"]
+    est.feature_names_in_ = np.asarray(columns, dtype=object)
     est.q_ = est_state["q"]
     if "tau" in est_state:
         est.tau_ = est_state["tau"]
         est.sd_ref_ = est_state["sd_ref"]
     if "classes" in est_state:
-        est.classes_ = list(est_state["classes"])
+        est.classes_ = np.asarray(est_state["classes"])
+    return est
+
+
+def _load_one(directory: Path) -> PropertyModel:
+    state = _read_json(directory / "model.json")
+    model = PropertyModel(state["target"], state["model"], state["group_by"], state["interval"],
+                          state["ood_inflation"], state["estimator_params"] or None, None, state["random_state"])
+    model.features_ = FeatureBuilder.from_dict(_read_json(directory / "features.json"))
+    est = _load_estimator(state["model"], model.spec.kind, state, state["columns"])
     est.load_members(directory, state["member_files"])
     model.estimator_ = est
     model.columns_ = state["columns"]
@@ -196,24 +186,32 @@ def _load_one(directory: Path) -> PropertyModel:
     return model
 
 
-def load_model(directory: Path | str) -> tuple[PropertyModel, dict]:
+def load_model(directory: Path | str, expected_sha256: str | None = None) -> tuple[PropertyModel, dict]:
     """Verify and load an artifact directory; returns ``(model, manifest)``.
+
+    Parameters
+    ----------
+    directory:
+        The artifact directory written by :func:`save_model`.
+    expected_sha256:
+        When given (the registry's ``manifest_sha256``), the manifest itself must have this hash.
 
     Raises
     ------
     ArtifactNotFoundError
         No manifest in ``directory``.
     ArtifactIntegrityError
-        A file is missing or its sha256 differs from the manifest, or the feature hash does not match.
+        A file is missing, added or its sha256 differs from the manifest, or the feature hash does not match.
     """
     directory = Path(directory)
-    manifest = verify(directory)
+    manifest = verify(directory, expected_sha256)
     try:
         model = _load_one(directory)
     except (KeyError, json.JSONDecodeError, ValueError) as exc:
         raise ArtifactIntegrityError(f"{directory} cannot be loaded ({exc}): retrain the model") from exc
     if model.features_.spec_hash() != manifest.get("feature_hash"):
-        raise ArtifactIntegrityError(f"{directory}: feature specification hash differs from the manifest")
+        raise ArtifactIntegrityError(f"{directory}: feature specification hash differs from the manifest; retrain "
+                                     "the model")
     return model, manifest
 
 
@@ -222,3 +220,8 @@ def predictions_frame(model: PropertyModel, frames) -> pd.DataFrame:
     dist = model.predict_dist(frames)
     keys = frames.recipes[["recipe_id", "source_key"]]
     return keys.merge(dist, on="recipe_id", how="right")
+
+
+#: ``MANIFEST`` and ``sha256_file`` are re-exported from :mod:`nanosynth.artifacts` for callers of the old names.
+__all__ = ["ARTIFACT_FORMAT", "MANIFEST", "load_model", "predictions_frame", "save_model", "schema_version",
+           "sha256_file", "training_data_hash", "verify"]

@@ -11,4 +11,9 @@ class NotFittedError(ModelError, _SklearnNotFittedError):
     """A model or feature builder was used before ``fit``; also a :class:`sklearn.exceptions.NotFittedError`."""
 
 
-__all__ = ["ModelError", "NotFittedError"]
+class ModelInputError(ModelError, ValueError):
+    """Training or prediction input an estimator cannot use (too few rows, one class...); also a ``ValueError``,
+    as scikit-learn's estimator contract expects."""
+
+
+__all__ = ["ModelError", "ModelInputError", "NotFittedError"]

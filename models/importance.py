@@ -31,7 +31,7 @@ def shap_importance(model: PropertyModel, frames) -> tuple[pd.DataFrame, pd.Data
     model._check_fitted()
     if not hasattr(model.estimator_, "contributions"):
         raise ModelError("SHAP importance needs an XGBoost model (--model xgb)")
-    X, _ = model.features_.transform(frames)
+    X = model.features_.transform(frames)
     if model.spec.cascade:
         raise ModelError("importance of cascade FWHM models: compute it on the peak sub-models (model.cascade_)")
     contrib = model.estimator_.contributions(X.to_numpy())[:, :-1]  # drop bias

@@ -17,8 +17,14 @@ from sklearn.base import BaseEstimator
 
 from nanosynth.models.errors import NotFittedError
 from nanosynth.models.estimators import make_estimator
-from nanosynth.models.features import FeatureBuilder, FeatureConfig, check_frames
-from nanosynth.models.targets import PEAK_OF_SPECTRUM, get_target, mev_to_nm
+from nanosynth.models.features import (
+    FeatureBuilder,
+    FeatureConfig,
+    check_frames,
+    frames_for_conditions,
+    subset_frames,
+)
+from nanosynth.models.targets import PEAK_OF_SPECTRUM, get_target, mev_to_nm, target_samples
 from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -54,8 +60,6 @@ def recipe_groups(frames, how: str | None) -> pd.Series:
 
 def select_recipes(frames, max_size_nm: float | None = None):
     """Recipes whose size outcome is ≤ ``max_size_nm`` (all when None) — the Gu et al. ≤ 20 nm selection."""
-    from nanosynth.models.features import subset_frames
-
     if max_size_nm is None:
         return frames
     outs = frames.outcomes
@@ -132,15 +136,14 @@ class PropertyModel(BaseEstimator):
 
     # -------------------------------------------------------------------------------------------------- fit
     def fit(self, frames, y=None, max_value: float | None = None) -> PropertyModel:
-        """Train on every recipe of ``frames`` that has the target outcome.
+        """Train on every recipe of ``frames`` that has the target outcome (``y`` is ignored: the target comes
+        from the frames' outcomes).
 
         Raises
         ------
         ModelError
             When fewer than two recipes carry the target (empty or single-row selection).
         """
-        from nanosynth.models.targets import target_samples
-
         frames = check_frames(frames)
         spec = self.spec
         samples = target_samples(frames, spec, max_value=max_value)
@@ -150,49 +153,56 @@ class PropertyModel(BaseEstimator):
                 "(need at least 2, realistically dozens). Import the dataset (nanosynth db import) or widen the "
                 "selection"
             )
-        from nanosynth.models.features import subset_frames
-
         train_frames = subset_frames(frames, samples["recipe_id"].unique())
         self.features_ = FeatureBuilder(self.feature_config).fit(train_frames)
-        X, _report = self.features_.transform(train_frames)
+        X = self.features_.transform(train_frames)
         self.cascade_ = {}
-        true_peaks = oob_peaks = None
+        true_peaks = calib_peaks = None
         if spec.cascade:
-            true_peaks, oob_peaks = {}, {}
-            for spectrum in spec.spectra:
-                peak_target = PEAK_OF_SPECTRUM[spectrum]
-                sub = PropertyModel(peak_target, self.model, self.group_by, self.interval, self.ood_inflation,
-                                    self.estimator_params, self.feature_config, self.random_state, self.n_jobs)
-                sub.fit(frames)
-                self.cascade_[spectrum] = sub
-                peak_samples = target_samples(frames, get_target(peak_target))
-                true_peaks[spectrum] = peak_samples.set_index("recipe_id")["y"]
-                # out-of-bag (new-experiment) peak predictions calibrate the FWHM intervals
-                oob_peaks[spectrum] = pd.Series(sub.estimator_.oob_pred_, index=sub.train_ids_)
-                # recipes without a measured peak get the cascade prediction
-                missing = sorted(set(samples.loc[samples["spectrum"] == spectrum, "recipe_id"]) -
-                                 set(true_peaks[spectrum].index))
-                if missing:
-                    pred = sub.predict_dist(subset_frames(frames, missing))
-                    true_peaks[spectrum] = pd.concat([true_peaks[spectrum],
-                                                      pred.set_index("recipe_id")["mean_model"]])
+            true_peaks, calib_peaks = self._fit_cascade(frames, samples)
         design = self._design(train_frames, samples, X, true_peaks)
-        calib = None
-        if spec.cascade:
-            calib = self._design(train_frames, samples, X, {
-                s: oob_peaks[s].reindex(true_peaks[s].index).fillna(true_peaks[s]) for s in oob_peaks})
+        fit_kwargs = {}
+        if calib_peaks is not None:
+            fit_kwargs["X_calibration"] = self._design(train_frames, samples, X, calib_peaks)
         groups = recipe_groups(train_frames, self.group_by).reindex(samples["recipe_id"]).to_numpy()
-        fit_kwargs = {"X_calibration": calib} if calib is not None else {}
+        self.estimator_ = self._estimator().fit(design, self._learning_target(samples), groups=groups, **fit_kwargs)
+        self.train_ids_ = samples["recipe_id"].to_numpy()
+        self.columns_ = list(design.columns)
+        self.n_train_ = len(samples)
+        return self
+
+    def _learning_target(self, samples: pd.DataFrame) -> np.ndarray:
+        """The target values in the learning space (log for log-scale targets)."""
+        spec = self.spec
         y = samples["y"].to_numpy()
         if spec.log:
             if spec.kind != "regression" or (y.astype(float) <= 0).any():
                 raise ModelError(f"{spec.name} must be positive to be learned on a log scale")
             y = np.log(y.astype(float))
-        self.estimator_ = self._estimator().fit(design, y, groups=groups, **fit_kwargs)
-        self.train_ids_ = samples["recipe_id"].to_numpy()
-        self.columns_ = list(design.columns)
-        self.n_train_ = len(samples)
-        return self
+        return y
+
+    def _fit_cascade(self, frames, samples: pd.DataFrame) -> tuple[dict, dict]:
+        """Fit one peak model per spectrum (``cascade_``); returns the peaks fed to the FWHM model in training
+        (measured, else predicted) and for calibration (out-of-bag predictions, else the training peaks)."""
+        true_peaks, oob_peaks = {}, {}
+        for spectrum in self.spec.spectra:
+            peak_target = PEAK_OF_SPECTRUM[spectrum]
+            sub = PropertyModel(peak_target, self.model, self.group_by, self.interval, self.ood_inflation,
+                                self.estimator_params, self.feature_config, self.random_state, self.n_jobs)
+            sub.fit(frames)
+            self.cascade_[spectrum] = sub
+            peak_samples = target_samples(frames, get_target(peak_target))
+            true_peaks[spectrum] = peak_samples.set_index("recipe_id")["y"]
+            # out-of-bag (new-experiment) peak predictions calibrate the FWHM intervals
+            oob_peaks[spectrum] = pd.Series(sub.estimator_.oob_pred_, index=sub.train_ids_)
+            # recipes without a measured peak get the cascade prediction
+            missing = sorted(set(samples.loc[samples["spectrum"] == spectrum, "recipe_id"]) -
+                             set(true_peaks[spectrum].index))
+            if missing:
+                pred = sub.predict_dist(subset_frames(frames, missing))
+                true_peaks[spectrum] = pd.concat([true_peaks[spectrum], pred.set_index("recipe_id")["mean_model"]])
+        calib = {s: oob_peaks[s].reindex(true_peaks[s].index).fillna(true_peaks[s]) for s in oob_peaks}
+        return true_peaks, calib
 
     # ---------------------------------------------------------------------------------------------- predict
     def predict_dist(self, frames, spectra: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -206,67 +216,79 @@ class PropertyModel(BaseEstimator):
         self._check_fitted()
         frames = check_frames(frames)
         spec = self.spec
-        X, report = self.features_.transform(frames)
-        ids = X.index.to_numpy()
-        if spec.cascade:
-            use = spectra or spec.spectra
-            samples = pd.DataFrame({"recipe_id": np.concatenate([ids] * len(use)),
-                                    "spectrum": np.repeat(list(use), len(ids))})
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", OutOfDomainWarning)
-                sub_dists = {s: self.cascade_[s].predict_dist(frames).set_index("recipe_id") for s in use}
-            peaks = {s: d["mean_model"] for s, d in sub_dists.items()}
-        else:
-            samples = pd.DataFrame({"recipe_id": ids, "spectrum": None})
-            peaks = None
+        X, report = self.features_.transform_with_report(frames)
+        samples, sub_dists = self._prediction_rows(frames, X.index.to_numpy(), spectra)
+        peaks = {s: d["mean_model"] for s, d in sub_dists.items()} if spec.cascade else None
         design = self._design(frames, samples, X, peaks)
         if len(design) == 0:
             return pd.DataFrame(columns=["recipe_id", "mean", "std", "lower", "upper", "in_domain", "warning"])
         flagged = report.flagged(samples["recipe_id"].to_numpy())
-        if spec.cascade:
-            for s, sub_d in sub_dists.items():
-                if True:
-                    sub_flag = sub_d["in_domain"]
-                    rows = (samples["spectrum"] == s).to_numpy()
-                    flagged[rows] |= ~sub_flag.reindex(samples.loc[rows, "recipe_id"]).fillna(False).to_numpy(bool)
-        inflate = np.where(flagged, self.ood_inflation, 1.0)
+        for s, sub_d in sub_dists.items():  # a cascade input outside its domain flags the FWHM row too
+            rows = (samples["spectrum"] == s).to_numpy()
+            flagged[rows] |= ~sub_d["in_domain"].reindex(samples.loc[rows, "recipe_id"]).fillna(False).to_numpy(bool)
         reasons = ["; ".join(report.reasons(r)) for r in samples["recipe_id"]]
-        if flagged.any():
-            warnings.warn(
-                f"{int(flagged.sum())} of {len(flagged)} prediction input(s) are outside the training domain of "
-                f"{spec.name} (e.g. {next(r for r, f in zip(reasons, flagged, strict=True) if f) or 'cascade input'}): "
-                f"their uncertainty was widened ×{self.ood_inflation}", OutOfDomainWarning, stacklevel=2)
+        self._warn_out_of_domain(flagged, reasons)
         out = samples.copy()
-        dist = self.estimator_.predict_dist(design, inflate=inflate)
+        dist = self.estimator_.predict_dist(design, inflate=np.where(flagged, self.ood_inflation, 1.0))
         if spec.kind == "classification":
-            out["label"] = dist.label
-            for k, c in enumerate(dist.classes):
-                out[f"proba_{c}"] = dist.proba[:, k]
-            out["confidence"] = dist.proba.max(axis=1)
-            out["prediction_set"] = ["|".join(s) for s in dist.sets]
+            _class_columns(out, dist)
         else:
-            if spec.log:  # back from log space: median-type mean, multiplicative interval, delta-method std
-                dist.mean, dist.lower, dist.upper = np.exp(dist.mean), np.exp(dist.lower), np.exp(dist.upper)
-                dist.std = dist.std * dist.mean
-            out["mean_model"], out["lower_model"], out["upper_model"] = dist.mean, dist.lower, dist.upper
-            out["std_model"] = dist.std
-            if spec.energy:
-                out["mean"] = mev_to_nm(dist.mean)
-                out["lower"] = mev_to_nm(dist.upper)  # higher energy = shorter wavelength
-                out["upper"] = mev_to_nm(np.maximum(dist.lower, 1e-6))
-                out["std"] = dist.std * out["mean"] / dist.mean  # dλ = λ dE / E
-            else:
-                out["mean"], out["lower"], out["upper"], out["std"] = dist.mean, dist.lower, dist.upper, dist.std
+            self._regression_columns(out, dist)
         out["in_domain"] = ~flagged
         out["warning"] = [r if f else "" for r, f in zip(reasons, flagged, strict=True)]
         if not spec.cascade:
             out = out.drop(columns=["spectrum"])
         return out.reset_index(drop=True)
 
+    def _prediction_rows(self, frames, ids: np.ndarray, spectra) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+        """Rows to predict (recipe_id, spectrum) and, for FWHM, each spectrum's peak predictions by recipe."""
+        if not self.spec.cascade:
+            return pd.DataFrame({"recipe_id": ids, "spectrum": None}), {}
+        use = spectra or self.spec.spectra
+        samples = pd.DataFrame({"recipe_id": np.concatenate([ids] * len(use)),
+                                "spectrum": np.repeat(list(use), len(ids))})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OutOfDomainWarning)
+            sub_dists = {s: self.cascade_[s].predict_dist(frames).set_index("recipe_id") for s in use}
+        return samples, sub_dists
+
+    def _warn_out_of_domain(self, flagged: np.ndarray, reasons: list[str]) -> None:
+        if flagged.any():
+            example = next(r for r, f in zip(reasons, flagged, strict=True) if f) or "cascade input"
+            warnings.warn(
+                f"{int(flagged.sum())} of {len(flagged)} prediction input(s) are outside the training domain of "
+                f"{self.spec.name} (e.g. {example}): their uncertainty was widened ×{self.ood_inflation}",
+                OutOfDomainWarning, stacklevel=3)
+
+    def _regression_columns(self, out: pd.DataFrame, dist) -> None:
+        """Mean/std/interval columns in the learning space (``*_model``) and in the stored unit (in place)."""
+        spec = self.spec
+        if spec.log:  # back from log space: median-type mean, multiplicative interval, delta-method std
+            dist.mean, dist.lower, dist.upper = np.exp(dist.mean), np.exp(dist.lower), np.exp(dist.upper)
+            dist.std = dist.std * dist.mean
+        out["mean_model"], out["lower_model"], out["upper_model"] = dist.mean, dist.lower, dist.upper
+        out["std_model"] = dist.std
+        if spec.energy:
+            out["mean"] = mev_to_nm(dist.mean)
+            out["lower"] = mev_to_nm(dist.upper)  # higher energy = shorter wavelength
+            out["upper"] = mev_to_nm(np.maximum(dist.lower, 1e-6))
+            out["std"] = dist.std * out["mean"] / dist.mean  # dλ = λ dE / E
+        else:
+            out["mean"], out["lower"], out["upper"], out["std"] = dist.mean, dist.lower, dist.upper, dist.std
+
     def predict(self, frames) -> np.ndarray:
         """Point predictions (stored unit; class label for shape)."""
         dist = self.predict_dist(frames)
         return dist["label"].to_numpy() if self.spec.kind == "classification" else dist["mean"].to_numpy()
+
+
+def _class_columns(out: pd.DataFrame, dist) -> None:
+    """Label, per-class probability, confidence and prediction-set columns (in place)."""
+    out["label"] = dist.label
+    for k, c in enumerate(dist.classes):
+        out[f"proba_{c}"] = dist.proba[:, k]
+    out["confidence"] = dist.proba.max(axis=1)
+    out["prediction_set"] = ["|".join(str(c) for c in s) for s in dist.sets]
 
 
 def predict_conditions(model: PropertyModel, conditions: pd.DataFrame, composition: str = "CdSe") -> pd.DataFrame:
@@ -288,8 +310,6 @@ def predict_conditions(model: PropertyModel, conditions: pd.DataFrame, compositi
         ``mean_model``/``lower_model``/``upper_model`` (meV for peaks), ``in_domain`` and ``warning``; FWHM models
         give one row per condition and spectrum.
     """
-    from nanosynth.models.features import frames_for_conditions
-
     dist = model.predict_dist(frames_for_conditions(conditions, composition))
     inputs = conditions.reset_index(drop=True).loc[dist["recipe_id"]].reset_index(drop=True)
     return pd.concat([inputs, dist.drop(columns=["recipe_id"])], axis=1)

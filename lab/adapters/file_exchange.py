@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from nanosynth.artifacts import atomic_write_text
 from nanosynth.lab import spectra
 from nanosynth.lab.adapters.base import (
     Capabilities,
@@ -56,21 +56,6 @@ PROTOCOL_VERSION = 1
 def safe_name(request_id: str) -> str:
     """File-name-safe form of a request id (``campaign-3/exp-7`` → ``campaign-3_exp-7``)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", request_id).strip("._") or "request"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file in the same folder, fsync, :func:`os.replace`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _load_capabilities(value: Capabilities | dict[str, Any] | str | Path | None) -> Capabilities:

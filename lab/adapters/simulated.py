@@ -20,7 +20,6 @@ always gives the same result, whatever ran before (so a resumed campaign is repr
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import threading
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from nanosynth.artifacts import sha256_text
 from nanosynth.lab import spectra
 from nanosynth.lab.adapters.base import (
     Capabilities,
@@ -82,7 +82,7 @@ OUTPUTS = (
 
 def request_rng(seed: int, request_id: str) -> np.random.Generator:
     """Random generator fixed by ``(seed, request_id)`` (stable across processes, unlike ``hash()``)."""
-    digest = hashlib.sha256(request_id.encode()).digest()
+    digest = bytes.fromhex(sha256_text(request_id))
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, *np.frombuffer(digest[:16], dtype=np.uint32).tolist()])
 
 
@@ -216,62 +216,66 @@ class SimulatedReactor(ReactorAdapter):
         u_injection, u_timeout = rng.random(), rng.random()
         z = rng.normal(size=4)
         forced = self.faults.get(request.seq) if request.seq is not None else None
-        setpoint = request.parameters["temperature_c"]
         self.state = "running"
         try:
             if self._wait(progress, 0.0, 0.5):
                 return self._aborted(request, started)
-            self.current_temperature_c = setpoint + self.temperature_offset_c
+            self.current_temperature_c = request.parameters["temperature_c"] + self.temperature_offset_c
             if forced == "timeout" or u_timeout < self.p_spectrometer_timeout:
                 raise HardwareError(
                     f"spectrometer timeout in {request.request_id}: no spectrum within the acquisition window. "
                     "Check the spectrometer connection/lamp and re-run the experiment"
                 )
             truth = self.truth(request.parameters)
-            cal = self.calibration
-            sd = cal.noise_sd_mev(self.current_temperature_c)
-            n = self.noise / 1000.0
-            abs_ev = truth["abs_peak_ev"] + n * sd["abs_peak"] * z[0]
-            abs_fwhm = max(truth["abs_fwhm_ev"] + n * sd["abs_fwhm"] * z[1], 0.01)
-            pl_ev = truth["pl_peak_ev"] + n * sd["pl_peak"] * z[2]
-            pl_fwhm = max(truth["pl_fwhm_ev"] + n * sd["pl_fwhm"] * z[3], 0.01)
-            height = float(cal.exciton_absorbance(truth["converted_mm"]))
             failed_injection = forced == "injection" or u_injection < self.p_injection_failure
-            if failed_injection or forced == "no_signal" or height < self.detection_limit:
-                height = 0.0
-            absorbance = render_absorption(abs_ev, abs_fwhm, height, rng)
-            pl_counts = render_pl(pl_ev, pl_fwhm, 2.0e4 * height / 0.3, rng)
+            absorbance, pl_counts, height = self._measure(truth, z, rng, failed_injection or forced == "no_signal")
             if self._wait(progress, 0.5, 1.0):
                 return self._aborted(request, started)
             outcomes, fit_status = spectra.analyze((WAVELENGTHS_NM, absorbance), (WAVELENGTHS_NM, pl_counts))
-            raw = {
-                "fit_status": fit_status,
-                "twin": {"seed": self.seed, "temperature_offset_c": self.temperature_offset_c,
-                         "true_abs_peak_nm": truth["abs_peak_nm"], "true_pl_peak_nm": truth["pl_peak_nm"],
-                         "converted_mm": truth["converted_mm"]},
-            }
-            if failed_injection:
-                status, error = ResultStatus.FAILED, (
-                    "injection failure: the syringe pump did not deliver the Se precursor (no product formed); "
-                    "check the injection line and re-run")
-            elif not (fit_status.get("absorption", "").startswith("ok")):
-                status, error = ResultStatus.NO_SIGNAL, (
-                    f"no absorption signal ({fit_status.get('absorption')}): expected exciton absorbance "
-                    f"{height:.4f} < detection limit {self.detection_limit}; too cold or too dilute")
-            else:
-                status, error = ResultStatus.OK, None
-            spectra_out = [
-                SpectrumData(kind="absorption", wavelength_nm=WAVELENGTHS_NM.tolist(),
-                             intensity=np.round(absorbance, 5).tolist(), unit="absorbance"),
-                SpectrumData(kind="pl", wavelength_nm=WAVELENGTHS_NM.tolist(),
-                             intensity=np.round(pl_counts, 2).tolist(), unit="counts"),
-            ]
+            status, error = self._status(failed_injection, fit_status, height)
             return ExperimentResult(request_id=request.request_id, status=status, outcomes=outcomes,
-                                    spectra=spectra_out, started_at=started, finished_at=utcnow(), error=error,
-                                    raw=raw)
+                                    spectra=_spectra_data(absorbance, pl_counts), started_at=started,
+                                    finished_at=utcnow(), error=error, raw=self._raw(fit_status, truth))
         finally:
             self.state = "idle"
             self.current_temperature_c = 25.0
+
+    def _measure(self, truth: dict[str, float], z: np.ndarray, rng: np.random.Generator,
+                 no_product: bool) -> tuple[np.ndarray, np.ndarray, float]:
+        """Noisy absorption and PL spectra of the true outcomes (run-to-run scatter ``z``); exciton height."""
+        cal = self.calibration
+        sd = cal.noise_sd_mev(self.current_temperature_c)
+        n = self.noise / 1000.0
+        abs_ev = truth["abs_peak_ev"] + n * sd["abs_peak"] * z[0]
+        abs_fwhm = max(truth["abs_fwhm_ev"] + n * sd["abs_fwhm"] * z[1], 0.01)
+        pl_ev = truth["pl_peak_ev"] + n * sd["pl_peak"] * z[2]
+        pl_fwhm = max(truth["pl_fwhm_ev"] + n * sd["pl_fwhm"] * z[3], 0.01)
+        height = float(cal.exciton_absorbance(truth["converted_mm"]))
+        if no_product or height < self.detection_limit:
+            height = 0.0
+        absorbance = render_absorption(abs_ev, abs_fwhm, height, rng)
+        pl_counts = render_pl(pl_ev, pl_fwhm, 2.0e4 * height / 0.3, rng)
+        return absorbance, pl_counts, height
+
+    def _status(self, failed_injection: bool, fit_status: dict[str, str],
+                height: float) -> tuple[ResultStatus, str | None]:
+        if failed_injection:
+            return ResultStatus.FAILED, (
+                "injection failure: the syringe pump did not deliver the Se precursor (no product formed); "
+                "check the injection line and re-run")
+        if not fit_status.get("absorption", "").startswith("ok"):
+            return ResultStatus.NO_SIGNAL, (
+                f"no absorption signal ({fit_status.get('absorption')}): expected exciton absorbance "
+                f"{height:.4f} < detection limit {self.detection_limit}; too cold or too dilute")
+        return ResultStatus.OK, None
+
+    def _raw(self, fit_status: dict[str, str], truth: dict[str, float]) -> dict[str, Any]:
+        return {
+            "fit_status": fit_status,
+            "twin": {"seed": self.seed, "temperature_offset_c": self.temperature_offset_c,
+                     "true_abs_peak_nm": truth["abs_peak_nm"], "true_pl_peak_nm": truth["pl_peak_nm"],
+                     "converted_mm": truth["converted_mm"]},
+        }
 
     # ------------------------------------------------------------------ helpers
     def _wait(self, progress: ProgressCallback | None, start: float, end: float) -> bool:
@@ -290,6 +294,15 @@ class SimulatedReactor(ReactorAdapter):
         log.warning("experiment %s aborted", request.request_id)
         return ExperimentResult(request_id=request.request_id, status=ResultStatus.ABORTED, started_at=started,
                                 finished_at=utcnow(), error="aborted by the operator (abort() was called)")
+
+
+def _spectra_data(absorbance: np.ndarray, pl_counts: np.ndarray) -> list[SpectrumData]:
+    return [
+        SpectrumData(kind="absorption", wavelength_nm=WAVELENGTHS_NM.tolist(),
+                     intensity=np.round(absorbance, 5).tolist(), unit="absorbance"),
+        SpectrumData(kind="pl", wavelength_nm=WAVELENGTHS_NM.tolist(),
+                     intensity=np.round(pl_counts, 2).tolist(), unit="counts"),
+    ]
 
 
 def default_request(request_id: str = "demo", **overrides: float) -> ExperimentRequest:

@@ -2,13 +2,20 @@
 
 :class:`XGBEnsembleRegressor` / :class:`XGBEnsembleClassifier` (gradient boosting), :class:`MLPEnsembleRegressor` /
 :class:`MLPEnsembleClassifier` (PyTorch deep ensembles), :class:`ForestRegressor` / :class:`ForestClassifier`
-(random-forest baseline) and :class:`ExtraTreesRegressor` / :class:`ExtraTreesClassifier`.
+(random-forest baseline) and :class:`ExtraTreesRegressor` / :class:`ExtraTreesClassifier`;
+:func:`make_estimator` builds one by kind.
 """
 
-from nanosynth.models.estimators.base import ESTIMATORS, make_estimator
-from nanosynth.models.estimators.forest import ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier, ForestRegressor
+from nanosynth.models.estimators.factory import ESTIMATORS, make_estimator
+from nanosynth.models.estimators.forest import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    ForestClassifier,
+    ForestRegressor,
+)
 from nanosynth.models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
 from nanosynth.models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
 
-__all__ = ["ESTIMATORS", "ExtraTreesClassifier", "ExtraTreesRegressor", "ForestClassifier", "ForestRegressor", "MLPEnsembleClassifier", "MLPEnsembleRegressor",
-           "XGBEnsembleClassifier", "XGBEnsembleRegressor", "make_estimator"]
+__all__ = ["ESTIMATORS", "ExtraTreesClassifier", "ExtraTreesRegressor", "ForestClassifier", "ForestRegressor",
+           "MLPEnsembleClassifier", "MLPEnsembleRegressor", "XGBEnsembleClassifier", "XGBEnsembleRegressor",
+           "make_estimator"]

@@ -4,6 +4,11 @@ Every ensemble trains ``n_members`` members, each on a random ``member_fraction`
 experiments ...; rows when no groups are given). A point's out-of-bag prediction averages the members that did
 not see its group; those residuals calibrate the intervals (split conformal), so the intervals are honest for
 new groups, not just new rows.
+
+The mixins follow the scikit-learn estimator contract: input checked with :func:`sklearn.utils.validation.
+validate_data` (``n_features_in_``, ``feature_names_in_``), missing values (NaN) allowed, fitted attributes end
+in ``_``, :class:`nanosynth.models.errors.NotFittedError` (a scikit-learn ``NotFittedError``) before ``fit``.
+This module imports none of the concrete estimators (see :mod:`nanosynth.models.estimators.factory`).
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from scipy.stats import norm
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
 
 from nanosynth.models.calibration import calibrate_classes, calibrate_regression, regression_scale
-from nanosynth.models.errors import NotFittedError
+from nanosynth.models.errors import ModelInputError, NotFittedError
 from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
+
+#: Interval half-width factor (2× a 90 % Gaussian band) used when the training set is too small to calibrate.
+_FALLBACK_Q = 2.0 * 1.6448536269514722
 
 
 @dataclass
@@ -37,33 +48,16 @@ class RegressionDist:
 class ClassDist:
     """Predictive distribution of a classification: class probabilities, their member spread, prediction sets."""
 
-    classes: list[str]
+    classes: list
     proba: np.ndarray
     proba_std: np.ndarray
-    sets: list[list[str]]
+    sets: list[list]
     level: float
 
     @property
     def label(self) -> np.ndarray:
-        return np.asarray(self.classes, dtype=object)[self.proba.argmax(axis=1)]
-
-
-def check_xy(X, y=None, min_rows: int = 2) -> tuple[np.ndarray, np.ndarray | None]:
-    """Float matrix and target; :class:`ModelError` on empty or single-row input."""
-    arr = np.asarray(X.to_numpy() if isinstance(X, pd.DataFrame) else X, dtype=float)
-    if arr.ndim != 2:
-        raise ModelError(f"X must be 2-D (rows × features), got shape {arr.shape}")
-    if y is not None:
-        yy = np.asarray(y)
-        if len(yy) != len(arr):
-            raise ModelError(f"X has {len(arr)} rows but y has {len(yy)}")
-        if len(arr) < min_rows:
-            raise ModelError(
-                f"cannot train on {len(arr)} row(s): the selection needs at least {min_rows} recipes with the "
-                "target outcome (check --source/--target and that the dataset is imported)"
-            )
-        return arr, yy
-    return arr, None
+        """The most probable class of each row."""
+        return np.asarray(self.classes)[self.proba.argmax(axis=1)]
 
 
 def member_masks(n: int, groups, n_members: int, fraction: float, seed: int) -> np.ndarray:
@@ -82,16 +76,86 @@ def member_masks(n: int, groups, n_members: int, fraction: float, seed: int) -> 
     return masks
 
 
-class _FullFitMixin:
-    """Optional extra member trained on all rows: it gives the point prediction, the subsample members the spread.
+def check_weights(sample_weight, n: int) -> np.ndarray | None:
+    """``sample_weight`` as a float array of ``n`` rows (None stays None).
 
-    The out-of-bag calibration uses only the subsample members, whose partial-data errors are at least as large
-    as the full model's, so intervals stay conservative.
+    Raises
+    ------
+    ModelInputError
+        When the weights do not have one value per row or are all zero.
     """
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=float)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.shape != (n,):
+        raise ModelInputError(f"sample_weight has shape {w.shape} but X has {n} rows: give one weight per row")
+    if not np.any(w):
+        raise ModelInputError("sample weights are all zero: give at least one row a positive weight")
+    return w
 
+
+def _oob_mean(preds: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Per row, the mean prediction of the members that did not train on it (NaN when every member did)."""
+    oob = np.where(~masks, preds, np.nan)
+    never = np.isnan(oob).all(axis=0)
+    with np.errstate(invalid="ignore"):
+        mean = np.nanmean(np.where(never, 0.0, oob), axis=0)
+    mean[never] = np.nan
+    return mean
+
+
+def _oob_proba(probs: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Per row, the mean class probabilities of the members that did not train on it (NaN rows otherwise)."""
+    oob = np.where(~masks[:, :, None], probs, np.nan)
+    never = np.isnan(oob[:, :, 0]).all(axis=0)
+    with np.errstate(invalid="ignore"):
+        proba = np.nanmean(np.where(never[None, :, None], 0.0, oob), axis=0)
+    proba[never] = np.nan
+    return proba
+
+
+class _EnsembleMixin:
+    """Validation, fitted-state and tags shared by the regressor and classifier mixins."""
+
+    interval: float
+    n_members: int
+    member_fraction: float
+    random_state: int
     full_fit: bool
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "members_")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "members_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(X, y) first")
+
+    def _validate_fit(self, X, y, y_numeric: bool) -> tuple[np.ndarray, np.ndarray]:
+        Xa, ya = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False, y_numeric=y_numeric)
+        if len(Xa) < 2:
+            raise ModelInputError(
+                f"cannot train on {len(Xa)} sample(s): the selection needs at least 2 recipes with the target "
+                "outcome (check --source/--target and that the dataset is imported)")
+        return Xa, ya
+
+    def _validate_predict(self, X) -> np.ndarray:
+        self._check_fitted()
+        return validate_data(self, X, dtype=np.float64, ensure_all_finite=False, reset=False)
+
+    def _masks(self, n: int, groups) -> np.ndarray:
+        return member_masks(n, groups, self.n_members, self.member_fraction, self.random_state)
+
     def _use_full(self, masks) -> bool:
+        """Whether to train one extra member on all rows (``full_fit``): it gives the point prediction, the
+        subsample members the spread. The out-of-bag calibration uses only the subsample members, whose
+        partial-data errors are at least as large as the full model's, so intervals stay conservative."""
         self.full_member_ = bool(getattr(self, "full_fit", False)) and not masks.all()
         return self.full_member_
 
@@ -100,67 +164,66 @@ class _FullFitMixin:
             return self.full_member_
         return bool(getattr(self, "full_fit", False)) and len(self.members_) == self.n_members + 1
 
+    def _fit_members(self, Xa, target, masks, weights) -> None:
+        """Fit one member per in-bag mask (the subsample members)."""
+        self.members_ = [self._fit_member(Xa[mask], target[mask], m, None if weights is None else weights[mask])
+                         for m, mask in enumerate(masks)]
 
-class EnsembleRegressorMixin(_FullFitMixin):
+
+class EnsembleRegressorMixin(_EnsembleMixin, RegressorMixin):
     """``fit`` / ``predict`` / ``predict_dist`` around ``_fit_member`` and ``_predict_members``."""
-
-    interval: float
-    n_members: int
-    member_fraction: float
-    random_state: int
 
     def fit(self, X, y, groups=None, sample_weight=None, X_calibration=None):
         """Fit the members on group subsamples and calibrate intervals on out-of-bag residuals.
 
-        ``X_calibration`` (same shape as ``X``) replaces ``X`` when computing the out-of-bag predictions, e.g. a
-        cascade input that is measured in training but predicted at use.
+        Parameters
+        ----------
+        X, y:
+            Feature matrix (NaN allowed) and numeric target.
+        groups:
+            Group label per row (paper, experiment ...): members are trained on subsamples of groups.
+        sample_weight:
+            Weight per row.
+        X_calibration:
+            Same shape as ``X``; replaces ``X`` when computing the out-of-bag predictions, e.g. a cascade input
+            that is measured in training but predicted at use.
+
+        Returns
+        -------
+        self
         """
-        Xa, ya = check_xy(X, y)
+        Xa, ya = self._validate_fit(X, y, y_numeric=True)
         ya = ya.astype(float)
         if not np.isfinite(ya).all():
-            raise ModelError("the regression target has missing or infinite values: filter them before fit")
-        self.n_features_in_ = Xa.shape[1]
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        masks = member_masks(len(ya), groups, self.n_members, self.member_fraction, self.random_state)
+            raise ModelInputError("the regression target has missing or infinite values: filter them before fit")
+        weights = check_weights(sample_weight, len(ya))
+        masks = self._masks(len(ya), groups)
         self._prepare(Xa, ya)
-        self.members_ = []
-        for m, mask in enumerate(masks):
-            w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[mask]
-            self.members_.append(self._fit_member(Xa[mask], ya[mask], m, w))
-        preds = self._predict_members(Xa if X_calibration is None else check_xy(X_calibration)[0])
+        self._fit_members(Xa, ya, masks, weights)
+        calib = Xa if X_calibration is None else self._validate_predict(X_calibration)
+        preds = self._predict_members(calib)
         if self._use_full(masks):
-            w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-            self.members_.append(self._fit_member(Xa, ya, len(masks), w))
-        oob = np.where(~masks, preds, np.nan)
-        with np.errstate(invalid="ignore"):
-            oob_mean = np.nanmean(np.where(np.isnan(oob).all(axis=0), 0.0, oob), axis=0)
-        oob_mean[np.isnan(oob).all(axis=0)] = np.nan
-        if masks.all():  # one member or too few groups: fall back on the in-sample residuals, inflated
-            oob_mean = preds.mean(axis=0)
-        try:
-            self.q_, self.tau_, self.sd_ref_ = calibrate_regression(ya, oob_mean, preds.std(axis=0), self.interval)
-        except ModelError:  # tiny training set: conservative intervals (2× a Gaussian band of the target spread)
-            log.warning("only %d training rows: intervals are not calibrated, using a conservative band", len(ya))
-            self.q_, self.tau_, self.sd_ref_ = 2.0 * 1.6448536269514722, float(np.std(ya)) or 1.0, 1.0
+            self.members_.append(self._fit_member(Xa, ya, len(masks), weights))
+        oob_mean = preds.mean(axis=0) if masks.all() else _oob_mean(preds, masks)  # too few groups: in-sample
+        self._calibrate(ya, oob_mean, preds.std(axis=0))
         self.oob_pred_ = np.where(np.isfinite(oob_mean), oob_mean, preds.mean(axis=0))
         self.oob_mae_ = float(np.nanmean(np.abs(ya - oob_mean)))
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "members_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(X, y) first")
+    def _calibrate(self, ya: np.ndarray, oob_mean: np.ndarray, member_sd: np.ndarray) -> None:
+        try:
+            self.q_, self.tau_, self.sd_ref_ = calibrate_regression(ya, oob_mean, member_sd, self.interval)
+        except ModelError:  # tiny training set: conservative intervals (2× a Gaussian band of the target spread)
+            log.warning("only %d training rows: intervals are not calibrated, using a conservative band", len(ya))
+            self.q_, self.tau_, self.sd_ref_ = _FALLBACK_Q, float(np.std(ya)) or 1.0, 1.0
 
     def predict(self, X) -> np.ndarray:
-        """Ensemble mean."""
+        """Ensemble mean (the full-data member's prediction when ``full_fit``)."""
         return self.predict_dist(X).mean
 
     def predict_dist(self, X, inflate=None) -> RegressionDist:
         """Mean, standard deviation and calibrated ``interval`` bounds; ``inflate`` (per row) widens them."""
-        self._check_fitted()
-        Xa, _ = check_xy(X)
-        if Xa.shape[1] != self.n_features_in_:
-            raise ModelError(f"X has {Xa.shape[1]} features but the model was fitted with {self.n_features_in_}")
+        Xa = self._validate_predict(X)
         preds = self._predict_members(Xa)
         if self._has_full():
             mean, preds = preds[-1], preds[:-1]
@@ -171,44 +234,40 @@ class EnsembleRegressorMixin(_FullFitMixin):
             sigma = sigma * np.asarray(inflate, dtype=float)
         half = self.q_ * sigma
         # report a Gaussian-equivalent standard deviation of the calibrated interval
-        from scipy.stats import norm
-
         std = half / float(norm.ppf(0.5 + self.interval / 2))
         return RegressionDist(mean, std, mean - half, mean + half, self.interval)
 
 
-class EnsembleClassifierMixin(_FullFitMixin):
-    """``fit`` / ``predict`` / ``predict_proba`` / ``predict_dist`` for class labels (strings)."""
-
-    interval: float
-    n_members: int
-    member_fraction: float
-    random_state: int
+class EnsembleClassifierMixin(_EnsembleMixin, ClassifierMixin):
+    """``fit`` / ``predict`` / ``predict_proba`` / ``predict_dist`` for class labels."""
 
     def fit(self, X, y, groups=None, sample_weight=None):
-        Xa, ya = check_xy(X, y)
-        self.classes_ = sorted({str(v) for v in ya})
+        """Fit the members on group subsamples and calibrate prediction sets on out-of-bag probabilities.
+
+        Parameters
+        ----------
+        X, y:
+            Feature matrix (NaN allowed) and class labels (at least two classes).
+        groups, sample_weight:
+            As for the regressors.
+
+        Returns
+        -------
+        self
+        """
+        Xa, ya = self._validate_fit(X, y, y_numeric=False)
+        check_classification_targets(ya)
+        self.classes_, idx = np.unique(ya, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ModelError(f"only one class ({self.classes_[0]!r}) in the training data: need at least two")
-        idx = np.array([self.classes_.index(str(v)) for v in ya])
-        self.n_features_in_ = Xa.shape[1]
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        masks = member_masks(len(idx), groups, self.n_members, self.member_fraction, self.random_state)
+            raise ModelInputError(f"only one class ({self.classes_[0]!r}) in the training data: need at least two")
+        weights = check_weights(sample_weight, len(idx))
+        masks = self._masks(len(idx), groups)
         self._prepare(Xa, idx)
-        self.members_ = [self._fit_member(Xa[mask], idx[mask], m, None if sample_weight is None
-                                          else np.asarray(sample_weight)[mask])
-                         for m, mask in enumerate(masks)]
+        self._fit_members(Xa, idx, masks, weights)
         probs = self._predict_members(Xa)  # members × rows × classes
         if self._use_full(masks):
-            self.members_.append(self._fit_member(Xa, idx, len(masks), sample_weight))
-        oob = np.where(~masks[:, :, None], probs, np.nan)
-        never = np.isnan(oob[:, :, 0]).all(axis=0)
-        with np.errstate(invalid="ignore"):
-            oob_p = np.nanmean(np.where(never[None, :, None], 0.0, oob), axis=0)
-        oob_p[never] = np.nan
-        if masks.all():
-            oob_p = probs.mean(axis=0)
+            self.members_.append(self._fit_member(Xa, idx, len(masks), weights))
+        oob_p = probs.mean(axis=0) if masks.all() else _oob_proba(probs, masks)
         try:
             self.q_ = calibrate_classes(idx, oob_p, self.interval)
         except ModelError:  # tiny training set: prediction sets hold every class
@@ -218,22 +277,17 @@ class EnsembleClassifierMixin(_FullFitMixin):
         self.oob_accuracy_ = float((oob_p[ok].argmax(axis=1) == idx[ok]).mean())
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "members_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(X, y) first")
-
     def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (columns in the order of ``classes_``)."""
         return self.predict_dist(X).proba
 
     def predict(self, X) -> np.ndarray:
+        """Most probable class."""
         return self.predict_dist(X).label
 
     def predict_dist(self, X, inflate=None) -> ClassDist:
         """Probabilities, member spread and conformal prediction sets; ``inflate`` > 1 flattens probabilities."""
-        self._check_fitted()
-        Xa, _ = check_xy(X)
-        if Xa.shape[1] != self.n_features_in_:
-            raise ModelError(f"X has {Xa.shape[1]} features but the model was fitted with {self.n_features_in_}")
+        Xa = self._validate_predict(X)
         probs = self._predict_members(Xa)
         if self._has_full():
             proba, probs = probs[-1], probs[:-1]
@@ -243,34 +297,7 @@ class EnsembleClassifierMixin(_FullFitMixin):
             t = np.asarray(inflate, dtype=float)[:, None]
             proba = proba ** (1.0 / t)
             proba = proba / proba.sum(axis=1, keepdims=True)
-        sets = [[c for c, p in zip(self.classes_, row, strict=True) if p >= 1.0 - self.q_] or
-                [self.classes_[int(row.argmax())]] for row in proba]
-        return ClassDist(list(self.classes_), proba, probs.std(axis=0), sets, self.interval)
-
-
-class EnsembleParams(BaseEstimator):
-    """Parameters shared by all ensembles (sklearn ``get_params``/``set_params``)."""
-
-
-ESTIMATORS = ("xgb", "nn", "rf", "et")
-
-
-def make_estimator(kind: str, task: str, **params):
-    """An unfitted estimator: ``kind`` in xgb|nn|rf, ``task`` regression|classification."""
-    from nanosynth.models.estimators.forest import (ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifier,
-                                          ForestRegressor)
-    from nanosynth.models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
-    from nanosynth.models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
-
-    table = {("xgb", "regression"): XGBEnsembleRegressor, ("xgb", "classification"): XGBEnsembleClassifier,
-             ("nn", "regression"): MLPEnsembleRegressor, ("nn", "classification"): MLPEnsembleClassifier,
-             ("rf", "regression"): ForestRegressor, ("rf", "classification"): ForestClassifier,
-             ("et", "regression"): ExtraTreesRegressor, ("et", "classification"): ExtraTreesClassifier}
-    if (kind, task) not in table:
-        raise ModelError(f"unknown model {kind!r}: use one of {', '.join(ESTIMATORS)}")
-    cls = table[(kind, task)]
-    valid = cls().get_params()
-    unknown = set(params) - set(valid)
-    if unknown:
-        raise ModelError(f"{cls.__name__} has no parameter(s) {', '.join(sorted(unknown))}")
-    return cls(**params)
+        classes = list(self.classes_)
+        sets = [[c for c, p in zip(classes, row, strict=True) if p >= 1.0 - self.q_] or
+                [classes[int(row.argmax())]] for row in proba]
+        return ClassDist(classes, proba, probs.std(axis=0), sets, self.interval)

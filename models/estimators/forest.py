@@ -92,6 +92,8 @@ class _Tree:
         self.feature, self.threshold, self.value = feature, threshold, value
 
     def apply(self, X: np.ndarray) -> np.ndarray:
+        """Leaf index of every row; like scikit-learn, features are compared as float32 with the thresholds."""
+        X = np.asarray(X, dtype=np.float32)
         node = np.zeros(len(X), dtype=np.int64)
         active = self.children_left[node] != -1
         rows = np.arange(len(X))

@@ -85,6 +85,14 @@ class _MLPBase(BaseEstimator):
             yt = torch.from_numpy(((y - self.y_mean_) / self.y_std_).astype(np.float32))
         else:
             yt = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        wt = None if weight is None else torch.from_numpy((weight / max(weight.mean(), 1e-12)).astype(np.float32))
+        self._train_net(net, xt, yt, wt, gen)
+        net.eval()
+        return net
+
+    def _train_net(self, net, xt, yt, wt, gen) -> None:
+        """AdamW with a one-cycle schedule over shuffled mini-batches; ``wt`` weights the per-row losses."""
+        torch = _torch()
         opt = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps_per_epoch = max(1, math.ceil(len(xt) / self.batch_size))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate,
@@ -94,14 +102,11 @@ class _MLPBase(BaseEstimator):
             perm = torch.randperm(len(xt), generator=gen)
             for i in range(steps_per_epoch):
                 idx = perm[i * self.batch_size:(i + 1) * self.batch_size]
-                out = net(xt[idx])
-                loss = self._loss(out, yt[idx])
+                loss = self._loss(net(xt[idx]), yt[idx], None if wt is None else wt[idx])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
                 sched.step()
-        net.eval()
-        return net
 
     def _raw(self, X) -> list:
         torch = _torch()
@@ -166,10 +171,11 @@ class MLPEnsembleRegressor(EnsembleRegressorMixin, _MLPBase):
 
     _n_out = 2
 
-    def _loss(self, out, y):
+    def _loss(self, out, y, weight):
         torch = _torch()
         mean, log_var = out[:, 0], out[:, 1].clamp(-8, 6)
-        return torch.mean(0.5 * (log_var + (y - mean) ** 2 / torch.exp(log_var)))
+        nll = 0.5 * (log_var + (y - mean) ** 2 / torch.exp(log_var))
+        return torch.mean(nll if weight is None else nll * weight)
 
     def _predict_members(self, X) -> np.ndarray:
         return np.stack([o[:, 0] * self.y_std_ + self.y_mean_ for o in self._raw(X)])
@@ -182,8 +188,9 @@ class MLPEnsembleRegressor(EnsembleRegressorMixin, _MLPBase):
 class MLPEnsembleClassifier(EnsembleClassifierMixin, _MLPBase):
     """Deep ensemble of MLP classifiers (softmax), conformal prediction sets."""
 
-    def _loss(self, out, y):
-        return _torch().nn.functional.cross_entropy(out, y)
+    def _loss(self, out, y, weight):
+        loss = _torch().nn.functional.cross_entropy(out, y, reduction="none")
+        return (loss if weight is None else loss * weight).mean()
 
     def _predict_members(self, X) -> np.ndarray:
         outs = self._raw(X)

@@ -30,7 +30,6 @@ a sha256 over :data:`FEATURE_VERSION`, the configuration and the vocabulary, sto
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -38,7 +37,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
+from nanosynth.artifacts import sha256_text
 from nanosynth.models.errors import NotFittedError
 from nanosynth.models.features.descriptors import DESCRIPTOR_NAMES, LATTICE_FEATURES, composition_descriptors
 from nanosynth.models.features.frames import RecipeFramesLike, check_frames
@@ -59,6 +60,8 @@ RATIO_FEATURES = ("ratio_ligand_cation", "ratio_anion_cation", "ratio_solvent_ca
 CLASSES = ("composition", "precursor", "ligand", "solvent", "conditions", "other")
 _ROLE_CLASS = {"cation_precursor": "precursor", "anion_precursor": "precursor", "ligand": "ligand",
                "solvent": "solvent", "reducing_agent": "other", "additive": "other", "other": "other"}
+_RATIO_CLASS = {"ratio_ligand_cation": "ligand", "ratio_anion_cation": "precursor", "precursor_mm": "precursor",
+                "ratio_solvent_cation": "solvent", "liquid_ml": "solvent"}
 #: Features whose value is checked against the training range (the applicability domain).
 RANGE_FEATURES = ("t_injection_c", "t_growth_c", "t_max_c", "log_time_s", "ratio_ligand_cation",
                   "ratio_anion_cation", "precursor_mm", "mm_cation_precursor", "mm_anion_precursor")
@@ -89,7 +92,7 @@ class FeatureConfig:
 
 @dataclass
 class DomainReport:
-    """Per-row applicability-domain findings of :meth:`FeatureBuilder.transform`."""
+    """Per-row applicability-domain findings of :meth:`FeatureBuilder.transform_with_report`."""
 
     unknown_chemicals: dict[int, list[str]] = field(default_factory=dict)
     unknown_composition: dict[int, str] = field(default_factory=dict)
@@ -101,6 +104,7 @@ class DomainReport:
         return np.array([rid in bad for rid in recipe_ids], dtype=bool)
 
     def reasons(self, recipe_id) -> list[str]:
+        """Why ``recipe_id`` is outside the training domain (empty when it is inside)."""
         out = []
         if recipe_id in self.unknown_chemicals:
             out.append("unknown chemicals: " + ", ".join(self.unknown_chemicals[recipe_id]))
@@ -132,37 +136,90 @@ def _volume_ml(name: str, formula, mmol: float) -> float:
     return mass_g / rho
 
 
+def _condition_features(steps: pd.DataFrame, ids: pd.Index, out: pd.DataFrame) -> None:
+    """Injection, growth and maximum temperature, log growth time and heating rate (in place)."""
+    steps = steps[steps["recipe_id"].isin(ids)]
+    temp = pd.to_numeric(steps["temperature_c"], errors="coerce")
+    steps = steps.assign(temperature_c=temp, time_s=pd.to_numeric(steps["time_s"], errors="coerce"),
+                         heating_rate_k_min=pd.to_numeric(steps["heating_rate_k_min"], errors="coerce"))
+    first_inj = steps[steps["action"].isin(["inject", "mix"])].groupby("recipe_id")["temperature_c"].first()
+    grow = steps[steps["action"] == "grow"].groupby("recipe_id")
+    out["t_injection_c"] = first_inj
+    out["t_growth_c"] = grow["temperature_c"].first()
+    out["t_max_c"] = steps.groupby("recipe_id")["temperature_c"].max()
+    grow_time = grow["time_s"].first()
+    total_time = steps.groupby("recipe_id")["time_s"].sum(min_count=1)
+    time_s = grow_time.reindex(ids).fillna(total_time.reindex(ids))
+    out["log_time_s"] = np.log10(time_s.clip(lower=1.0))
+    out["heating_rate_k_min"] = steps.groupby("recipe_id")["heating_rate_k_min"].max()
+    out["t_growth_c"] = out["t_growth_c"].fillna(out["t_max_c"])
+    out["t_injection_c"] = out["t_injection_c"].fillna(out["t_growth_c"])
+
+
+def _role_totals(chems: pd.DataFrame, ids: pd.Index, out: pd.DataFrame) -> pd.Series:
+    """``mmol_<role>`` and ``mm_<role>`` sums (in place); returns the stated ligand ratio per recipe."""
+    mmol = pd.to_numeric(chems["amount_mmol"], errors="coerce")
+    conc = pd.to_numeric(chems["concentration_mm"], errors="coerce")
+    ratio = pd.to_numeric(chems["ratio"], errors="coerce")
+    role = chems["role"].fillna("other").where(chems["role"].isin(ROLES), "other")
+    by = pd.DataFrame({"recipe_id": chems["recipe_id"].to_numpy(), "role": role.to_numpy(),
+                       "mmol": mmol.to_numpy(), "conc": conc.to_numpy(), "ratio": ratio.to_numpy()})
+    sums = by.pivot_table(index="recipe_id", columns="role", values="mmol", aggfunc="sum")
+    concs = by.pivot_table(index="recipe_id", columns="role", values="conc", aggfunc="sum")
+    for r in ROLES:
+        if r in sums:
+            out[f"mmol_{r}"] = sums[r].reindex(ids).fillna(0.0).to_numpy()
+        if r in concs:
+            out[f"mm_{r}"] = concs[r].reindex(ids).fillna(0.0).to_numpy()
+    return by[by["role"] == "ligand"].groupby("recipe_id")["ratio"].sum(min_count=1)
+
+
+def _mole_ratios(out: pd.DataFrame, ids: pd.Index, lig_stated: pd.Series) -> None:
+    """Anion/cation, ligand/cation (stated ratio first) and solvent/cation ratios (in place)."""
+    cat = np.where(out["mmol_cation_precursor"] > 0, out["mmol_cation_precursor"], out["mm_cation_precursor"])
+    an = np.where(out["mmol_anion_precursor"] > 0, out["mmol_anion_precursor"], out["mm_anion_precursor"])
+    lig = np.where(out["mmol_ligand"] > 0, out["mmol_ligand"], out["mm_ligand"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ratio_anion_cation"] = np.where(cat > 0, an / cat, np.nan)
+        lig_ratio = np.where(cat > 0, lig / cat, np.nan)
+        stated = lig_stated.reindex(ids).to_numpy(dtype=float)
+        out["ratio_ligand_cation"] = np.where(np.isfinite(stated), stated, lig_ratio)
+        out["ratio_solvent_cation"] = np.where(cat > 0, out["mmol_solvent"] / cat, np.nan)
+
+
+def _volume_features(chems: pd.DataFrame, ids: pd.Index, out: pd.DataFrame) -> None:
+    """Liquid volume (stated mL, else estimated from mmol and density) and precursor concentration (in place)."""
+    mmol = pd.to_numeric(chems["amount_mmol"], errors="coerce")
+    liquid = chems[chems["role"].isin(["ligand", "solvent"]) & mmol.notna()]
+    vols = pd.Series([_volume_ml(n, f, a) for n, f, a in zip(liquid["name"], liquid["formula"],
+                                                               pd.to_numeric(liquid["amount_mmol"]), strict=True)],
+                     index=liquid.index, dtype=float)
+    ml_direct = pd.to_numeric(chems["amount_ml"], errors="coerce")
+    vol_est = vols.groupby(liquid["recipe_id"]).sum(min_count=1)
+    vol_given = ml_direct.groupby(chems["recipe_id"]).sum(min_count=1)
+    volume = vol_given.reindex(ids).fillna(vol_est.reindex(ids))
+    out["liquid_ml"] = volume.to_numpy()
+    stated_mm = out["mm_cation_precursor"] + out["mm_anion_precursor"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est_mm = (out["mmol_cation_precursor"] + out["mmol_anion_precursor"]) / volume * 1000.0
+    out["precursor_mm"] = np.where(stated_mm > 0, stated_mm, est_mm)
+    out.loc[~np.isfinite(out["precursor_mm"]), "precursor_mm"] = np.nan
+
+
 def base_table(frames: RecipeFramesLike) -> pd.DataFrame:
     """Vocabulary-free per-recipe features (conditions, role totals, ratios), indexed by ``recipe_id``."""
     frames = check_frames(frames)
     rec = frames.recipes
     ids = pd.Index(rec["recipe_id"].tolist(), name="recipe_id") if len(rec) else pd.Index([], name="recipe_id")
     out = pd.DataFrame(index=ids)
-    steps = frames.steps
-    if len(steps):
-        steps = steps[steps["recipe_id"].isin(ids)]
-        temp = pd.to_numeric(steps["temperature_c"], errors="coerce")
-        steps = steps.assign(temperature_c=temp, time_s=pd.to_numeric(steps["time_s"], errors="coerce"),
-                             heating_rate_k_min=pd.to_numeric(steps["heating_rate_k_min"], errors="coerce"))
-        first_inj = steps[steps["action"].isin(["inject", "mix"])].groupby("recipe_id")["temperature_c"].first()
-        grow = steps[steps["action"] == "grow"].groupby("recipe_id")
-        out["t_injection_c"] = first_inj
-        out["t_growth_c"] = grow["temperature_c"].first()
-        out["t_max_c"] = steps.groupby("recipe_id")["temperature_c"].max()
-        grow_time = grow["time_s"].first()
-        total_time = steps.groupby("recipe_id")["time_s"].sum(min_count=1)
-        time_s = grow_time.reindex(ids).fillna(total_time.reindex(ids))
-        out["log_time_s"] = np.log10(time_s.clip(lower=1.0))
-        out["heating_rate_k_min"] = steps.groupby("recipe_id")["heating_rate_k_min"].max()
-        out["t_growth_c"] = out["t_growth_c"].fillna(out["t_max_c"])
-        out["t_injection_c"] = out["t_injection_c"].fillna(out["t_growth_c"])
+    if len(frames.steps):
+        _condition_features(frames.steps, ids, out)
     for col in CONDITION_FEATURES:
         if col not in out:
             out[col] = np.nan
     methods = rec.set_index("recipe_id")["method"].reindex(ids) if len(rec) else pd.Series(index=ids, dtype=object)
     for m in METHODS:
         out[f"method={m}"] = (methods == m).astype(float).to_numpy()
-
     chems = frames.chemicals
     chems = chems[chems["recipe_id"].isin(ids)] if len(chems) else chems
     for role in ROLES:
@@ -171,43 +228,8 @@ def base_table(frames: RecipeFramesLike) -> pd.DataFrame:
     for col in RATIO_FEATURES:
         out[col] = np.nan
     if len(chems):
-        mmol = pd.to_numeric(chems["amount_mmol"], errors="coerce")
-        conc = pd.to_numeric(chems["concentration_mm"], errors="coerce")
-        ratio = pd.to_numeric(chems["ratio"], errors="coerce")
-        role = chems["role"].fillna("other").where(chems["role"].isin(ROLES), "other")
-        by = pd.DataFrame({"recipe_id": chems["recipe_id"].to_numpy(), "role": role.to_numpy(),
-                           "mmol": mmol.to_numpy(), "conc": conc.to_numpy(), "ratio": ratio.to_numpy()})
-        sums = by.pivot_table(index="recipe_id", columns="role", values="mmol", aggfunc="sum")
-        concs = by.pivot_table(index="recipe_id", columns="role", values="conc", aggfunc="sum")
-        lig_stated = by[by["role"] == "ligand"].groupby("recipe_id")["ratio"].sum(min_count=1)
-        for r in ROLES:
-            if r in sums:
-                out[f"mmol_{r}"] = sums[r].reindex(ids).fillna(0.0).to_numpy()
-            if r in concs:
-                out[f"mm_{r}"] = concs[r].reindex(ids).fillna(0.0).to_numpy()
-        cat = np.where(out["mmol_cation_precursor"] > 0, out["mmol_cation_precursor"], out["mm_cation_precursor"])
-        an = np.where(out["mmol_anion_precursor"] > 0, out["mmol_anion_precursor"], out["mm_anion_precursor"])
-        lig = np.where(out["mmol_ligand"] > 0, out["mmol_ligand"], out["mm_ligand"])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["ratio_anion_cation"] = np.where(cat > 0, an / cat, np.nan)
-            lig_ratio = np.where(cat > 0, lig / cat, np.nan)
-            stated = lig_stated.reindex(ids).to_numpy(dtype=float)
-            out["ratio_ligand_cation"] = np.where(np.isfinite(stated), stated, lig_ratio)
-            out["ratio_solvent_cation"] = np.where(cat > 0, out["mmol_solvent"] / cat, np.nan)
-        liquid = chems[chems["role"].isin(["ligand", "solvent"]) & mmol.notna()]
-        vols = pd.Series([_volume_ml(n, f, a) for n, f, a in zip(liquid["name"], liquid["formula"],
-                                                                   pd.to_numeric(liquid["amount_mmol"]), strict=True)],
-                         index=liquid.index, dtype=float)
-        ml_direct = pd.to_numeric(chems["amount_ml"], errors="coerce")
-        vol_est = vols.groupby(liquid["recipe_id"]).sum(min_count=1)
-        vol_given = ml_direct.groupby(chems["recipe_id"]).sum(min_count=1)
-        volume = vol_given.reindex(ids).fillna(vol_est.reindex(ids))
-        out["liquid_ml"] = volume.to_numpy()
-        stated_mm = out["mm_cation_precursor"] + out["mm_anion_precursor"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est_mm = (out["mmol_cation_precursor"] + out["mmol_anion_precursor"]) / volume * 1000.0
-        out["precursor_mm"] = np.where(stated_mm > 0, stated_mm, est_mm)
-        out.loc[~np.isfinite(out["precursor_mm"]), "precursor_mm"] = np.nan
+        _mole_ratios(out, ids, _role_totals(chems, ids, out))
+        _volume_features(chems, ids, out)
     return out
 
 
@@ -219,8 +241,13 @@ class _Vocabulary:
     ranges: dict[str, list[float]]
 
 
-class FeatureBuilder:
-    """Learns the vocabulary on training frames, then turns any frames into the same columns.
+class FeatureBuilder(TransformerMixin, BaseEstimator):
+    """Scikit-learn transformer: learns the vocabulary on training frames, then turns any frames into the same
+    numeric columns.
+
+    Its input ``X`` is a set of recipe frames (:class:`~nanosynth.models.features.RecipeFramesLike`), not a
+    matrix; :meth:`transform` returns the float feature matrix (a DataFrame indexed by ``recipe_id``, columns
+    :meth:`get_feature_names_out`), :meth:`transform_with_report` also the applicability-domain report.
 
     Parameters
     ----------
@@ -239,26 +266,13 @@ class FeatureBuilder:
         self.config = config
 
     # ----------------------------------------------------------------------------------------------- fitting
-    def fit(self, frames: RecipeFramesLike) -> FeatureBuilder:
-        """Learn chemicals, compositions and training ranges from ``frames``."""
-        frames = check_frames(frames)
+    def fit(self, X: RecipeFramesLike, y=None) -> FeatureBuilder:
+        """Learn chemicals, compositions and training ranges from the frames ``X``; ``y`` is ignored."""
+        frames = check_frames(X)
         cfg = self.config or FeatureConfig()
-        chems = frames.chemicals
-        chem_names: list[str] = []
-        roles: dict[str, str] = {}
-        if cfg.identity and len(chems):
-            counts = chems.drop_duplicates(["recipe_id", "name"]).groupby("name")["recipe_id"].count()
-            chem_names = sorted(str(n) for n, c in counts.items() if c >= cfg.min_count)
-            mode = chems[chems["name"].isin(chem_names)].groupby("name")["role"].agg(
-                lambda s: s.fillna("other").value_counts().sort_index().idxmax())
-            roles = {str(k): str(v) for k, v in mode.items()}
-        comps: list[str] = []
+        chem_names, roles = _chemical_vocabulary(frames.chemicals, cfg)
         rec = frames.recipes
-        if cfg.composition_onehot and len(rec):
-            keys = [_composition_key(c, p) for c, p in zip(rec["target_composition"],
-                                                         rec.get("target_phase", [None] * len(rec)), strict=True)]
-            vc = pd.Series([k for k in keys if k]).value_counts()
-            comps = sorted(str(k) for k, c in vc.items() if c >= cfg.min_count)
+        comps = _composition_vocabulary(rec, cfg)
         base = base_table(frames)
         ranges = {}
         for col in RANGE_FEATURES:
@@ -282,55 +296,65 @@ class FeatureBuilder:
         return cols
 
     def _classes(self) -> dict[str, str]:
-        out = {}
-        for col in self.columns_:
-            if col.startswith(("comp=", "comp_")):
-                out[col] = "composition"
-            elif col.startswith("chem="):
-                out[col] = _ROLE_CLASS.get(self.vocabulary_.chemical_roles.get(col[5:], "other"), "other")
-            elif col.startswith(("mmol_", "mm_")):
-                out[col] = _ROLE_CLASS.get(col.split("_", 1)[1], "other")
-            elif col in ("ratio_ligand_cation",):
-                out[col] = "ligand"
-            elif col in ("ratio_anion_cation", "precursor_mm"):
-                out[col] = "precursor"
-            elif col in ("ratio_solvent_cation", "liquid_ml"):
-                out[col] = "solvent"
-            else:
-                out[col] = "conditions"
-        return out
+        return {col: _column_class(col, self.vocabulary_.chemical_roles) for col in self.columns_}
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "columns_")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "columns_"):
             raise NotFittedError("this FeatureBuilder is not fitted yet: call fit(frames) first")
 
-    # --------------------------------------------------------------------------------------------- transform
-    def transform(self, frames: RecipeFramesLike) -> tuple[pd.DataFrame, DomainReport]:
-        """Feature matrix (index ``recipe_id``, columns :attr:`columns_`) and the domain report."""
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The output column names (the order of :meth:`transform`'s columns)."""
         self._check_fitted()
-        frames = check_frames(frames)
-        v = self.vocabulary_
+        return np.asarray(self.columns_, dtype=object)
+
+    # --------------------------------------------------------------------------------------------- transform
+    def transform(self, X: RecipeFramesLike) -> pd.DataFrame:
+        """Float feature matrix of the frames ``X``: index ``recipe_id``, columns :attr:`columns_`."""
+        return self.transform_with_report(X)[0]
+
+    def transform_with_report(self, X: RecipeFramesLike) -> tuple[pd.DataFrame, DomainReport]:
+        """Feature matrix (as :meth:`transform`) and the applicability-domain report of each recipe."""
+        self._check_fitted()
+        frames = check_frames(X)
         base = base_table(frames)
         ids = base.index
         report = DomainReport()
-        chems = frames.chemicals
+        chem_block = self._chemical_block(frames.chemicals, ids, report)
+        comp_block, desc = self._composition_blocks(frames.recipes, ids, report)
+        matrix = pd.concat([base, chem_block, comp_block, desc], axis=1)
+        matrix = matrix.reindex(columns=self.columns_).astype(float)
+        self._check_ranges(matrix, report)
+        return matrix, report
+
+    def _chemical_block(self, chems: pd.DataFrame, ids: pd.Index, report: DomainReport) -> pd.DataFrame:
+        """``chem=<name>`` columns: log1p(mmol) of each known chemical (1 without an amount); flags unknowns."""
+        v = self.vocabulary_
         chem_block = pd.DataFrame(0.0, index=ids, columns=[f"chem={n}" for n in v.chemicals])
-        if len(chems) and len(ids):
-            chems = chems[chems["recipe_id"].isin(ids)]
-            known = chems["name"].isin(v.chemicals)
-            mmol = pd.to_numeric(chems["amount_mmol"], errors="coerce")
-            value = np.where(mmol.notna(), np.log1p(mmol.fillna(0.0).clip(lower=0.0)), 1.0)
-            sub = pd.DataFrame({"recipe_id": chems["recipe_id"].to_numpy(), "name": chems["name"].to_numpy(),
-                                "v": value})[known.to_numpy()]
-            if len(sub):
-                pivot = sub.pivot_table(index="recipe_id", columns="name", values="v", aggfunc="sum")
-                pivot.columns = [f"chem={c}" for c in pivot.columns]
-                chem_block.update(pivot.reindex(index=ids))
-            if self.config_.identity:
-                for rid, names in chems[~known.to_numpy()].groupby("recipe_id")["name"]:
-                    report.unknown_chemicals[rid] = sorted({str(n) for n in names})
-        rec = frames.recipes.set_index("recipe_id").reindex(ids) if len(ids) else frames.recipes
-        comp_block = pd.DataFrame(0.0, index=ids, columns=[f"comp={c}" for c in v.compositions])
+        if not (len(chems) and len(ids)):
+            return chem_block
+        chems = chems[chems["recipe_id"].isin(ids)]
+        known = chems["name"].isin(v.chemicals)
+        mmol = pd.to_numeric(chems["amount_mmol"], errors="coerce")
+        value = np.where(mmol.notna(), np.log1p(mmol.fillna(0.0).clip(lower=0.0)), 1.0)
+        sub = pd.DataFrame({"recipe_id": chems["recipe_id"].to_numpy(), "name": chems["name"].to_numpy(),
+                            "v": value})[known.to_numpy()]
+        if len(sub):
+            pivot = sub.pivot_table(index="recipe_id", columns="name", values="v", aggfunc="sum")
+            pivot.columns = [f"chem={c}" for c in pivot.columns]
+            chem_block.update(pivot.reindex(index=ids))
+        if self.config_.identity:
+            for rid, names in chems[~known.to_numpy()].groupby("recipe_id")["name"]:
+                report.unknown_chemicals[rid] = sorted({str(n) for n in names})
+        return chem_block
+
+    def _composition_blocks(self, recipes: pd.DataFrame, ids: pd.Index,
+                            report: DomainReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``comp=<formula>`` one-hot and composition descriptors per recipe; flags unknown compositions."""
+        rec = recipes.set_index("recipe_id").reindex(ids) if len(ids) else recipes
+        comp_block = pd.DataFrame(0.0, index=ids, columns=[f"comp={c}" for c in self.vocabulary_.compositions])
         desc_rows = []
         cache: dict = {}
         for rid in ids:
@@ -346,19 +370,18 @@ class FeatureBuilder:
                 cache[comp_str] = composition_descriptors(comp_str)
             desc_rows.append(cache[comp_str])
         desc = pd.DataFrame(desc_rows, index=ids, columns=list(DESCRIPTOR_NAMES) + list(LATTICE_FEATURES))
-        matrix = pd.concat([base, chem_block, comp_block, desc], axis=1)
-        matrix = matrix.reindex(columns=self.columns_).astype(float)
+        return comp_block, desc
+
+    def _check_ranges(self, matrix: pd.DataFrame, report: DomainReport) -> None:
+        """Flag values beyond the training range (widened by ``range_margin`` of the span)."""
         margin = self.config_.range_margin
-        for col, (lo, hi) in v.ranges.items():
+        ids = matrix.index
+        for col, (lo, hi) in self.vocabulary_.ranges.items():
             span = max(hi - lo, 1e-9)
             vals = matrix[col].to_numpy()
             bad = np.isfinite(vals) & ((vals < lo - margin * span) | (vals > hi + margin * span))
             for rid, val in zip(ids[bad], vals[bad], strict=True):
                 report.out_of_range.setdefault(rid, []).append(f"{col}={val:.4g} (trained {lo:.4g}..{hi:.4g})")
-        return matrix, report
-
-    def fit_transform(self, frames: RecipeFramesLike) -> tuple[pd.DataFrame, DomainReport]:
-        return self.fit(frames).transform(frames)
 
     # ----------------------------------------------------------------------------------------- persistence
     def to_dict(self) -> dict:
@@ -391,5 +414,36 @@ class FeatureBuilder:
 
     def spec_hash(self) -> str:
         """sha256 of the feature specification (version, config, vocabulary, columns)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return sha256_text(json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")))
+
+
+def _chemical_vocabulary(chems: pd.DataFrame, cfg: FeatureConfig) -> tuple[list[str], dict[str, str]]:
+    """Chemicals seen in at least ``min_count`` recipes and the role each plays most often."""
+    if not (cfg.identity and len(chems)):
+        return [], {}
+    counts = chems.drop_duplicates(["recipe_id", "name"]).groupby("name")["recipe_id"].count()
+    chem_names = sorted(str(n) for n, c in counts.items() if c >= cfg.min_count)
+    mode = chems[chems["name"].isin(chem_names)].groupby("name")["role"].agg(
+        lambda s: s.fillna("other").value_counts().sort_index().idxmax())
+    return chem_names, {str(k): str(v) for k, v in mode.items()}
+
+
+def _composition_vocabulary(rec: pd.DataFrame, cfg: FeatureConfig) -> list[str]:
+    """Composition keys (with phase variant) seen in at least ``min_count`` recipes."""
+    if not (cfg.composition_onehot and len(rec)):
+        return []
+    keys = [_composition_key(c, p) for c, p in zip(rec["target_composition"],
+                                                 rec.get("target_phase", [None] * len(rec)), strict=True)]
+    vc = pd.Series([k for k in keys if k]).value_counts()
+    return sorted(str(k) for k, c in vc.items() if c >= cfg.min_count)
+
+
+def _column_class(col: str, chemical_roles: dict[str, str]) -> str:
+    """The chemical class a feature column counts toward in importance tables."""
+    if col.startswith(("comp=", "comp_")):
+        return "composition"
+    if col.startswith("chem="):
+        return _ROLE_CLASS.get(chemical_roles.get(col[5:], "other"), "other")
+    if col.startswith(("mmol_", "mm_")):
+        return _ROLE_CLASS.get(col.split("_", 1)[1], "other")
+    return _RATIO_CLASS.get(col, "conditions")

@@ -21,6 +21,7 @@ from nanosynth.schema.frames import (
     RecipeFrames,
 )
 
+
 @runtime_checkable
 class RecipeFramesLike(Protocol):
     """Anything with ``recipes``, ``chemicals``, ``steps`` and ``outcomes`` DataFrames (see ``db.queries``)."""
@@ -109,38 +110,52 @@ def frames_for_conditions(conditions: pd.DataFrame, composition: str = "CdSe") -
     """
     if not isinstance(conditions, pd.DataFrame):
         raise ModelError("conditions must be a pandas DataFrame with one row per experiment")
-    cols = _condition_columns(conditions)
-    values = {}
-    for key, col in cols.items():
-        series = pd.to_numeric(conditions[col], errors="coerce")
-        if series.isna().any():
-            bad = int(np.flatnonzero(series.isna().to_numpy())[0])
-            raise ModelError(f"condition column {col!r} has a missing or non-numeric value in row {bad}")
-        values[key] = series.to_numpy(dtype=float)
-    n = len(conditions)
-    ids = np.arange(n)
+    values = _condition_values(conditions)
+    ids = np.arange(len(conditions))
     recipes = pd.DataFrame({
         "recipe_id": ids, "source_key": [f"conditions:{i}" for i in ids], "source_kind": "lab",
         "dataset": None, "series_key": [f"conditions:{i}" for i in ids], "method": "hot_injection",
         "target_composition": composition, "target_phase": None, "success": None, "paper_id": None, "doi": None,
         "citation": None,
     }, columns=RECIPE_COLUMNS)
-    chem_rows = []
+    return Frames(
+        recipes=recipes,
+        chemicals=pd.DataFrame(_chemical_rows(values, ids), columns=CHEMICAL_COLUMNS),
+        steps=pd.DataFrame(_step_rows(values, ids), columns=STEP_COLUMNS),
+        outcomes=pd.DataFrame(columns=OUTCOME_COLUMNS),
+    )
+
+
+def _condition_values(conditions: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The five condition columns as float arrays under their canonical names."""
+    values = {}
+    for key, col in _condition_columns(conditions).items():
+        series = pd.to_numeric(conditions[col], errors="coerce")
+        if series.isna().any():
+            bad = int(np.flatnonzero(series.isna().to_numpy())[0])
+            raise ModelError(f"condition column {col!r} has a missing or non-numeric value in row {bad}")
+        values[key] = series.to_numpy(dtype=float)
+    return values
+
+
+def _chemical_rows(values: dict[str, np.ndarray], ids: np.ndarray) -> list[tuple]:
+    """Cd and Se precursors (mM) and oleic acid (ratio to Cd) per condition row."""
+    rows = []
     for i in ids:
         cd, se, oa = values["cd_mm"][i], values["se_mm"][i], values["oa_cd_ratio"][i]
-        chem_rows += [
+        rows += [
             (i, "Cd precursor", "cadmium precursor", None, "cation_precursor", None, None, None, cd, None, f"{cd} mM"),
             (i, "Se precursor", "selenium precursor", None, "anion_precursor", None, None, None, se, None, f"{se} mM"),
             (i, "OA", "oleic acid", "C18H34O2", "ligand", None, None, None, None, oa, f"OA/Cd = {oa}"),
         ]
-    step_rows = []
+    return rows
+
+
+def _step_rows(values: dict[str, np.ndarray], ids: np.ndarray) -> list[tuple]:
+    """An injection and a growth step at the reactor temperature per condition row."""
+    rows = []
     for i in ids:
         t = values["temperature_c"][i]
-        step_rows += [(i, 0, "inject", t, t + 273.15, None, None, None, None),
-                      (i, 1, "grow", t, t + 273.15, values["time_s"][i], None, None, None)]
-    return Frames(
-        recipes=recipes,
-        chemicals=pd.DataFrame(chem_rows, columns=CHEMICAL_COLUMNS),
-        steps=pd.DataFrame(step_rows, columns=STEP_COLUMNS),
-        outcomes=pd.DataFrame(columns=OUTCOME_COLUMNS),
-    )
+        rows += [(i, 0, "inject", t, t + 273.15, None, None, None, None),
+                 (i, 1, "grow", t, t + 273.15, values["time_s"][i], None, None, None)]
+    return rows

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nanosynth.models.artifacts import load_model, save_model, training_data_hash, verify
@@ -75,10 +76,40 @@ def test_forests_round_trip_without_pickle(tmp_path, hte_frames, recipe_frames_s
     assert (tmp_path / "r" / "forests.safetensors").is_file()
     loaded, _ = load_model(tmp_path / "r")
     a, b = reg.predict_dist(hte_frames), loaded.predict_dist(hte_frames)
-    assert np.allclose(a["mean_model"], b["mean_model"]) and np.allclose(a["upper_model"], b["upper_model"])
+    # the loaded numpy trees compare features as float32, like scikit-learn: the same predictions, not just close
+    assert np.allclose(a["mean_model"], b["mean_model"], rtol=1e-12)
+    assert np.allclose(a["upper_model"], b["upper_model"])
     clf = PropertyModel("shape", kind, estimator_params=params).fit(recipe_frames_small)
     save_model(clf, tmp_path / "c")
     loaded_clf, _ = load_model(tmp_path / "c")
     pa = clf.predict_dist(recipe_frames_small).filter(like="proba_").to_numpy()
     pb = loaded_clf.predict_dist(recipe_frames_small).filter(like="proba_").to_numpy()
     assert np.allclose(pa, pb)
+
+
+def test_whole_folder_and_registry_hash_are_verified(tmp_path, hte_frames):
+    from nanosynth.artifacts import manifest_sha256
+
+    model = PropertyModel("abs_peak_nm", "xgb", estimator_params=FAST).fit(hte_frames)
+    manifest = save_model(model, tmp_path / "m")
+    assert {"format", "name", "version", "target", "kind", "features", "files"} <= set(manifest)
+    pinned = manifest_sha256(tmp_path / "m")
+    load_model(tmp_path / "m", expected_sha256=pinned)
+    with pytest.raises(ArtifactIntegrityError, match="registry"):
+        load_model(tmp_path / "m", expected_sha256="0" * 64)
+    (tmp_path / "m" / "extra.bin").write_bytes(b"smuggled")
+    with pytest.raises(ArtifactIntegrityError, match="extra.bin"):
+        load_model(tmp_path / "m")
+
+
+def test_loaded_estimator_keeps_feature_names(tmp_path, hte_frames):
+    import warnings
+
+    model = PropertyModel("abs_peak_nm", "rf", estimator_params={"n_members": 2, "n_estimators": 10}).fit(hte_frames)
+    save_model(model, tmp_path / "m")
+    loaded, _ = load_model(tmp_path / "m")
+    assert list(loaded.estimator_.feature_names_in_) == model.columns_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "fitted without feature names" warning
+        loaded.estimator_.predict(model._design(hte_frames, pd.DataFrame({"recipe_id": [0, 1], "spectrum": None}),
+                                                model.features_.transform(hte_frames), None))
