@@ -36,8 +36,7 @@ def run_once(corpus: Path, db_url: str, workers: int, pipeline: str, out: Path, 
     from sqlalchemy import select
 
     from nanosynth.db.engine import create_all, make_engine, session_scope
-    from nanosynth.cli.ingest_cmds import load_factory
-    from nanosynth.ingest import run_ingest
+    from nanosynth.ingest import load_pipeline_factory, run_ingest
     from nanosynth.schema.tables import Recipe
 
     engine = make_engine(db_url)
@@ -52,7 +51,7 @@ def run_once(corpus: Path, db_url: str, workers: int, pipeline: str, out: Path, 
             marks["last_doc"] = now
 
     load = os.getloadavg()[0]
-    summary = run_ingest(engine, [corpus], pipeline=load_factory(pipeline), job=f"bench-w{workers}",
+    summary = run_ingest(engine, [corpus], pipeline=load_pipeline_factory(pipeline), job=f"bench-w{workers}",
                          workers=workers, batch_size=32, progress=on_event, docs_per_task=docs_per_task)
     with session_scope(engine) as s:
         keys = sorted(s.execute(select(Recipe.source_key)).scalars())

@@ -18,6 +18,10 @@ from nanosynth.schema.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_FILE = "nanosynth.db"
+#: The Alembic migration scripts shipped with this version of nanosynth.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The one command that creates or migrates a database (named by every refusal).
+UPGRADE_COMMAND = "nanosynth db upgrade"
 
 
 def default_url(directory: Path | None = None) -> str:
@@ -68,6 +72,97 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def safe_url(url: str) -> str:
+    """URL with any password hidden (for messages and logs)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL: show no part of it that could be a secret
+        return "<database url>"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for in-memory SQLite and other databases)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _script_directory():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS))
+
+
+def head_revision() -> str:
+    """The newest schema revision shipped with this version of nanosynth (Alembic head)."""
+    return _script_directory().get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database behind ``engine`` is at (None when it was never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_current(engine: Engine) -> None:
+    """Refuse a database that is not migrated to this version's head revision.
+
+    Raises
+    ------
+    DatabaseError
+        One line naming the database, its revision, the expected one and ``nanosynth db upgrade``.
+    """
+    where = safe_url(engine.url.render_as_string(hide_password=False))
+    current, head = schema_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise DatabaseError(f"database {where} has no nanosynth schema: run '{UPGRADE_COMMAND}' first")
+    known = {rev.revision for rev in _script_directory().walk_revisions()}
+    if current not in known:
+        raise DatabaseError(f"database {where} is at schema revision {current!r}, unknown to this version of "
+                            f"nanosynth (head {head!r}): it was migrated by a newer nanosynth; upgrade nanosynth")
+    raise DatabaseError(f"database {where} is at schema revision {current!r}, this version of nanosynth needs "
+                        f"{head!r}: run '{UPGRADE_COMMAND}'")
+
+
+def open_database(url: str | None = None) -> Engine:
+    """The engine of an existing database migrated to head: the one way every command opens the database.
+
+    Creates nothing: a missing SQLite file is refused before connecting (SQLite would create it). Only
+    ``nanosynth db upgrade`` (:func:`nanosynth.db.migrate.upgrade`) creates or migrates a database.
+
+    Raises
+    ------
+    DatabaseError
+        When the URL is unusable, the SQLite file does not exist, or the schema is missing or outdated; the
+        message names the command that fixes it.
+    """
+    url = url or default_url()
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseError(f"database file {path} does not exist: create it with '{UPGRADE_COMMAND}' "
+                            "(or set NANOSYNTH_DATABASE_URL / --database-url to an existing database)")
+    engine = make_engine(url)
+    try:
+        ensure_current(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseError(f"cannot reach database {safe_url(url)}: {exc.orig}. Check NANOSYNTH_DATABASE_URL "
+                            "or --database-url") from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def create_all(engine: Engine) -> None:

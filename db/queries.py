@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlmodel import Session
 
 from nanosynth.schema.enums import spectral_name
@@ -61,8 +61,6 @@ def _recipe_select(flt: RecipeFilter):
         cond = [ChemicalUse.recipe_id == Recipe.id]
         if flt.chemical:
             pattern = f"%{flt.chemical.lower()}%"
-            from sqlalchemy import func, or_
-
             cond.append(or_(func.lower(ChemicalUse.name).like(pattern), func.lower(ChemicalUse.name_raw).like(pattern)))
         if flt.role == "precursor":
             cond.append(ChemicalUse.role.in_(["cation_precursor", "anion_precursor"]))
@@ -87,6 +85,12 @@ def _recipe_select(flt: RecipeFilter):
 def recipe_ids(session: Session, flt: RecipeFilter | None = None) -> list[int]:
     """Ids of the recipes matching ``flt``."""
     return list(session.execute(_recipe_select(flt or RecipeFilter())).scalars())
+
+
+def count_recipes(session: Session, flt: RecipeFilter | None = None) -> int:
+    """Number of recipes matching ``flt``."""
+    ids = _recipe_select(flt or RecipeFilter()).subquery()
+    return int(session.execute(select(func.count()).select_from(ids)).scalar_one())
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:

@@ -34,19 +34,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
+from nanosynth.artifacts import atomic_write_text
+from nanosynth.db import campaigns as store
 from nanosynth.db.engine import session_scope
+from nanosynth.db.write import add_recipes
 from nanosynth.lab.adapters.base import ExperimentRequest, ExperimentResult, ReactorAdapter, ResultStatus, utcnow
-from nanosynth.lab.adapters.file_exchange import atomic_write_text
 from nanosynth.lab.adapters.loader import adapter_path
-from nanosynth.lab.planner import Objective, Observation, Planner, Proposal
+from nanosynth.lab.planner import Objective, Observation, Planner
 from nanosynth.lab.prior import PriorModel
 from nanosynth.lab.records import experiment_recipe
 from nanosynth.lab.space import SearchSpace
 from nanosynth.schema.enums import SPECTRUM_PREFIX, CampaignStatus, ExperimentStatus, spectral_name
-from nanosynth.schema.errors import ConfigError, DatabaseError, HardwareError, SafetyLimitError
-from nanosynth.schema.tables import Campaign, Experiment
+from nanosynth.schema.errors import ConfigError, HardwareError, SafetyLimitError
+from nanosynth.schema.tables import Experiment
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class CampaignOutcome:
     experiments_run: int
     experiments_to_target: int | None
     best: dict[str, Any] | None
+    report: dict[str, Any] | None = None
 
 
 EventCallback = Callable[[str, dict[str, Any]], None]
@@ -162,15 +164,12 @@ class CampaignRunner:
                                   "or run with --no-seed")
         settings = settings.model_copy(update={"adapter": settings.adapter or adapter_path(self.adapter)})
         with session_scope(self.engine) as s:
-            row = Campaign.model_validate({
+            return store.add_campaign(s, {
                 "name": name or f"target {', '.join(f'{k}={v:g}' for k, v in settings.targets.items())}",
                 "status": CampaignStatus.CREATED.value, "adapter": settings.adapter,
                 "target": {"targets": settings.targets, "tolerance": settings.tolerance,
                            "minimize": settings.minimize},
                 "config": settings.model_dump(mode="json"), "model_artifact_id": model_artifact_id})
-            s.add(row)
-            s.flush()
-            return int(row.id)
 
     # ------------------------------------------------------------------ helpers
     def _emit(self, event: str, exp: Experiment) -> None:
@@ -178,34 +177,18 @@ class CampaignRunner:
             self.on_event(event, {"seq": exp.seq, "status": exp.status, "parameters": exp.parameters,
                                   "predicted": exp.predicted, "result": exp.result, "error": exp.error})
 
-    def _load(self, campaign_id: int) -> tuple[Campaign, CampaignSettings, list[Experiment]]:
+    def _load(self, campaign_id: int) -> tuple[CampaignSettings, list[Experiment]]:
         with session_scope(self.engine) as s:
-            camp = s.get(Campaign, campaign_id)
-            if camp is None:
-                raise DatabaseError(f"campaign {campaign_id} does not exist: list campaigns with 'nanosynth lab list'")
-            exps = list(s.exec(select(Experiment).where(Experiment.campaign_id == campaign_id)
-                               .order_by(Experiment.seq)).all())
-            return camp, CampaignSettings.model_validate(camp.config), exps
+            camp = store.get_campaign(s, campaign_id)
+            return CampaignSettings.model_validate(camp.config), store.list_experiments(s, campaign_id)
 
     def _update(self, exp_id: int, **values: Any) -> Experiment:
         with session_scope(self.engine) as s:
-            exp = s.get(Experiment, exp_id)
-            for k, v in values.items():
-                setattr(exp, k, v)
-            s.add(exp)
-            s.flush()
-            s.refresh(exp)
-            return exp
+            return store.update_experiment(s, exp_id, **values)
 
     def _set_campaign(self, campaign_id: int, status: CampaignStatus, note: str | None = None) -> None:
         with session_scope(self.engine) as s:
-            camp = s.get(Campaign, campaign_id)
-            camp.status = status.value
-            if note:
-                camp.config = {**camp.config, "last_note": note}
-            if status in (CampaignStatus.DONE, CampaignStatus.STOPPED, CampaignStatus.FAILED):
-                camp.finished_at = utcnow()
-            s.add(camp)
+            store.set_campaign_status(s, campaign_id, status, note)
 
     @staticmethod
     def _observations(exps: list[Experiment]) -> list[Observation]:
@@ -222,7 +205,7 @@ class CampaignRunner:
     # ------------------------------------------------------------------ recovery
     def recover(self, campaign_id: int) -> int:
         """Settle experiments left ``dispatched`` by a dead process (collect late results or mark interrupted)."""
-        _, _, exps = self._load(campaign_id)
+        _, exps = self._load(campaign_id)
         settled = 0
         for e in exps:
             if e.status != ExperimentStatus.DISPATCHED.value:
@@ -262,22 +245,14 @@ class CampaignRunner:
         if result.status is ResultStatus.NO_SIGNAL and error and not error.startswith("no "):
             error = f"no signal: {error}"
         with session_scope(self.engine) as s:
-            row = s.get(Experiment, exp.id)
-            row.status = status.value
-            row.result = summary
-            row.error = error
-            row.raw_data_uri = raw_uri
-            row.finished_at = result.finished_at or utcnow()
-            s.add(row)
-            s.flush()
+            row = store.update_experiment(s, exp.id, status=status.value, result=summary, error=error,
+                                          raw_data_uri=raw_uri, finished_at=result.finished_at or utcnow())
             if result.ok:
                 rec = experiment_recipe(campaign_id, row.seq, row.id, row.parameters, result.outcomes,
                                         self.adapter.capabilities().reactor)
                 if rec is not None:
-                    from nanosynth.db.write import add_recipes
-
                     add_recipes(s, [rec], replace=True)
-            s.refresh(row)
+                    s.refresh(row)
         self._emit("finished", row)
         return row
 
@@ -295,12 +270,10 @@ class CampaignRunner:
             raise HardwareError(f"the planner found no new experiment in the allowed space for campaign {campaign_id}")
         next_seq = max((e.seq for e in exps), default=-1) + 1
         with session_scope(self.engine) as s:
-            for i, p in enumerate(proposals):
-                row = Experiment.model_validate({"campaign_id": campaign_id, "seq": next_seq + i,
-                                                 "status": ExperimentStatus.PLANNED.value,
-                                                 "parameters": p.parameters, "predicted": _proposal_json(p)})
-                s.add(row)
-        for e in self._load(campaign_id)[2][-len(proposals):]:
+            store.add_experiments(s, [{"campaign_id": campaign_id, "seq": next_seq + i,
+                                       "status": ExperimentStatus.PLANNED.value, "parameters": p.parameters,
+                                       "predicted": p.as_json()} for i, p in enumerate(proposals)])
+        for e in self._load(campaign_id)[1][-len(proposals):]:
             self._emit("planned", e)
 
     # ------------------------------------------------------------------ main loop
@@ -317,83 +290,87 @@ class CampaignRunner:
         SafetyLimitError
             A planned request violates the reactor's limits (nothing sent; campaign marked failed).
         """
-        camp, settings, _ = self._load(campaign_id)
+        settings, _ = self._load(campaign_id)
         if budget is not None and budget != settings.budget:
             settings = settings.model_copy(update={"budget": budget})
             with session_scope(self.engine) as s:
-                row = s.get(Campaign, campaign_id)
-                row.config = settings.model_dump(mode="json")
-                s.add(row)
+                store.set_campaign_config(s, campaign_id, settings.model_dump(mode="json"))
         priors = self.priors if settings.seeded else {}
         if settings.seeded and not all(t in priors for t in settings.targets):
             raise ConfigError(f"campaign {campaign_id} was seeded from prior models; give the same priors to resume it")
         space = SearchSpace(self.adapter.capabilities(), self.adapter.safety_limits)
         planner = Planner(space, settings.objective(), priors, seed=settings.seed, n_candidates=settings.n_candidates)
-        objective = settings.objective()
         with self.adapter:
             self.recover(campaign_id)
             self._set_campaign(campaign_id, CampaignStatus.RUNNING)
-            consecutive_faults = 0
-            while True:
-                _, _, exps = self._load(campaign_id)
-                used = sum(e.dispatched_at is not None for e in exps)
-                met = any(e.status == ExperimentStatus.DONE.value and objective.met((e.result or {}).get("outcomes"))
-                          for e in exps)
-                finished = used >= settings.budget or (met and settings.stop_on_target and not settings.minimize)
-                planned = [e for e in exps if e.status == ExperimentStatus.PLANNED.value]
-                if finished:
-                    for e in planned:
-                        self._update(e.id, status=ExperimentStatus.ABORTED.value, error=SKIPPED)
-                    self._set_campaign(campaign_id, CampaignStatus.DONE,
-                                       "target reached" if met else "budget used without reaching the target")
-                    break
-                if not planned:
-                    self._plan(campaign_id, settings, exps, planner, settings.budget - used)
-                    continue
-                exp = planned[0]
-                request = ExperimentRequest(request_id=_request_id(campaign_id, exp.seq), parameters=exp.parameters,
-                                            campaign_id=campaign_id, seq=exp.seq)
-                try:
-                    self.adapter.check(request)
-                except (SafetyLimitError, ValueError) as exc:
-                    self._update(exp.id, status=ExperimentStatus.ABORTED.value, error=f"refused before dispatch: {exc}")
-                    self._set_campaign(campaign_id, CampaignStatus.FAILED, f"safety refusal: {exc}")
-                    raise
-                exp = self._update(exp.id, status=ExperimentStatus.DISPATCHED.value, dispatched_at=utcnow())
-                self._emit("dispatched", exp)
-                try:
-                    result = self.adapter.run(request)
-                except HardwareError as exc:
-                    consecutive_faults += 1
-                    exp = self._update(exp.id, status=ExperimentStatus.FAILED.value, finished_at=utcnow(),
-                                       error=f"hardware fault: {exc}",
-                                       result={"status": "failed", "outcomes": {}, "error": str(exc)})
-                    self._emit("finished", exp)
-                    if settings.on_fault == "stop" or consecutive_faults >= settings.max_consecutive_faults:
-                        why = (f"stopped after a hardware fault: {exc}" if settings.on_fault == "stop" else
-                               f"stopped after {consecutive_faults} hardware faults in a row: {exc}")
-                        self._set_campaign(campaign_id, CampaignStatus.STOPPED, why)
-                        break
-                    continue
-                except KeyboardInterrupt:
-                    self.adapter.abort()
-                    self._set_campaign(campaign_id, CampaignStatus.STOPPED,
-                                       f"interrupted by the operator during experiment {exp.seq}; resume with "
-                                       f"'nanosynth lab campaign --resume {campaign_id}'")
-                    raise
-                consecutive_faults = 0
-                self._record(campaign_id, exp, result)
+            self._loop(campaign_id, settings, planner)
         return self.outcome(campaign_id)
 
+    def _loop(self, campaign_id: int, settings: CampaignSettings, planner: Planner) -> None:
+        """Plan and run experiments one at a time until the campaign is done or stopped."""
+        objective = settings.objective()
+        consecutive_faults = 0
+        while True:
+            _, exps = self._load(campaign_id)
+            used = sum(e.dispatched_at is not None for e in exps)
+            met = any(e.status == ExperimentStatus.DONE.value and objective.met((e.result or {}).get("outcomes"))
+                      for e in exps)
+            planned = [e for e in exps if e.status == ExperimentStatus.PLANNED.value]
+            if used >= settings.budget or (met and settings.stop_on_target and not settings.minimize):
+                for e in planned:
+                    self._update(e.id, status=ExperimentStatus.ABORTED.value, error=SKIPPED)
+                self._set_campaign(campaign_id, CampaignStatus.DONE,
+                                   "target reached" if met else "budget used without reaching the target")
+                return
+            if not planned:
+                self._plan(campaign_id, settings, exps, planner, settings.budget - used)
+                continue
+            result = self._dispatch(campaign_id, planned[0])
+            if not isinstance(result, HardwareError):
+                consecutive_faults = 0
+                self._record(campaign_id, planned[0], result)
+                continue
+            consecutive_faults += 1
+            if settings.on_fault == "stop" or consecutive_faults >= settings.max_consecutive_faults:
+                why = (f"stopped after a hardware fault: {result}" if settings.on_fault == "stop" else
+                       f"stopped after {consecutive_faults} hardware faults in a row: {result}")
+                self._set_campaign(campaign_id, CampaignStatus.STOPPED, why)
+                return
+
+    def _dispatch(self, campaign_id: int, exp: Experiment) -> ExperimentResult | HardwareError:
+        """Check, mark dispatched and run one planned experiment; a hardware fault is recorded and returned."""
+        request = ExperimentRequest(request_id=_request_id(campaign_id, exp.seq), parameters=exp.parameters,
+                                    campaign_id=campaign_id, seq=exp.seq)
+        try:
+            self.adapter.check(request)
+        except (SafetyLimitError, ValueError) as exc:
+            self._update(exp.id, status=ExperimentStatus.ABORTED.value, error=f"refused before dispatch: {exc}")
+            self._set_campaign(campaign_id, CampaignStatus.FAILED, f"safety refusal: {exc}")
+            raise
+        exp = self._update(exp.id, status=ExperimentStatus.DISPATCHED.value, dispatched_at=utcnow())
+        self._emit("dispatched", exp)
+        try:
+            return self.adapter.run(request)
+        except HardwareError as exc:
+            exp = self._update(exp.id, status=ExperimentStatus.FAILED.value, finished_at=utcnow(),
+                               error=f"hardware fault: {exc}",
+                               result={"status": "failed", "outcomes": {}, "error": str(exc)})
+            self._emit("finished", exp)
+            return exc
+        except KeyboardInterrupt:
+            self.adapter.abort()
+            self._set_campaign(campaign_id, CampaignStatus.STOPPED,
+                               f"interrupted by the operator during experiment {exp.seq}; resume with "
+                               f"'nanosynth lab campaign --resume {campaign_id}'")
+            raise
+
     def outcome(self, campaign_id: int) -> CampaignOutcome:
+        """The outcome of a campaign as stored (with its full report)."""
         report = campaign_report(self.engine, campaign_id)
         return CampaignOutcome(campaign_id=campaign_id, status=report["status"],
                                experiments_run=report["experiments_run"],
-                               experiments_to_target=report["experiments_to_target"], best=report["best"])
-
-
-def _proposal_json(p: Proposal) -> dict[str, Any]:
-    return p.as_json()
+                               experiments_to_target=report["experiments_to_target"], best=report["best"],
+                               report=report)
 
 
 def run_campaign(engine: Engine, adapter: ReactorAdapter, settings: CampaignSettings,
@@ -422,10 +399,7 @@ def load_settings(engine: Engine, campaign_id: int) -> CampaignSettings:
         When the campaign does not exist.
     """
     with session_scope(engine) as s:
-        camp = s.get(Campaign, campaign_id)
-        if camp is None:
-            raise DatabaseError(f"campaign {campaign_id} does not exist: list campaigns with 'nanosynth lab list'")
-        return CampaignSettings.model_validate(camp.config)
+        return CampaignSettings.model_validate(store.get_campaign(s, campaign_id).config)
 
 
 def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
@@ -435,11 +409,8 @@ def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
     met every target within tolerance (None if never).
     """
     with session_scope(engine) as s:
-        camp = s.get(Campaign, campaign_id)
-        if camp is None:
-            raise DatabaseError(f"campaign {campaign_id} does not exist")
-        exps = list(s.exec(select(Experiment).where(Experiment.campaign_id == campaign_id)
-                           .order_by(Experiment.seq)).all())
+        camp = store.get_campaign(s, campaign_id)
+        exps = store.list_experiments(s, campaign_id)
     settings = CampaignSettings.model_validate(camp.config)
     objective = settings.objective()
     rows = []
@@ -483,3 +454,65 @@ def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
         "counts": {st.value: sum(e.status == st.value for e in exps) for st in ExperimentStatus},
         "experiments": rows,
     }
+
+
+def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *, resume: int | None = None,
+                    adapter: str = "simulated", adapter_options: dict[str, Any] | None = None,
+                    safety_limits: dict[str, list[float | None]] | None = None, budget: int | None = None,
+                    prior_dataset: str = "cdse-hte", name: str | None = None, raw_dir: Path | None = None,
+                    on_event: EventCallback | None = None) -> CampaignOutcome:
+    """Start a new campaign (``settings``) or resume a stored one (``resume``): what ``nanosynth lab campaign`` runs.
+
+    The adapter is loaded by name (a resumed campaign reuses its stored adapter and options unless given others);
+    a seeded campaign gets its priors from the database (registered models first, else a tree ensemble fitted on
+    ``prior_dataset``). ``on_event`` also receives ``("started", {"campaign_id", "resumed", "adapter", "outputs"})``.
+
+    Parameters
+    ----------
+    settings:
+        Settings of a new campaign (ignored when resuming).
+    resume:
+        Id of the campaign to continue.
+    adapter, adapter_options, safety_limits:
+        Adapter name or ``package.module:Class``, its options and safety limits (``name: [min, max]``).
+    budget:
+        New total budget of a resumed campaign.
+
+    Raises
+    ------
+    ConfigError
+        Neither settings nor a campaign to resume, or an unusable adapter.
+    DatabaseError
+        The campaign to resume does not exist.
+    """
+    from nanosynth.lab.adapters.loader import load_adapter
+    from nanosynth.lab.prior import database_priors
+
+    options = dict(adapter_options or {})
+    if resume is not None:
+        settings = load_settings(engine, resume)
+        options = {**settings.adapter_options, **options}
+        adapter = adapter if adapter != "simulated" or not settings.adapter else settings.adapter
+    elif settings is None:
+        raise ConfigError("give the settings of a new campaign or the id of one to resume")
+    if safety_limits:
+        options["safety_limits"] = safety_limits
+    reactor = load_adapter(adapter, options)
+    if resume is None:
+        settings = settings.model_copy(update={"adapter": adapter if ":" in adapter else None,
+                                               "adapter_options": options})
+    priors: dict[str, PriorModel] = {}
+    artifact_id = None
+    if settings.seeded:
+        with session_scope(engine) as s:
+            priors, info = database_priors(s, settings.objective().outputs, dataset=prior_dataset,
+                                           random_state=settings.seed)
+        settings = settings.model_copy(update={"prior": info})
+        artifact_id = next((v.get("model_artifact_id") for v in info.values() if isinstance(v, dict)
+                            and v.get("model_artifact_id")), None)
+    runner = CampaignRunner(engine, reactor, priors, raw_dir=raw_dir, on_event=on_event)
+    cid = resume if resume is not None else runner.create(settings, name=name, model_artifact_id=artifact_id)
+    if on_event is not None:
+        on_event("started", {"campaign_id": cid, "resumed": resume is not None, "adapter": type(reactor).__name__,
+                             "outputs": list(settings.objective().outputs)})
+    return runner.run(cid, budget=budget if resume is not None else None)

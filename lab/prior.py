@@ -306,9 +306,7 @@ def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel
     Artifacts that fail verification, were trained on another source, or are lab recalibrations are skipped with
     a warning. Returns ``(priors, info)``; outputs without a usable registered model are simply missing.
     """
-    from sqlmodel import select
-
-    from nanosynth.schema.tables import ModelArtifact
+    from nanosynth.db.model_registry import list_artifacts
 
     loader = _registered_loader()
     priors: dict[str, PriorModel] = {}
@@ -316,9 +314,7 @@ def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel
     if loader is None:
         return priors, info
     for out in outputs:
-        rows = session.exec(select(ModelArtifact).where(ModelArtifact.target == out)
-                            .order_by(ModelArtifact.created_at.desc(), ModelArtifact.id.desc())).all()
-        for row in rows:
+        for row in list_artifacts(session, out):
             if row.kind == "residual" or str(row.path).startswith("spec:"):
                 continue  # lab recalibrations (lab.reconcile) need their base model; not a stand-alone prior
             try:

@@ -11,7 +11,6 @@ their uncertainty; parity and residual plots (PNG).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -23,17 +22,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
+from nanosynth.artifacts import atomic_write_text, manifest_sha256, sha256_text, verify_manifest, write_manifest
+from nanosynth.db import campaigns as store
+from nanosynth.db import model_registry
 from nanosynth.db.engine import session_scope
 from nanosynth.lab.adapters.base import Capabilities, SafetyLimits, utcnow
-from nanosynth.lab.adapters.file_exchange import atomic_write_text
 from nanosynth.lab.planner import _Surrogate
 from nanosynth.lab.prior import PriorModel
 from nanosynth.lab.space import SearchSpace, min_distances
 from nanosynth.schema.enums import ExperimentStatus
-from nanosynth.schema.errors import ArtifactIntegrityError, ArtifactNotFoundError, DatabaseError, ModelError
-from nanosynth.schema.tables import Campaign, Experiment, ModelArtifact
+from nanosynth.schema.errors import ArtifactNotFoundError, ModelError
+from nanosynth.schema.tables import Campaign
 
 log = logging.getLogger(__name__)
 ARTIFACT_FILE = "recalibration.json"
@@ -82,11 +82,8 @@ class OutputReconciliation:
 
 def _lab_frame(engine: Engine, campaign_id: int) -> tuple[Campaign, pd.DataFrame]:
     with session_scope(engine) as s:
-        camp = s.get(Campaign, campaign_id)
-        if camp is None:
-            raise DatabaseError(f"campaign {campaign_id} does not exist: see 'nanosynth lab list'")
-        exps = s.exec(select(Experiment).where(Experiment.campaign_id == campaign_id)
-                      .where(Experiment.status == ExperimentStatus.DONE.value).order_by(Experiment.seq)).all()
+        camp = store.get_campaign(s, campaign_id)
+        exps = store.list_experiments(s, campaign_id, status=ExperimentStatus.DONE.value)
     rows = []
     for e in exps:
         outcomes = (e.result or {}).get("outcomes") or {}
@@ -198,13 +195,9 @@ def _save_artifact(directory: Path, rec: OutputReconciliation, space: SearchSpac
         "prior": prior_info, "created_at": utcnow().isoformat(),
     }
     directory.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(doc, indent=1)
-    atomic_write_text(directory / ARTIFACT_FILE, text)
-    manifest = {"files": {ARTIFACT_FILE: hashlib.sha256(text.encode()).hexdigest()}, "format": "json",
-                "features": space.names, "target": rec.output}
-    mtext = json.dumps(manifest, indent=1)
-    atomic_write_text(directory / "manifest.json", mtext)
-    return directory, hashlib.sha256(mtext.encode()).hexdigest()
+    atomic_write_text(directory / ARTIFACT_FILE, json.dumps(doc, indent=1))
+    write_manifest(directory, {"format": "json", "features": space.names, "target": rec.output})
+    return directory, manifest_sha256(directory)
 
 
 def load_recalibration(directory: Path, base: PriorModel, capabilities: Capabilities,
@@ -217,15 +210,11 @@ def load_recalibration(directory: Path, base: PriorModel, capabilities: Capabili
         Missing files or a hash mismatch.
     """
     directory = Path(directory)
-    try:
-        manifest = json.loads((directory / "manifest.json").read_text())
-        text = (directory / ARTIFACT_FILE).read_text()
-    except FileNotFoundError as exc:
-        raise ArtifactNotFoundError(f"recalibration artifact incomplete in {directory}: {exc}") from exc
-    if hashlib.sha256(text.encode()).hexdigest() != manifest["files"][ARTIFACT_FILE]:
-        raise ArtifactIntegrityError(f"{directory / ARTIFACT_FILE} does not match its manifest hash: re-run "
-                                     "'nanosynth lab reconcile'")
-    doc = json.loads(text)
+    manifest = verify_manifest(directory)
+    if ARTIFACT_FILE not in manifest["files"]:
+        raise ArtifactNotFoundError(f"recalibration artifact incomplete in {directory}: no {ARTIFACT_FILE}; re-run "
+                                    "'nanosynth lab reconcile'")
+    doc = json.loads((directory / ARTIFACT_FILE).read_text(encoding="utf-8"))
     from sklearn.gaussian_process import GaussianProcessRegressor
 
     space = SearchSpace(capabilities, safety_limits)
@@ -308,29 +297,18 @@ def reconcile_campaign(engine: Engine, campaign_id: int, priors: dict[str, Prior
     directory = Path(out_dir) / f"reconcile-{campaign_id}"
     directory.mkdir(parents=True, exist_ok=True)
     tolerance = float(camp.config.get("tolerance", 3.0))
-    recs = []
-    for output, prior in priors.items():
-        if output in lab and lab[output].notna().sum() >= 3:
-            recs.append(reconcile_output(prior, space, lab, output, tolerance=tolerance,
-                                         seed=int(camp.config.get("seed", 0))))
+    recs = [reconcile_output(prior, space, lab, output, tolerance=tolerance, seed=int(camp.config.get("seed", 0)))
+            for output, prior in priors.items() if output in lab and lab[output].notna().sum() >= 3]
     if not recs:
         raise ModelError(f"campaign {campaign_id}: no outcome with ≥ 3 lab results and a prior among {list(priors)}")
     report: dict[str, Any] = {"campaign_id": campaign_id, "n_lab_results": len(lab), "outputs": {}}
     for rec in recs:
-        entry: dict[str, Any] = {
-            "n": rec.n, "prior_mae": rec.prior_mae, "prior_bias": rec.prior_bias, "bias_p_value": rec.bias_p_value,
-            "systematic_bias": rec.bias_p_value < 0.01 and abs(rec.prior_bias) > tolerance / 2,
-            "temperature_offset_c": rec.temperature_offset_c, "temperature_offset_significant": rec.offset_significant,
-            "mae_after_temperature_offset": rec.offset_mae, "recalibrated_loo_mae": rec.recalibrated_loo_mae,
-            "fraction_within_2sigma_of_prior": rec.z_within_2sigma,
-            "experiments": json.loads(rec.rows.to_json(orient="records")),
-        }
-        art_dir, manifest_sha = _save_artifact(directory / f"model_{rec.output}", rec, space, campaign_id,
-                                               (prior_info or {}).get(rec.output, {}))
+        info = (prior_info or {}).get(rec.output, {})
+        entry = _entry(rec, tolerance)
+        art_dir, manifest_sha = _save_artifact(directory / f"model_{rec.output}", rec, space, campaign_id, info)
         entry["artifact_path"] = str(art_dir)
         if register:
-            entry["model_artifact_id"] = _register(engine, camp, rec, art_dir, manifest_sha, space,
-                                                   (prior_info or {}).get(rec.output, {}))
+            entry["model_artifact_id"] = _register(engine, camp, rec, art_dir, manifest_sha, space, info)
         if literature is not None and rec.output in literature:
             flagged = flag_contradicted(rec.model, space, literature, lab, rec.output)
             keep = [c for c in ("recipe_id", "source_key", "dataset", "citation", *space.names, rec.output,
@@ -344,32 +322,65 @@ def reconcile_campaign(engine: Engine, campaign_id: int, priors: dict[str, Prior
     return report
 
 
+def _entry(rec: OutputReconciliation, tolerance: float) -> dict[str, Any]:
+    """The figures of one output in the report."""
+    return {
+        "n": rec.n, "prior_mae": rec.prior_mae, "prior_bias": rec.prior_bias, "bias_p_value": rec.bias_p_value,
+        "systematic_bias": rec.bias_p_value < 0.01 and abs(rec.prior_bias) > tolerance / 2,
+        "temperature_offset_c": rec.temperature_offset_c, "temperature_offset_significant": rec.offset_significant,
+        "mae_after_temperature_offset": rec.offset_mae, "recalibrated_loo_mae": rec.recalibrated_loo_mae,
+        "fraction_within_2sigma_of_prior": rec.z_within_2sigma,
+        "experiments": json.loads(rec.rows.to_json(orient="records")),
+    }
+
+
+def reconcile_stored_campaign(engine: Engine, campaign_id: int, out_dir: Path, *, prior_dataset: str = "cdse-hte",
+                              adapter_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Reconcile a stored campaign with priors rebuilt from the database: what ``nanosynth lab reconcile`` runs.
+
+    The campaign's stored adapter (options overridden by ``adapter_options``) gives the parameter space; the
+    priors are the database's registered models or a tree ensemble fitted on ``prior_dataset``, whose rows are
+    also checked against the lab results. Returns the report of :func:`reconcile_campaign`.
+    """
+    from nanosynth.lab.adapters.loader import load_adapter
+    from nanosynth.lab.campaign import load_settings
+    from nanosynth.lab.prior import database_priors, database_table
+
+    settings = load_settings(engine, campaign_id)
+    reactor = load_adapter(settings.adapter or "simulated", {**settings.adapter_options, **(adapter_options or {})})
+    with session_scope(engine) as s:
+        priors, info = database_priors(s, list(settings.objective().outputs), dataset=prior_dataset,
+                                       random_state=settings.seed)
+        literature = database_table(s, prior_dataset)
+    return reconcile_campaign(engine, campaign_id, priors, reactor.capabilities(), out_dir,
+                              safety_limits=reactor.safety_limits, literature=literature, prior_info=info)
+
+
 def _register(engine: Engine, camp: Campaign, rec: OutputReconciliation, path: Path, manifest_sha: str,
               space: SearchSpace, prior_info: dict[str, Any]) -> int:
     with session_scope(engine) as s:
         parent_id = prior_info.get("model_artifact_id") or camp.model_artifact_id
         if parent_id is None:  # the prior was a fallback fitted on the fly: register its specification
-            spec = {k: v for k, v in prior_info.items()}
-            spec_text = json.dumps(spec, sort_keys=True, default=str)
-            sha = hashlib.sha256(spec_text.encode()).hexdigest()
-            name = f"prior-{prior_info.get('kind', 'unknown')}-{rec.output}"
-            existing = s.exec(select(ModelArtifact).where(ModelArtifact.name == name)
-                              .where(ModelArtifact.version == sha[:12])).first()
-            if existing is None:
-                existing = ModelArtifact.model_validate({
-                    "name": name, "version": sha[:12], "kind": str(prior_info.get("kind", "unknown")),
-                    "target": rec.output, "path": f"spec:{spec_text}", "manifest_sha256": sha,
-                    "features": space.names, "metrics": {}})
-                s.add(existing)
-                s.flush()
-            parent_id = existing.id
-        row = ModelArtifact.model_validate({
+            parent_id = _register_prior_spec(s, rec.output, space, prior_info)
+        row = model_registry.add_artifact(s, {
             "name": f"lab-recalibrated-{rec.output}", "version": f"campaign{camp.id}-{utcnow():%Y%m%d%H%M%S%f}",
             "kind": "residual", "target": rec.output, "path": str(path.resolve()), "manifest_sha256": manifest_sha,
             "features": space.names, "parent_id": parent_id,
             "metrics": {"prior_mae": rec.prior_mae, "recalibrated_loo_mae": rec.recalibrated_loo_mae,
                         "temperature_offset_c": rec.model.temperature_offset_c, "n_lab": rec.n,
                         "campaign_id": camp.id}})
-        s.add(row)
-        s.flush()
         return int(row.id)
+
+
+def _register_prior_spec(session, output: str, space: SearchSpace, prior_info: dict[str, Any]) -> int:
+    """Registry id of a prior fitted on the fly, recorded by its specification (idempotent)."""
+    spec_text = json.dumps(dict(prior_info), sort_keys=True, default=str)
+    sha = sha256_text(spec_text)
+    name = f"prior-{prior_info.get('kind', 'unknown')}-{output}"
+    existing = model_registry.find_artifact(session, name, sha[:12])
+    if existing is None:
+        existing = model_registry.add_artifact(session, {
+            "name": name, "version": sha[:12], "kind": str(prior_info.get("kind", "unknown")),
+            "target": output, "path": f"spec:{spec_text}", "manifest_sha256": sha,
+            "features": space.names, "metrics": {}})
+    return int(existing.id)

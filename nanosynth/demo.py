@@ -1,16 +1,21 @@
 """The main job (``make demo``): from nothing to a populated database and a printed summary.
 
-Each stage is a function ``stage(ctx) -> dict`` of :data:`STAGES`; later stages (ingest sample papers, train a
-model, seed a campaign) are appended there. Every stage is idempotent, so the demo can run again.
+Each stage is a function ``stage(ctx) -> dict`` of :data:`STAGES`: migrate, import the curated datasets, ingest
+the sample papers, train a property model, seed a lab campaign on the digital twin, summarize. Every stage is
+idempotent, so the demo can run again. All demo code lives here; the stages call the libraries' public API.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from nanosynth.config import Settings
 from nanosynth.schema.errors import ConfigError
@@ -28,7 +33,7 @@ CURATED = [
 
 @dataclass
 class DemoContext:
-    """What the stages share: settings, the engine, the output folder, and each stage's results."""
+    """What the stages share: settings, the engine (opened by the migrate stage), the output folder, results."""
 
     settings: Settings
     engine: Any
@@ -36,10 +41,18 @@ class DemoContext:
     results: dict[str, dict] = field(default_factory=dict)
 
 
+#: Small XGBoost ensemble of the demo's absorption-peak model.
+DEMO_MODEL_PARAMS = {"n_members": 3, "n_estimators": 200, "max_depth": 5, "learning_rate": 0.06}
+
+
 def stage_migrate(ctx: DemoContext) -> dict:
+    """Create or migrate the database (the demo is the one command besides ``db upgrade`` that does), open it."""
+    from nanosynth.db.engine import open_database
     from nanosynth.db.migrate import upgrade
 
-    return {"revision": upgrade(ctx.settings.database_url)}
+    revision = upgrade(ctx.settings.database_url)
+    ctx.engine = open_database(ctx.settings.database_url)
+    return {"revision": revision}
 
 
 def stage_import(ctx: DemoContext) -> dict:
@@ -92,14 +105,13 @@ def stage_ingest_samples(ctx: DemoContext) -> dict:
 def stage_train_model(ctx: DemoContext) -> dict:
     """Train (with grouped CV) a CdSe absorption-peak model from the database, save it, register it."""
     from nanosynth.db.engine import session_scope
+    from nanosynth.db.model_registry import register_artifact
     from nanosynth.db.queries import recipe_frames
     from nanosynth.models.artifacts import load_model
-    from nanosynth.models.demo import run_demo as models_demo
-    from nanosynth.registry import register_artifact
 
     with session_scope(ctx.engine) as session:
         frames = recipe_frames(session, dataset="cdse-hte")
-    result = models_demo(frames, ctx.out_dir / "models")
+    result = train_abs_peak_model(frames, ctx.out_dir / "models")
     _, manifest = load_model(result["artifact"])
     with session_scope(ctx.engine) as session:
         row = register_artifact(session, result["artifact"], manifest)
@@ -121,9 +133,7 @@ def stage_train_model(ctx: DemoContext) -> dict:
 
 def stage_campaign(ctx: DemoContext) -> dict:
     """Seed a campaign on the digital twin from the database, run it, reconcile lab vs literature."""
-    from nanosynth.lab.demo import seed_campaign_demo
-
-    result = seed_campaign_demo(ctx.engine, ctx.out_dir / "campaign")
+    result = seed_campaign(ctx.engine, ctx.out_dir / "campaign")
 
     def render(console) -> None:
         console.print(f"campaign {result['campaign_id']} on the CdSe twin (target abs peak 550 nm ± 3): "
@@ -138,6 +148,85 @@ def stage_campaign(ctx: DemoContext) -> dict:
                       f"report {result['report']}")
 
     return {**result, "_render": render}
+
+
+def train_abs_peak_model(cdse_hte_frames, out_dir: Path | str, folds: int = 5) -> dict:
+    """Grouped CV, training, save/load and prediction of new conditions for ``abs_peak_nm``.
+
+    Parameters
+    ----------
+    cdse_hte_frames:
+        ``db.queries.recipe_frames(session, dataset="cdse-hte")``.
+    out_dir:
+        Where the artifact (``abs_peak_model/``), the parity plot and ``predictions.csv`` go.
+
+    Returns
+    -------
+    dict
+        ``cv`` metrics (meV), ``artifact`` path, ``predictions`` (DataFrame).
+    """
+    from nanosynth.models.artifacts import load_model, save_model, training_data_hash
+    from nanosynth.models.evaluation import cross_validate
+    from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions
+    from nanosynth.models.plots import parity_plot
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    res = cross_validate(cdse_hte_frames, "abs_peak_nm", "xgb", folds, 0, "experiment", None, DEMO_MODEL_PARAMS)
+    overall = res.overall()
+    p = res.predictions
+    parity_plot(p["y"], p["pred"], out / "abs_peak_parity.png", lower=p["lower"], upper=p["upper"],
+                title="CdSe abs peak (CV by experiment)", unit="meV")
+    model = PropertyModel("abs_peak_nm", "xgb", group_by="experiment", estimator_params=DEMO_MODEL_PARAMS)
+    model.fit(cdse_hte_frames)
+    save_model(model, out / "abs_peak_model", metrics={"cv": overall},
+               data_hash=training_data_hash(cdse_hte_frames, "abs_peak_nm"))
+    loaded, _ = load_model(out / "abs_peak_model")
+    plan = pd.DataFrame({"temperature_c": [230.0, 260.0, 290.0], "cd_mm": [10.0, 20.0, 10.0],
+                         "se_mm": [10.0, 20.0, 40.0], "oa_cd_ratio": [10.0, 5.0, 20.0], "time_s": [60.0, 180.0, 400.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutOfDomainWarning)
+        pred = predict_conditions(loaded, plan)
+    pred.to_csv(out / "predictions.csv", index=False)
+    return {"cv": overall, "artifact": str(out / "abs_peak_model"), "predictions": pred}
+
+
+def seed_campaign(engine, out_dir: Path, *, target_nm: float = 550.0, budget: int = 8, seed: int = 7,
+                  temperature_offset_c: float = 10.0) -> dict[str, Any]:
+    """Seed from the database (cdse-hte must be imported), run on the twin running hot, reconcile; a summary.
+
+    Writes ``campaign-<id>.json`` and ``reconcile-<id>/`` (report, PNG plots, recalibrated model) in ``out_dir``.
+
+    Raises
+    ------
+    ModelError
+        When the database holds no cdse-hte rows to build the prior from.
+    """
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.adapters.simulated import SimulatedReactor
+    from nanosynth.lab.campaign import CampaignSettings, campaign_report, run_campaign
+    from nanosynth.lab.prior import database_priors, database_table
+    from nanosynth.lab.reconcile import reconcile_campaign
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with session_scope(engine) as s:
+        priors, info = database_priors(s, ["abs_peak_nm"], random_state=seed)
+        literature = database_table(s)
+    reactor = SimulatedReactor(seed=seed, temperature_offset_c=temperature_offset_c)
+    settings = CampaignSettings(targets={"abs_peak_nm": target_nm}, tolerance=3.0, budget=budget, seed=seed,
+                                stop_on_target=False, prior=info)
+    outcome = run_campaign(engine, reactor, settings, priors, raw_dir=out_dir / "raw", name="demo campaign")
+    report = campaign_report(engine, outcome.campaign_id)
+    (out_dir / f"campaign-{outcome.campaign_id}.json").write_text(json.dumps(report, indent=1, default=str))
+    rec = reconcile_campaign(engine, outcome.campaign_id, priors, reactor.capabilities(), out_dir,
+                             literature=literature, prior_info=info)
+    e = rec["outputs"]["abs_peak_nm"]
+    return {"campaign_id": outcome.campaign_id, "experiments_to_target": outcome.experiments_to_target,
+            "best": outcome.best, "temperature_offset_c": e["temperature_offset_c"],
+            "temperature_offset_significant": e["temperature_offset_significant"], "prior_mae": e["prior_mae"],
+            "recalibrated_loo_mae": e["recalibrated_loo_mae"], "model_artifact_id": e.get("model_artifact_id"),
+            "report": rec["report_path"], "plots": rec["plots"]}
 
 
 def _fmt(value, unit: str = "") -> str:
@@ -192,15 +281,17 @@ STAGES: list[tuple[str, Stage]] = [
 
 def run_demo(settings: Settings, out_dir: Path = Path("demo-out"),
              on_stage: Callable[[str], None] | None = None) -> DemoContext:
-    """Run every stage in order; returns the context with each stage's results."""
-    from nanosynth.db.engine import make_engine
+    """Run every stage in order; returns the context with each stage's results.
 
-    ctx = DemoContext(settings=settings, engine=make_engine(settings.database_url), out_dir=out_dir)
+    The first stage migrates the database at ``settings.database_url`` (creating it when absent) and opens it.
+    """
+    ctx = DemoContext(settings=settings, engine=None, out_dir=out_dir)
     try:
         for name, stage in STAGES:
             if on_stage:
                 on_stage(name)
             ctx.results[name] = stage(ctx)
     finally:
-        ctx.engine.dispose()
+        if ctx.engine is not None:
+            ctx.engine.dispose()
     return ctx

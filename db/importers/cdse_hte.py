@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from nanosynth.artifacts import sha256_file
 from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
@@ -20,7 +21,6 @@ from nanosynth.db.importers.base import (
     check_readable,
     read_csv_strict,
     require_numeric,
-    sha256_file,
 )
 from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, Spectrum, StepAction, SynthesisMethod
 from nanosynth.schema.errors import ImportFormatError, SchemaValidationError

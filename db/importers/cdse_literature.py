@@ -13,6 +13,7 @@ import logging
 import re
 from pathlib import Path
 
+from nanosynth.artifacts import sha256_file
 from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
@@ -22,7 +23,6 @@ from nanosynth.db.importers.base import (
     read_csv_strict,
     require_columns,
     require_numeric,
-    sha256_file,
 )
 from nanosynth.schema.chemicals import formula_of, lookup, molar_mass
 from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nanosynth.artifacts import sha256_file
 from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
@@ -24,7 +25,6 @@ from nanosynth.db.importers.base import (
     check_readable,
     require_columns,
     require_numeric,
-    sha256_file,
 )
 from nanosynth.schema.chemicals import clean_text, formula_of, guess_role, is_formula, lookup
 from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
@@ -144,6 +144,7 @@ def parse(path: Path, abbreviations: Path | None = None) -> ParseResult:
 
 
 def _row_to_recipe(idx: int, row: dict, book: _Abbreviations) -> tuple[RecipeCreate, list[str]]:
+    """One recipe (and its warnings) from a data row; :class:`SchemaValidationError` rejects the row."""
     warnings: list[str] = []
     comp_raw = cell_text(row.get("Nanocrystal Composition"))
     if comp_raw is None:
@@ -159,6 +160,31 @@ def _row_to_recipe(idx: int, row: dict, book: _Abbreviations) -> tuple[RecipeCre
         paper = PaperBase(key=f"doi:{doi.lower()}", doi=doi, source_kind="dataset_citation", citation=doi)
     prov = {"extractor": IMPORTER, "dataset": DATASET, "row_number": idx, "citation": citation, "confidence": 1.0}
 
+    chemicals = _chemicals(row, book, cation_list, anion_list, composition, warnings)
+    method, steps = _steps(row, warnings)
+    outcomes = _outcomes(row, warnings)
+    record = validate_record(RecipeCreate, {
+        "source_key": f"{DATASET}:{idx}",
+        "source_kind": SourceKind.CURATED_DATASET.value,
+        "dataset": DATASET,
+        "paper_key": paper.key if paper else None,
+        "paper": paper,
+        "method": method.value,
+        "target_composition": composition,
+        "target_phase": phase,
+        "success": True,
+        "notes": "self-synthesis (Gu et al. 2024)" if doi == "self-synthesis" else None,
+        "provenance": prov,
+        "chemicals": chemicals,
+        "steps": steps,
+        "outcomes": outcomes,
+    }, where=f"row {idx}")
+    return record, warnings
+
+
+def _chemicals(row: dict, book: _Abbreviations, cation_list: set[str], anion_list: set[str], composition: str,
+               warnings: list[str]) -> list[dict]:
+    """The chemical uses of the reactant columns (amounts in mmol), roles assigned."""
     chemicals = []
     for i in range(N_REACTANTS):
         suffix = "" if i == 0 else f".{i}"
@@ -182,6 +208,11 @@ def _row_to_recipe(idx: int, row: dict, book: _Abbreviations) -> tuple[RecipeCre
             "amount_mmol": amount,
         })
 
+    return chemicals
+
+
+def _steps(row: dict, warnings: list[str]) -> tuple[SynthesisMethod, list[dict]]:
+    """Synthesis method and steps from the temperatures, reaction time and heating rate."""
     t_inj = cell_float(row.get(_COL_INJ), "injection temperature", non_negative=False)
     t_rxn = cell_float(row.get(_COL_RXN), "reaction temperature", non_negative=False)
     minutes = cell_float(row.get(_COL_TIME), "reaction time")
@@ -206,6 +237,11 @@ def _row_to_recipe(idx: int, row: dict, book: _Abbreviations) -> tuple[RecipeCre
                   "time_s": None if minutes is None else minutes * 60.0,
                   "heating_rate_k_min": rate or None})
 
+    return method, steps
+
+
+def _outcomes(row: dict, warnings: list[str]) -> list[dict]:
+    """Size, size distribution (with how the particles were counted) and shape."""
     outcomes = []
     segmented = str(cell_text(row.get("Using Segmentation Models/Y or N")) or "").upper().startswith("Y")
     size_method = "TEM (segmentation model)" if segmented else "TEM"
@@ -231,20 +267,4 @@ def _row_to_recipe(idx: int, row: dict, book: _Abbreviations) -> tuple[RecipeCre
         outcomes.append({"property": OutcomeProperty.SHAPE.value, "value_text": shape, "value_raw": shape,
                          "method": "TEM"})
 
-    record = validate_record(RecipeCreate, {
-        "source_key": f"{DATASET}:{idx}",
-        "source_kind": SourceKind.CURATED_DATASET.value,
-        "dataset": DATASET,
-        "paper_key": paper.key if paper else None,
-        "paper": paper,
-        "method": method.value,
-        "target_composition": composition,
-        "target_phase": phase,
-        "success": True,
-        "notes": "self-synthesis (Gu et al. 2024)" if doi == "self-synthesis" else None,
-        "provenance": prov,
-        "chemicals": chemicals,
-        "steps": steps,
-        "outcomes": outcomes,
-    }, where=f"row {idx}")
-    return record, warnings
+    return outcomes

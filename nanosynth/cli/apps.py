@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
+from nanosynth import __version__
 from nanosynth.config import Settings, load_settings
 from nanosynth.schema.errors import NanosynthError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -29,12 +34,20 @@ app.add_typer(lab_app, name="lab")
 _state: dict[str, object] = {}
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"nanosynth {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     config: Path | None = typer.Option(None, "--config", help="TOML settings file (default ./nanosynth.toml)."),
     database_url: str | None = typer.Option(None, "--database-url", help="SQLAlchemy URL (overrides "
                                             "NANOSYNTH_DATABASE_URL)."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version and exit."),
 ) -> None:
     _state.clear()  # one invocation, one settings object (tests invoke the app many times in one process)
     _state["config"] = config
@@ -48,6 +61,20 @@ def settings() -> Settings:
     if "settings" not in _state:
         _state["settings"] = load_settings(_state.get("config"), database_url=_state.get("database_url"))
     return _state["settings"]  # type: ignore[return-value]
+
+
+def open_db() -> Engine:
+    """The configured database, migrated to head (every command but ``db upgrade`` opens it this way).
+
+    Raises
+    ------
+    DatabaseError
+        When it does not exist or its schema is missing or outdated (the message says to run
+        ``nanosynth db upgrade``); nothing is created.
+    """
+    from nanosynth.db.engine import open_database
+
+    return open_database(settings().database_url)
 
 
 def fail(exc: NanosynthError) -> None:

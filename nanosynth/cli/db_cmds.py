@@ -10,27 +10,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.console import Console
 from rich.table import Table
 
-from nanosynth.cli.apps import console, db_app, fail, settings
+from nanosynth.cli.apps import console, db_app, fail, open_db, settings
 from nanosynth.schema.errors import NanosynthError
-
-
-def _engine():
-    from nanosynth.db.engine import make_engine
-
-    return make_engine(settings().database_url)
 
 
 @db_app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Alembic revision to migrate to.")) -> None:
     """Create or migrate the database schema (Alembic) to the newest revision."""
-    from nanosynth.db.migrate import _safe, upgrade as do_upgrade
+    from nanosynth.db.engine import safe_url
+    from nanosynth.db.migrate import upgrade as do_upgrade
 
     url = settings().database_url
     try:
         reached = do_upgrade(url, revision)
     except NanosynthError as exc:
         fail(exc)
-    console.print(f"database {_safe(url)} is at revision [bold]{reached}[/]")
+    console.print(f"database {safe_url(url)} is at revision [bold]{reached}[/]")
 
 
 @db_app.command("import")
@@ -42,13 +37,11 @@ def import_(
     """Import a curated dataset; re-importing the same file adds nothing. A malformed file writes nothing."""
     from nanosynth.db.engine import session_scope
     from nanosynth.db.importers import FORMATS, import_file
-    from nanosynth.db.migrate import ensure_current
 
     if fmt not in FORMATS:
         fail(NanosynthError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}"))
-    engine = _engine()
     try:
-        ensure_current(engine)
+        engine = open_db()
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as progress:
             task = progress.add_task(f"reading {path.name} ({fmt})", total=None)
@@ -58,6 +51,7 @@ def import_(
 
             with session_scope(engine) as session:
                 report = import_file(session, fmt, path, progress=advance)
+        engine.dispose()
     except NanosynthError as exc:
         fail(exc)
     parsed, write = report.parse, report.write
@@ -78,14 +72,13 @@ def import_(
 def stats(as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of tables.")) -> None:
     """Counts per table, per source and per composition."""
     from nanosynth.db.engine import session_scope
-    from nanosynth.db.migrate import ensure_current
     from nanosynth.db.stats import stats as compute
 
-    engine = _engine()
     try:
-        ensure_current(engine)
+        engine = open_db()
         with session_scope(engine) as session:
             result = compute(session)
+        engine.dispose()
     except NanosynthError as exc:
         fail(exc)
     if as_json:
@@ -146,33 +139,42 @@ def query(
     """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import write_frame
-    from nanosynth.db.migrate import ensure_current
-    from nanosynth.db.queries import RecipeFilter, recipe_frames, recipes_long, wide_frame
+    from nanosynth.db.queries import recipe_frames, recipes_long, wide_frame
 
     try:
-        if precursor and ligand:
-            raise NanosynthError("give either --precursor or --ligand (or --chemical with --role), not both")
-        chem, chem_role = chemical, role
-        if precursor:  # cation or anion precursor: filter by name, then keep rows where it is a precursor
-            chem, chem_role = precursor, "precursor"
-        if ligand:
-            chem, chem_role = ligand, "ligand"
-        flt = RecipeFilter(dataset=dataset or None, source_kind=source_kind, composition=composition or None,
-                           method=method, chemical=chem, role=chem_role, has_property=tuple(has or ()),
-                           property_ranges=dict(_parse_range(r) for r in ranges or []), limit=limit)
-        engine = _engine()
-        ensure_current(engine)
+        flt = _recipe_filter(composition, dataset, source_kind, method, chemical, role, precursor, ligand, has,
+                             ranges, limit)
+        engine = open_db()
         with session_scope(engine) as session:
-            if layout == "long":
-                frame = recipes_long(session, flt)
-            else:
-                frame = wide_frame(recipe_frames(session, flt))
+            frame = recipes_long(session, flt) if layout == "long" else wide_frame(recipe_frames(session, flt))
+        engine.dispose()
         if out is not None:
             path = write_frame(frame, out)
             console.print(f"wrote {len(frame)} rows to {path}")
             return
     except NanosynthError as exc:
         fail(exc)
+    _print_recipes(frame, rows, all_columns)
+
+
+def _recipe_filter(composition, dataset, source_kind, method, chemical, role, precursor, ligand, has, ranges, limit):
+    """The :class:`~nanosynth.db.queries.RecipeFilter` of the ``db query`` options."""
+    from nanosynth.db.queries import RecipeFilter
+
+    if precursor and ligand:
+        raise NanosynthError("give either --precursor or --ligand (or --chemical with --role), not both")
+    chem, chem_role = chemical, role
+    if precursor:  # cation or anion precursor: filter by name, then keep rows where it is a precursor
+        chem, chem_role = precursor, "precursor"
+    if ligand:
+        chem, chem_role = ligand, "ligand"
+    return RecipeFilter(dataset=dataset or None, source_kind=source_kind, composition=composition or None,
+                        method=method, chemical=chem, role=chem_role, has_property=tuple(has or ()),
+                        property_ranges=dict(_parse_range(r) for r in ranges or []), limit=limit)
+
+
+def _print_recipes(frame, rows: int, all_columns: bool) -> None:
+    """The number of recipes and a table of the first ``rows`` (preferred columns unless ``all_columns``)."""
     n = frame["recipe_id"].nunique() if "recipe_id" in frame else len(frame)
     console.print(f"{n} recipes")
     if frame.empty:
@@ -202,15 +204,14 @@ def export(
     """Export recipes to CSV or Parquet."""
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import export as do_export
-    from nanosynth.db.migrate import ensure_current
     from nanosynth.db.queries import RecipeFilter
 
-    engine = _engine()
     try:
-        ensure_current(engine)
+        engine = open_db()
         with session_scope(engine) as session:
             paths = do_export(session, out, fmt, layout,
                               RecipeFilter(dataset=dataset or None, composition=composition or None))
+        engine.dispose()
     except NanosynthError as exc:
         fail(exc)
     for p in paths:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from nanosynth.cli import apps
 from nanosynth.cli.apps import app, console, err_console, fail, settings
 from nanosynth.schema.errors import ConfigError, NanosynthError
 
@@ -44,35 +44,6 @@ class _RateColumn(ProgressColumn):
         elapsed = task.elapsed or 0
         rate = task.completed / elapsed if elapsed > 0 else 0.0
         return Text(f"{rate:5.1f} docs/s", style="progress.data.speed")
-
-
-def _engine():
-    from nanosynth.db.engine import make_engine
-    from nanosynth.db.migrate import ensure_current
-
-    engine = make_engine(settings().database_url)
-    ensure_current(engine)
-    return engine
-
-
-def load_factory(spec: str | None):
-    """The pipeline factory ``default``, ``rules`` or ``module:attribute`` (default: the shipped pipeline)."""
-    from nanosynth.ingest.protocol import NAMED_PIPELINES
-
-    if not spec:
-        return NAMED_PIPELINES["default"]
-    if spec in NAMED_PIPELINES:
-        return NAMED_PIPELINES[spec]
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise ConfigError(f"--pipeline {spec!r} must be 'default', 'rules' or 'package.module:factory'")
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"cannot import pipeline factory {spec!r}: {exc}") from exc
-    if not callable(factory):
-        raise ConfigError(f"pipeline factory {spec!r} is not callable")
-    return factory
 
 
 def fetch_config():
@@ -110,18 +81,67 @@ def run(
         fail(ConfigError("give PATH... and/or --doi-file FILE"))
     if scheduler is not None and workers != 1:
         fail(ConfigError("use either --workers N (local cluster) or --scheduler ADDRESS, not both"))
-    from nanosynth.ingest import ingest_identifiers, read_identifier_file, run_ingest
+    from nanosynth.ingest import ingest, load_pipeline_factory, read_identifier_file
 
-    try:
-        factory = load_factory(pipeline)
-        engine = _engine()
-    except NanosynthError as exc:
-        fail(exc)
-
-    show_bar = console.is_terminal and not as_json
+    if workers > 1 or scheduler is not None:
+        _quiet_distributed()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
                         TimeRemainingColumn(), TextColumn("[red]{task.fields[failed]} failed"), console=console,
-                        transient=True, disable=not show_bar)
+                        transient=True, disable=not (console.is_terminal and not as_json))
+    engine = None
+    try:
+        kwargs = dict(pipeline=load_pipeline_factory(pipeline), job=job, workers=workers, scheduler=scheduler,
+                      retry_failed=retry_failed, reprocess=reprocess, batch_size=batch_size)
+        identifiers = read_identifier_file(doi_file) if doi_file is not None else []
+        engine = apps.open_db()
+        with progress:
+            summary = ingest(engine, paths or [], identifiers=identifiers,
+                             fetch_config=fetch_config() if identifiers else None,
+                             documents_dir=Path(settings().cache_dir) / "documents",
+                             on_fetched=_fetch_bar(progress, len(identifiers)), progress=_ingest_bar(progress, job),
+                             **kwargs)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]: finished documents are saved; run the same command again to "
+                          "resume")
+        raise typer.Exit(code=130) from None
+    except NanosynthError as exc:
+        fail(exc)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, default=str))
+    else:
+        _print_summary(summary, show_failures)
+
+
+def _quiet_distributed() -> None:
+    """Dask's loggers are chatty: keep them at warnings unless -vv."""
+    import logging
+
+    import distributed  # noqa: F401  (configures its loggers on import; quiet them unless -vv)
+
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+
+
+def _fetch_bar(progress: Progress, total: int):
+    """Progress callback of the DOI fetches (one bar), or None without DOIs."""
+    if not total:
+        return None
+    task = progress.add_task("fetch", total=total, failed=0)
+    failed = 0
+
+    def on_fetched(_ident: str, ok: bool) -> None:
+        nonlocal failed
+        failed += 0 if ok else 1
+        progress.update(task, advance=1, failed=failed)
+
+    return on_fetched
+
+
+def _ingest_bar(progress: Progress, job: str):
+    """Progress callback of the ingestion (a new bar for each part of the command)."""
     task_id = None
 
     def on_event(event) -> None:
@@ -131,65 +151,7 @@ def run(
         elif event.kind == "document" and task_id is not None:
             progress.update(task_id, completed=event.completed, failed=event.failed)
 
-    if workers > 1 or scheduler is not None:
-        import logging
-
-        import distributed  # noqa: F401  (configures its loggers on import; quiet them unless -vv)
-
-        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-            logging.getLogger("distributed").setLevel(logging.WARNING)
-    kwargs = dict(pipeline=factory, job=job, workers=workers, scheduler=scheduler, retry_failed=retry_failed,
-                  reprocess=reprocess, batch_size=batch_size, progress=on_event)
-    try:
-        with progress:
-            summary = None
-            if doi_file is not None:
-                from nanosynth.miner.fetch import DocumentFetcher
-
-                identifiers = read_identifier_file(doi_file)
-                fetch_task = progress.add_task("fetch", total=len(identifiers), failed=0)
-                fetched_failed = 0
-
-                def on_fetched(_ident: str, ok: bool) -> None:
-                    nonlocal fetched_failed
-                    fetched_failed += 0 if ok else 1
-                    progress.update(fetch_task, advance=1, failed=fetched_failed)
-
-                with DocumentFetcher(fetch_config()) as fetcher:
-                    summary = ingest_identifiers(engine, fetcher, identifiers,
-                                                 Path(settings().cache_dir) / "documents",
-                                                 on_fetched=on_fetched, **kwargs)
-            if paths:
-                if summary is not None:
-                    task_id = None
-                local = run_ingest(engine, paths, **kwargs)
-                summary = local if summary is None else _merge(summary, local)
-    except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]: finished documents are saved; run the same command again to "
-                          "resume")
-        raise typer.Exit(code=130) from None
-    except NanosynthError as exc:
-        fail(exc)
-    finally:
-        engine.dispose()
-    if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2, default=str))
-    else:
-        _print_summary(summary, show_failures)
-
-
-def _merge(a, b):
-    """Add the counts of run summary ``b`` to ``a`` (DOI-file part + local-path part of one command)."""
-    for name in ("inputs", "processed", "done", "failed", "skipped", "not_retried", "busy", "requeued",
-                 "recipes", "recipes_existing", "elapsed_s", "extract_s"):
-        setattr(a, name, getattr(a, name) + getattr(b, name))
-    for reason, n in b.skipped_reasons.items():
-        a.skipped_reasons[reason] = a.skipped_reasons.get(reason, 0) + n
-    a.failures += b.failures
-    a.previous_failures += b.previous_failures
-    a.worker_peak_rss_mb.update(b.worker_peak_rss_mb)
-    a.workers = max(a.workers, b.workers)
-    return a
+    return on_event
 
 
 def _print_summary(summary, show_failures: int) -> None:
@@ -256,18 +218,18 @@ def status(
 ) -> None:
     """Counts (done, failed, skipped, pending, running) and failed documents with reasons, for a job in progress
     or done."""
-    from nanosynth.ingest import job_status, list_jobs
+    from nanosynth.ingest import job_status
 
     try:
-        engine = _engine()
-        st = job_status(engine, job, pipeline_version)
-        jobs = list_jobs(engine) if job is None else [job]
+        engine = apps.open_db()
+        st = job_status(engine, job, pipeline_version, with_jobs=True)
         engine.dispose()
     except NanosynthError as exc:
         fail(exc)
     if as_json:
-        typer.echo(json.dumps({**st.to_dict(), "jobs": jobs}, indent=2, default=str))
+        typer.echo(json.dumps(st.to_dict(), indent=2, default=str))
         return
+    jobs = st.jobs or []
     if st.total == 0:
         console.print(f"no ingestion records{' for job ' + repr(job) if job else ''}")
         return

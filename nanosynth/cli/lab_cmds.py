@@ -44,12 +44,6 @@ def _limits(items: list[str]) -> dict[str, list[float | None]]:
     return out
 
 
-def _engine():
-    from nanosynth.db.engine import make_engine
-
-    return make_engine(apps.settings().database_url)
-
-
 @lab_app.command("capabilities")
 def capabilities_cmd(
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
@@ -93,58 +87,31 @@ def campaign_cmd(
     name: str | None = typer.Option(None, "--name", help="campaign name"),
 ) -> None:
     """Run a closed-loop campaign toward target outcomes (seeded from the database's models by default)."""
-    from nanosynth.db.engine import session_scope
-    from nanosynth.lab.adapters.loader import load_adapter, parse_options
-    from nanosynth.lab.campaign import CampaignRunner, CampaignSettings, campaign_report, load_settings, resolve_minimize
-    from nanosynth.lab.prior import database_priors
+    from nanosynth.lab.adapters.loader import parse_options
+    from nanosynth.lab.campaign import CampaignSettings, launch_campaign, resolve_minimize
 
     def _run():
-        engine = _engine()
-        if resume is not None:
-            stored = load_settings(engine, resume)
-            options = {**stored.adapter_options, **parse_options(adapter_option)}
-            if limit:
-                options["safety_limits"] = _limits(limit)
-            reactor = load_adapter(adapter if adapter != "simulated" or not stored.adapter else stored.adapter, options)
-            settings = stored
-        else:
+        settings = None
+        if resume is None:
             targets = _targets(target)
             if not targets:
                 raise ConfigError("give at least one --target, e.g. --target abs_peak_nm=560")
-            options = parse_options(adapter_option)
-            if limit:
-                options["safety_limits"] = _limits(limit)
-            reactor = load_adapter(adapter, options)
             settings = CampaignSettings(
                 targets=targets, tolerance=tolerance, minimize=resolve_minimize(minimize, targets),
                 budget=budget or 20, batch_size=batch_size, initial_size=initial or (5 if no_seed else 2),
-                seeded=not no_seed, seed=seed,
-                on_fault=on_fault, adapter=adapter if ":" in adapter else None, adapter_options=options)
-        priors = {}
-        artifact_id = None
-        if settings.seeded:
-            with session_scope(engine) as s:
-                priors, info = database_priors(s, settings.objective().outputs, dataset=prior_dataset,
-                                               random_state=settings.seed)
-            settings = settings.model_copy(update={"prior": info})
-            artifact_id = next((v.get("model_artifact_id") for v in info.values() if isinstance(v, dict)
-                                and v.get("model_artifact_id")), None)
-
-        def event(kind: str, exp: dict) -> None:
-            if kind == "finished":
-                meas = (exp.get("result") or {}).get("outcomes") or {}
-                shown = ", ".join(f"{k}={meas[k]:.1f}" for k in settings.objective().outputs if meas.get(k) is not None)
-                console.print(escape(f"  exp {exp['seq']:>3} [{exp['status']}] {shown} {exp.get('error') or ''}"))
-
-        runner = CampaignRunner(engine, reactor, priors, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns",
-                                on_event=event)
-        cid = resume if resume is not None else runner.create(settings, name=name, model_artifact_id=artifact_id)
-        console.print(f"campaign {cid}: {'resuming' if resume is not None else 'starting'} on {type(reactor).__name__}")
-        result = runner.run(cid, budget=budget if resume is not None else None)
-        report = campaign_report(engine, cid)
+                seeded=not no_seed, seed=seed, on_fault=on_fault)
+        options = parse_options(adapter_option)
+        engine = apps.open_db()
+        try:
+            result = launch_campaign(engine, settings, resume=resume, adapter=adapter, adapter_options=options,
+                                     safety_limits=_limits(limit) or None, budget=budget, prior_dataset=prior_dataset,
+                                     name=name, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns",
+                                     on_event=_event_printer())
+        finally:
+            engine.dispose()
         if out:
-            out.write_text(json.dumps(report, indent=1, default=str))
-        console.print(f"campaign {cid} {result.status}: {result.experiments_run} experiments, "
+            out.write_text(json.dumps(result.report, indent=1, default=str))
+        console.print(f"campaign {result.campaign_id} {result.status}: {result.experiments_run} experiments, "
                       f"experiments_to_target={result.experiments_to_target}")
         if result.best:
             console.print(f"best: {result.best['parameters']} → {result.best['measured']}")
@@ -152,22 +119,39 @@ def campaign_cmd(
     apps.run_guarded(_run)
 
 
+def _event_printer():
+    """Progress lines: one when the campaign starts, one per finished experiment (its objective outcomes)."""
+    outputs: list[str] = []
+
+    def show(kind: str, info: dict) -> None:
+        if kind == "started":
+            outputs[:] = info["outputs"]
+            console.print(f"campaign {info['campaign_id']}: {'resuming' if info['resumed'] else 'starting'} on "
+                          f"{info['adapter']}")
+        elif kind == "finished":
+            meas = (info.get("result") or {}).get("outcomes") or {}
+            shown = ", ".join(f"{k}={meas[k]:.1f}" for k in outputs if meas.get(k) is not None)
+            console.print(escape(f"  exp {info['seq']:>3} [{info['status']}] {shown} {info.get('error') or ''}"))
+
+    return show
+
+
 @lab_app.command("list")
 def list_cmd() -> None:
     """List campaigns."""
-    from sqlmodel import select
-
+    from nanosynth.db.campaigns import list_campaigns
     from nanosynth.db.engine import session_scope
-    from nanosynth.schema.tables import Campaign, Experiment
 
     def _run():
-        with session_scope(_engine()) as s:
-            t = Table()
-            for c in ("id", "name", "status", "adapter", "experiments", "created"):
-                t.add_column(c)
-            for c in s.exec(select(Campaign).order_by(Campaign.id)).all():
-                n = len(s.exec(select(Experiment.id).where(Experiment.campaign_id == c.id)).all())
-                t.add_row(str(c.id), c.name, c.status, c.adapter or "", str(n), c.created_at.isoformat(timespec="seconds"))
+        engine = apps.open_db()
+        with session_scope(engine) as s:
+            rows = list_campaigns(s)
+        engine.dispose()
+        t = Table()
+        for c in ("id", "name", "status", "adapter", "experiments", "created"):
+            t.add_column(c)
+        for c, n in rows:
+            t.add_row(str(c.id), c.name, c.status, c.adapter or "", str(n), c.created_at.isoformat(timespec="seconds"))
         console.print(t)
 
     apps.run_guarded(_run)
@@ -179,7 +163,11 @@ def report_cmd(campaign_id: int = typer.Argument(...), out: Path | None = typer.
     from nanosynth.lab.campaign import campaign_report
 
     def _run():
-        text = json.dumps(campaign_report(_engine(), campaign_id), indent=1, default=str)
+        engine = apps.open_db()
+        try:
+            text = json.dumps(campaign_report(engine, campaign_id), indent=1, default=str)
+        finally:
+            engine.dispose()
         if out:
             out.write_text(text)
         else:
@@ -196,26 +184,19 @@ def reconcile_cmd(
     adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="override stored adapter options"),
 ) -> None:
     """Lab vs literature: residuals, temperature offset, recalibrated model (registered), flagged records, plots."""
-    from nanosynth.db.engine import session_scope
-    from nanosynth.lab.adapters.loader import load_adapter, parse_options
-    from nanosynth.lab.campaign import load_settings
-    from nanosynth.lab.prior import database_priors, database_table
-    from nanosynth.lab.reconcile import reconcile_campaign
+    from nanosynth.lab.adapters.loader import parse_options
+    from nanosynth.lab.reconcile import reconcile_stored_campaign
 
     def _run():
-        engine = _engine()
-        settings = load_settings(engine, campaign_id)
-        reactor = load_adapter(settings.adapter or "simulated",
-                               {**settings.adapter_options, **parse_options(adapter_option)})
-        outputs = [o for o in settings.objective().outputs]
-        with session_scope(engine) as s:
-            priors, info = database_priors(s, outputs, dataset=prior_dataset, random_state=settings.seed)
-            literature = database_table(s, prior_dataset)
-        report = reconcile_campaign(engine, campaign_id, priors, reactor.capabilities(),
-                                    out_dir or apps.settings().artifacts_dir / "lab",
-                                    safety_limits=reactor.safety_limits, literature=literature, prior_info=info)
-        for out, e in report["outputs"].items():
-            console.print(f"{out}: n={e['n']} prior MAE {e['prior_mae']:.2f}, bias {e['prior_bias']:+.2f} "
+        options = parse_options(adapter_option)
+        engine = apps.open_db()
+        try:
+            report = reconcile_stored_campaign(engine, campaign_id, out_dir or apps.settings().artifacts_dir / "lab",
+                                               prior_dataset=prior_dataset, adapter_options=options)
+        finally:
+            engine.dispose()
+        for output, e in report["outputs"].items():
+            console.print(f"{output}: n={e['n']} prior MAE {e['prior_mae']:.2f}, bias {e['prior_bias']:+.2f} "
                           f"(p={e['bias_p_value']:.2g}); fitted temperature offset {e['temperature_offset_c']:+.1f} °C "
                           f"({'significant' if e['temperature_offset_significant'] else 'not significant'}); "
                           f"recalibrated LOO MAE {e['recalibrated_loo_mae']:.2f}; "

@@ -18,6 +18,3 @@ from nanosynth.cli import (  # noqa: F401  (imported for their command registrat
 )
 
 app = apps.app
-
-if __name__ == "__main__":  # pragma: no cover
-    app()

@@ -13,19 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 
+from nanosynth.db import ingestion
 from nanosynth.db.engine import session_scope
-from nanosynth.miner.fetch import DocumentFetcher
-from nanosynth.ingest import records
-from nanosynth.ingest.inputs import DocumentInput, sha256_file
+from nanosynth.ingest.inputs import DocumentInput, hash_file
 from nanosynth.ingest.protocol import PipelineFactory, default_pipeline
 from nanosynth.ingest.runner import run_ingest
 from nanosynth.ingest.summary import MAX_ERROR_CHARS, FailureInfo, JobSummary
+from nanosynth.miner.fetch import DocumentFetcher, FetchConfig
 from nanosynth.schema.enums import IngestionStatus
-from nanosynth.schema.errors import NanosynthError
-from nanosynth.schema.tables import utcnow
+from nanosynth.schema.errors import ConfigError, NanosynthError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,7 @@ def fetch_documents(engine: Engine, fetcher: DocumentFetcher, identifiers: Seque
     outcome = FetchOutcome()
     keys = {ident: placeholder_hash(ident) for ident in identifiers}
     with session_scope(engine) as session:
-        states = records.load_states(session, list(keys.values()), version)
+        states = ingestion.load_states(session, list(keys.values()), version)
     for ident in identifiers:
         state = states.get(keys[ident])
         if state is not None and state.status == IngestionStatus.FAILED.value and not retry_failed:
@@ -85,7 +83,7 @@ def fetch_documents(engine: Engine, fetcher: DocumentFetcher, identifiers: Seque
                 on_fetched(ident, False)
             continue
         path = doc.save(directory)
-        digest, size = sha256_file(path)
+        digest, size = hash_file(path)
         fields = doc.metadata.paper_fields() if doc.metadata is not None else {}
         if doc.doi and "doi" not in fields and not doc.doi.startswith("10.48550/"):
             fields["doi"] = doc.doi
@@ -93,7 +91,7 @@ def fetch_documents(engine: Engine, fetcher: DocumentFetcher, identifiers: Seque
                                                content_hash=digest, size=size, paper_fields=fields))
         if state is not None:
             with session_scope(engine) as session:
-                session.execute(delete(records.TABLE).where(records.C.id == state.id))
+                ingestion.delete_record(session, state.id)
         if on_fetched:
             on_fetched(ident, True)
     return outcome
@@ -101,12 +99,8 @@ def fetch_documents(engine: Engine, fetcher: DocumentFetcher, identifiers: Seque
 
 def _record_fetch_failure(engine: Engine, job: str, version: str, ident: str, key: str, error: str) -> None:
     with session_scope(engine) as session:
-        records.insert_ignoring_conflicts(session, [{
-            "job": job, "source": f"doi:{ident}", "content_hash": key, "pipeline_version": version,
-            "status": IngestionStatus.FAILED.value, "error": error, "recipes": 0, "created_at": utcnow()}])
-        session.execute(update(records.TABLE).where(records.C.content_hash == key,
-                                                    records.C.pipeline_version == version)
-                        .values(status=IngestionStatus.FAILED.value, error=error, job=job, finished_at=utcnow()))
+        ingestion.record_failure(session, job=job, version=version, source=f"doi:{ident}", content_hash=key,
+                                 error=error)
 
 
 def ingest_identifiers(engine: Engine, fetcher: DocumentFetcher, identifiers: Sequence[str], directory: Path, *,
@@ -128,4 +122,50 @@ def ingest_identifiers(engine: Engine, fetcher: DocumentFetcher, identifiers: Se
     summary.failures = outcome.failures + summary.failures
     summary.not_retried += len(outcome.not_retried)
     summary.previous_failures = outcome.not_retried + summary.previous_failures
+    return summary
+
+
+def ingest(engine: Engine, paths: Sequence[Path | str] = (), *, identifiers: Sequence[str] = (),
+           fetch_config: FetchConfig | None = None, documents_dir: Path | None = None,
+           on_fetched: Callable[[str, bool], None] | None = None, **run_kwargs) -> JobSummary:
+    """One ingestion command: fetch and ingest ``identifiers`` (DOIs), then ingest the local ``paths``.
+
+    Parameters
+    ----------
+    engine:
+        Database (opened with :func:`nanosynth.db.engine.open_database`).
+    paths:
+        Files and directories to ingest.
+    identifiers:
+        DOIs or arXiv ids to fetch first (needs ``fetch_config`` and ``documents_dir``).
+    fetch_config:
+        Fetching settings (API keys, contact e-mail, HTTP cache); default :class:`~nanosynth.miner.fetch.FetchConfig`.
+    documents_dir:
+        Where fetched full texts are saved.
+    on_fetched:
+        Called with (identifier, success) after each fetch.
+    run_kwargs:
+        :func:`run_ingest` keyword arguments (pipeline, job, workers, progress ...), shared by both parts.
+
+    Returns
+    -------
+    JobSummary
+        The counts of both parts added together.
+
+    Raises
+    ------
+    ConfigError
+        Identifiers without ``documents_dir``, or the :func:`run_ingest` errors.
+    """
+    summary = None
+    if identifiers:
+        if documents_dir is None:
+            raise ConfigError("fetching DOIs needs a folder for the documents: give documents_dir (the CLI uses "
+                              "<cache_dir>/documents)")
+        with DocumentFetcher(fetch_config) as fetcher:
+            summary = ingest_identifiers(engine, fetcher, identifiers, Path(documents_dir), on_fetched=on_fetched,
+                                         **run_kwargs)
+    if paths or summary is None:
+        local = run_ingest(engine, paths, **run_kwargs)
+        summary = local if summary is None else summary.merge(local)
     return summary

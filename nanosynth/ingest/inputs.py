@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nanosynth.artifacts import sha256_file
 from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,9 @@ class DocumentInput:
     paper_fields: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
-    """sha256 (hex) and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
+def hash_file(path: Path) -> tuple[str, int]:
+    """sha256 (hex) and size of a file."""
+    return sha256_file(path), Path(path).stat().st_size
 
 
 def _walk(root: Path) -> Iterable[Path]:
@@ -83,11 +77,11 @@ def discover(paths: Sequence[Path | str], suffixes: Iterable[str] = DOCUMENT_SUF
             raise ConfigError(f"input path {path} does not exist: check the path given to 'nanosynth ingest'")
         if path.is_dir():
             for file in _walk(path):
-                digest, size = sha256_file(file)
+                digest, size = hash_file(file)
                 found.append(DocumentInput(source=str(file), path=file, content_hash=digest, size=size,
                                            supported=file.suffix.lower() in allowed))
         else:
-            digest, size = sha256_file(path)
+            digest, size = hash_file(path)
             found.append(DocumentInput(source=str(path), path=path, content_hash=digest, size=size))
     return found
 

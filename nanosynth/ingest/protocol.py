@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
+from nanosynth.schema.errors import ConfigError
 from nanosynth.schema.records import PaperCreate, RecipeCreate
 
 
@@ -54,3 +56,27 @@ def rules_pipeline() -> PipelineLike:
 
 #: Short names accepted by ``nanosynth ingest --pipeline``.
 NAMED_PIPELINES = {"default": default_pipeline, "rules": rules_pipeline}
+
+
+def load_pipeline_factory(spec: str | None) -> PipelineFactory:
+    """The pipeline factory ``default``, ``rules`` or ``module:attribute`` (default: the shipped pipeline).
+
+    Raises
+    ------
+    ConfigError
+        When ``spec`` is malformed, cannot be imported or is not callable.
+    """
+    if not spec:
+        return NAMED_PIPELINES["default"]
+    if spec in NAMED_PIPELINES:
+        return NAMED_PIPELINES[spec]
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"--pipeline {spec!r} must be 'default', 'rules' or 'package.module:factory'")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot import pipeline factory {spec!r}: {exc}") from exc
+    if not callable(factory):
+        raise ConfigError(f"pipeline factory {spec!r} is not callable")
+    return factory

@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from datetime import timedelta
+
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+from nanosynth.db import ingestion
 from nanosynth.db.engine import session_scope
 from nanosynth.db.write import write_document
-from nanosynth.ingest import records
 from nanosynth.ingest.executors import DaskExecutor, InlineExecutor
 from nanosynth.ingest.inputs import DOCUMENT_SUFFIXES, DocumentInput, discover
 from nanosynth.ingest.protocol import PipelineFactory, default_pipeline
@@ -34,6 +36,7 @@ from nanosynth.ingest.summary import MAX_ERROR_CHARS, FailureInfo, JobSummary, P
 from nanosynth.ingest.tasks import TaskInput, TaskResult, peak_rss_mb
 from nanosynth.schema.enums import IngestionStatus
 from nanosynth.schema.errors import ConfigError, DatabaseError
+from nanosynth.schema.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 @dataclass
 class _Planned:
     doc: DocumentInput
-    state: records.RecordState
+    state: ingestion.RecordState
     replace: bool
 
 
@@ -86,36 +89,28 @@ def run_ingest(
     Parameters
     ----------
     engine:
-        Database engine (tables must exist: ``nanosynth db upgrade``).
-    paths:
-        Files and directories (walked recursively) to ingest.
-    documents:
-        Already hashed inputs (e.g. fetched by DOI, see :func:`nanosynth.ingest.fetch_documents`).
+        Database engine (opened with :func:`nanosynth.db.engine.open_database`).
+    paths, documents:
+        Files and directories (walked recursively) to ingest; already hashed inputs (e.g. fetched by DOI, see
+        :func:`nanosynth.ingest.fetch_documents`).
     pipeline:
-        Picklable zero-argument factory returning the extraction pipeline (default: the shipped
-        :class:`nanosynth.miner.pipeline.Pipeline`). It is built once in this process to read its version, and initialized
-        once per worker.
+        Picklable zero-argument factory of the extraction pipeline (default: the shipped
+        :class:`nanosynth.miner.pipeline.Pipeline`), built once here to read its version, initialized once per worker.
     job:
-        Job name recorded with every document; a rerun of the same job re-queues documents its dead
-        predecessor left ``running``.
-    workers:
-        1 processes documents in this process; N > 1 starts a local Dask cluster of N worker processes.
-    scheduler:
-        Address of an existing Dask scheduler (``tcp://host:8786``); overrides ``workers``.
-    retry_failed:
-        Process again documents that failed in an earlier run.
-    reprocess:
-        Process again documents already done with this pipeline version, replacing their recipes.
-    batch_size, flush_interval_s:
-        Results are written in one transaction per ``batch_size`` documents or every ``flush_interval_s``.
-    stale_after_s:
-        A document ``running`` under another job for longer than this is presumed abandoned and taken over.
-    suffixes:
-        File types ingested when walking directories; other files are recorded as skipped.
-    progress:
-        Called with :class:`ProgressEvent` s (the CLI draws its progress bar from them).
-    docs_per_task:
-        Documents per Dask task (amortizes Dask's per-task overhead for short papers; use 1 for long ones).
+        Job name recorded with every document; a rerun of the same job re-queues documents its dead predecessor
+        left ``running``.
+    workers, scheduler, docs_per_task:
+        1 processes documents in this process, N > 1 starts a local Dask cluster of N worker processes; an existing
+        Dask scheduler (``tcp://host:8786``) overrides ``workers``; documents per Dask task (1 for long papers).
+    retry_failed, reprocess:
+        Process again documents that failed in an earlier run / that are done with this pipeline version
+        (replacing their recipes).
+    batch_size, flush_interval_s, stale_after_s:
+        Results are written in one transaction per ``batch_size`` documents or every ``flush_interval_s``; a
+        document ``running`` under another job for longer than ``stale_after_s`` is presumed abandoned.
+    suffixes, progress:
+        File types ingested when walking directories (other files are recorded as skipped); called with
+        :class:`ProgressEvent` s (the CLI draws its progress bar from them).
 
     Returns
     -------
@@ -123,24 +118,80 @@ def run_ingest(
 
     Raises
     ------
-    ConfigError
-        Bad paths or executor settings.
-    DatabaseError
-        The database is unreachable or not migrated.
+    ConfigError, DatabaseError
+        Bad paths or executor settings; the database is unreachable or not migrated.
     """
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1 (got {batch_size})")
-    if not job or len(job) > 120:
-        raise ConfigError(f"job name {job!r} must be 1 to 120 characters")
+    _check_job(job, batch_size, workers)
+    options = _Options(job, workers, scheduler, retry_failed, reprocess, batch_size, flush_interval_s, stale_after_s,
+                       docs_per_task)
+    return _run_job(engine, _Inputs(paths, documents, suffixes), pipeline or default_pipeline, options,
+                    progress or (lambda event: None))
+
+
+@dataclass(frozen=True)
+class _Options:
+    job: str
+    workers: int
+    scheduler: str | None
+    retry_failed: bool
+    reprocess: bool
+    batch_size: int
+    flush_interval_s: float
+    stale_after_s: float
+    docs_per_task: int
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    paths: Sequence[Path | str]
+    documents: Sequence[DocumentInput]
+    suffixes: frozenset[str]
+
+
+def _run_job(engine: Engine, inputs: _Inputs, factory: PipelineFactory, opt: _Options,
+             emit: ProgressCallback) -> JobSummary:
     t_start = time.perf_counter()
-    factory = pipeline or default_pipeline
     probe = factory()
     version = probe.version
     if not version or len(version) > 64:
         raise ConfigError(f"pipeline version {version!r} must be a non-empty string of at most 64 characters")
+    summary = JobSummary(job=opt.job, pipeline_version=version)
+    unique = _unique_inputs(inputs.paths, inputs.documents, inputs.suffixes, summary)
+    plan = _plan(engine, opt.job, version, unique, summary, retry_failed=opt.retry_failed,
+                 reprocess=opt.reprocess, stale_after_s=opt.stale_after_s)
+    emit(ProgressEvent("start", total=len(plan), skipped=summary.skipped))
+    if plan:
+        executor = _executor(factory, probe, version, opt.workers, opt.scheduler, opt.docs_per_task)
+        summary.workers = executor.workers
+        try:
+            executor.start()
+            summary.workers = executor.workers
+            _execute(engine, opt.job, plan, executor, summary, emit, opt.batch_size, opt.flush_interval_s)
+            summary.worker_peak_rss_mb = executor.worker_memory()
+        finally:
+            executor.close()
+    summary.driver_peak_rss_mb = round(peak_rss_mb(), 1)
+    summary.elapsed_s = time.perf_counter() - t_start
+    emit(ProgressEvent("end", total=len(plan), completed=summary.processed, failed=summary.failed,
+                       skipped=summary.skipped))
+    log.info("job %s: %d done, %d failed, %d skipped in %.1f s", opt.job, summary.done, summary.failed,
+             summary.skipped, summary.elapsed_s)
+    return summary
 
+
+def _check_job(job: str, batch_size: int, workers: int) -> None:
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1 (got {batch_size})")
+    if not job or len(job) > 120:
+        raise ConfigError(f"job name {job!r} must be 1 to 120 characters")
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+
+
+def _unique_inputs(paths: Sequence[Path | str], documents: Sequence[DocumentInput], suffixes: frozenset[str],
+                   summary: JobSummary) -> list[DocumentInput]:
+    """The inputs found under ``paths`` plus ``documents``, files with identical content counted once."""
     found = [*discover(paths, suffixes), *documents] if paths else list(documents)
-    summary = JobSummary(job=job, pipeline_version=version)
     unique: dict[str, DocumentInput] = {}
     for doc in found:
         if doc.content_hash in unique:
@@ -149,36 +200,30 @@ def run_ingest(
         else:
             unique[doc.content_hash] = doc
     summary.inputs = len(unique)
+    return list(unique.values())
 
-    plan = _plan(engine, job, version, list(unique.values()), summary, retry_failed=retry_failed,
-                 reprocess=reprocess, stale_after_s=stale_after_s)
-    emit = progress or (lambda event: None)
-    emit(ProgressEvent("start", total=len(plan), skipped=summary.skipped))
 
-    if plan:
-        if scheduler is not None:
-            executor = DaskExecutor(factory, version, scheduler=scheduler, docs_per_task=docs_per_task)
-        elif workers > 1:
-            executor = DaskExecutor(factory, version, workers=workers, docs_per_task=docs_per_task)
-        elif workers == 1:
-            executor = InlineExecutor(probe)
-        else:
-            raise ConfigError(f"--workers must be at least 1 (got {workers})")
-        summary.workers = executor.workers
-        try:
-            executor.start()
-            summary.workers = executor.workers
-            _execute(engine, job, plan, executor, summary, emit, batch_size, flush_interval_s)
-            summary.worker_peak_rss_mb = executor.worker_memory()
-        finally:
-            executor.close()
-    summary.driver_peak_rss_mb = round(peak_rss_mb(), 1)
-    summary.elapsed_s = time.perf_counter() - t_start
-    emit(ProgressEvent("end", total=len(plan), completed=summary.processed, failed=summary.failed,
-                       skipped=summary.skipped))
-    log.info("job %s: %d done, %d failed, %d skipped in %.1f s", job, summary.done, summary.failed,
-             summary.skipped, summary.elapsed_s)
-    return summary
+def _executor(factory: PipelineFactory, probe, version: str, workers: int, scheduler: str | None,
+              docs_per_task: int):
+    """Dask on an existing cluster, a local Dask cluster of ``workers`` processes, or this process."""
+    if scheduler is not None:
+        return DaskExecutor(factory, version, scheduler=scheduler, docs_per_task=docs_per_task)
+    if workers > 1:
+        return DaskExecutor(factory, version, workers=workers, docs_per_task=docs_per_task)
+    return InlineExecutor(probe)
+
+
+def _new_record(doc: DocumentInput) -> ingestion.NewRecord:
+    reason = None if doc.supported else (
+        f"unsupported file type {doc.path.suffix or '(no suffix)'!r}: not a PDF, HTML, XML or text document")
+    return ingestion.NewRecord(doc.content_hash, doc.source, reason)
+
+
+def _is_stale(state: ingestion.RecordState, stale_after_s: float) -> bool:
+    """True when a ``running`` record was started longer ago than ``stale_after_s`` (its job is presumed dead)."""
+    if state.started_at is None:
+        return True
+    return utcnow() - state.started_at > timedelta(seconds=stale_after_s)
 
 
 def _skip(summary: JobSummary, reason: str) -> None:
@@ -190,8 +235,8 @@ def _plan(engine: Engine, job: str, version: str, docs: list[DocumentInput], sum
           retry_failed: bool, reprocess: bool, stale_after_s: float) -> list[_Planned]:
     """Register every document and decide which ones this run processes."""
     with session_scope(engine) as session:
-        states = records.register(session, job, version, docs)
-        redo = records.done_under_other_versions(session, [d.content_hash for d in docs], version)
+        states = ingestion.register(session, job, version, [_new_record(d) for d in docs])
+        redo = ingestion.done_under_other_versions(session, [d.content_hash for d in docs], version)
     plan: list[_Planned] = []
     for doc in docs:
         state = states[doc.content_hash]
@@ -199,7 +244,7 @@ def _plan(engine: Engine, job: str, version: str, docs: list[DocumentInput], sum
         if status is IngestionStatus.PENDING:
             plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
         elif status is IngestionStatus.RUNNING:
-            if state.job == job or records.is_stale(state, stale_after_s):
+            if state.job == job or _is_stale(state, stale_after_s):
                 summary.requeued += 1
                 plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
             else:
@@ -227,7 +272,7 @@ def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict
     for start in range(0, len(plan), chunk):
         part = plan[start:start + chunk]
         with session_scope(engine) as session:
-            claimed = [p for p in part if records.claim(session, p.state, job, p.doc.source)]
+            claimed = [p for p in part if ingestion.claim(session, p.state, job, p.doc.source)]
         for p in part:
             if p not in claimed:
                 summary.busy += 1
@@ -266,14 +311,14 @@ def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: 
 def _apply(session, result: TaskResult, planned: _Planned) -> tuple[int, int]:
     """Write one result and its record status; returns (recipes written, recipes already present)."""
     if not result.ok:
-        records.finish(session, planned.state.id, ok=False, error=result.error, duration_s=result.duration_s)
+        ingestion.finish(session, planned.state.id, ok=False, error=result.error, duration_s=result.duration_s)
         return 0, 0
     paper = result.paper
     extra = {k: v for k, v in planned.doc.paper_fields.items() if getattr(paper, k, None) in (None, "")}
     if extra:
         paper = paper.model_copy(update=extra)
     paper_id, report = write_document(session, paper, list(result.recipes), replace=planned.replace)
-    records.finish(session, planned.state.id, ok=True, paper_id=paper_id, recipes=len(result.recipes),
+    ingestion.finish(session, planned.state.id, ok=True, paper_id=paper_id, recipes=len(result.recipes),
                    duration_s=result.duration_s)
     return report.added + report.replaced, report.skipped
 
@@ -324,7 +369,7 @@ def _write_one(engine: Engine, result: TaskResult, planned: _Planned, summary: J
             error = f"write failed: {type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
             log.warning("%s: %s", result.source, error)
             with session_scope(engine) as session:
-                records.finish(session, planned.state.id, ok=False, error=error, duration_s=result.duration_s)
+                ingestion.finish(session, planned.state.id, ok=False, error=error, duration_s=result.duration_s)
             if result.ok:
                 summary.failed += 1
             summary.failures.append(FailureInfo(result.source, result.content_hash, error))

@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from nanosynth.db import ingestion
 from nanosynth.db.engine import session_scope
 from nanosynth.ingest.summary import FailureInfo, group_reasons
-from nanosynth.schema.enums import IngestionStatus
-from nanosynth.schema.tables import IngestionRecord
-
-C = IngestionRecord.__table__.c
 
 
 @dataclass
@@ -35,6 +31,8 @@ class JobStatus:
     recipes:
         Recipes extracted from the done documents (the same recipe from the PDF and the HTML of one paper is
         counted twice here but stored once).
+    jobs:
+        Job names (filled when asked for with ``job_status(..., with_jobs=True)``; ``to_dict`` then ends with them).
     """
 
     job: str | None
@@ -46,6 +44,7 @@ class JobStatus:
     first_started: datetime | None = None
     last_finished: datetime | None = None
     mean_duration_s: float | None = None
+    jobs: list[str] | None = None
 
     @property
     def total(self) -> int:
@@ -58,7 +57,7 @@ class JobStatus:
     def to_dict(self) -> dict:
         """JSON-ready: ``done``, ``failed``, ``skipped``, ``pending``, ``running`` counts at the top level, plus
         ``failures`` (source, content_hash, error, reason) and ``reasons`` (counts per grouped reason)."""
-        return {
+        data = {
             "job": self.job,
             "pipeline_version": self.pipeline_version,
             **self.counts,
@@ -71,20 +70,19 @@ class JobStatus:
             "failures": [{**asdict(f), "reason": f.reason} for f in self.failures],
             "by_version": self.by_version,
         }
-
-
-def _empty_counts() -> dict[str, int]:
-    return {s.value: 0 for s in (IngestionStatus.DONE, IngestionStatus.FAILED, IngestionStatus.SKIPPED,
-                                 IngestionStatus.PENDING, IngestionStatus.RUNNING)}
+        if self.jobs is not None:
+            data["jobs"] = self.jobs
+        return data
 
 
 def list_jobs(engine: Engine) -> list[str]:
     """Names of every job in the ingestion table."""
     with session_scope(engine) as session:
-        return list(session.execute(select(C.job).distinct().order_by(C.job)).scalars())
+        return ingestion.list_jobs(session)
 
 
-def job_status(engine: Engine, job: str | None = None, pipeline_version: str | None = None) -> JobStatus:
+def job_status(engine: Engine, job: str | None = None, pipeline_version: str | None = None,
+               with_jobs: bool = False) -> JobStatus:
     """Counts per status and the failed documents of ``job`` (every job when None).
 
     Parameters
@@ -95,26 +93,16 @@ def job_status(engine: Engine, job: str | None = None, pipeline_version: str | N
         Job name; ``None`` summarizes the whole table.
     pipeline_version:
         Version to report; default: the one of the most recently created record of the job.
+    with_jobs:
+        Also fill :attr:`JobStatus.jobs` (every job name when ``job`` is None, else ``[job]``).
     """
-    scope = [C.job == job] if job is not None else []
     with session_scope(engine) as session:
-        per_version: dict[str, dict[str, int]] = {}
-        for version, status, n in session.execute(
-                select(C.pipeline_version, C.status, func.count()).where(*scope)
-                .group_by(C.pipeline_version, C.status)).all():
-            per_version.setdefault(version, _empty_counts())[status] = n
-        if pipeline_version is None:
-            pipeline_version = session.execute(
-                select(C.pipeline_version).where(*scope).order_by(C.created_at.desc(), C.id.desc()).limit(1)
-            ).scalar()
-        where = [*scope, C.pipeline_version == pipeline_version]
-        failures = [FailureInfo(row.source, row.content_hash, row.error or "") for row in session.execute(
-            select(C.source, C.content_hash, C.error).where(*where, C.status == IngestionStatus.FAILED.value)
-            .order_by(C.source)).all()]
-        agg = session.execute(select(func.min(C.started_at), func.max(C.finished_at), func.avg(C.duration_s),
-                                     func.coalesce(func.sum(C.recipes), 0)).where(*where)).one()
-    counts = per_version.get(pipeline_version, _empty_counts()) if pipeline_version else _empty_counts()
-    return JobStatus(job=job, pipeline_version=pipeline_version, counts=counts, failures=failures,
-                     by_version=per_version if len(per_version) > 1 else {}, recipes=int(agg[3] or 0),
-                     first_started=agg[0], last_finished=agg[1],
-                     mean_duration_s=round(float(agg[2]), 4) if agg[2] is not None else None)
+        found = ingestion.job_counts(session, job, pipeline_version)
+        jobs = (ingestion.list_jobs(session) if job is None else [job]) if with_jobs else None
+    version = found.pipeline_version
+    counts = found.per_version.get(version, ingestion.empty_counts()) if version else ingestion.empty_counts()
+    return JobStatus(job=job, pipeline_version=version, counts=counts,
+                     failures=[FailureInfo(*failure) for failure in found.failures],
+                     by_version=found.per_version if len(found.per_version) > 1 else {}, recipes=found.recipes,
+                     first_started=found.first_started, last_finished=found.last_finished,
+                     mean_duration_s=found.mean_duration_s, jobs=jobs)

@@ -110,6 +110,19 @@ class JobSummary:
         """Failures of this run grouped by reason."""
         return group_reasons(self.failures)
 
+    def merge(self, other: JobSummary) -> JobSummary:
+        """Add the counts of ``other`` to this summary (the DOI part and the local part of one command)."""
+        for name in ("inputs", "processed", "done", "failed", "skipped", "not_retried", "busy", "requeued",
+                     "recipes", "recipes_existing", "elapsed_s", "extract_s"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.skipped_reasons.items():
+            self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + n
+        self.failures += other.failures
+        self.previous_failures += other.previous_failures
+        self.worker_peak_rss_mb.update(other.worker_peak_rss_mb)
+        self.workers = max(self.workers, other.workers)
+        return self
+
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
         data = asdict(self)

@@ -14,7 +14,8 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from nanosynth.db.engine import create_all, make_engine
+from nanosynth.db.engine import make_engine
+from nanosynth.db.migrate import upgrade
 from nanosynth.cli.main import app
 from nanosynth.schema.tables import Experiment
 
@@ -25,9 +26,8 @@ TWIN = ["-o", "p_injection_failure=0", "-o", "p_spectrometer_timeout=0"]
 
 def _db(tmp_path):
     url = f"sqlite:///{tmp_path / 'lab.db'}"
-    engine = make_engine(url)
-    create_all(engine)
-    return url, engine
+    upgrade(url)
+    return url, make_engine(url)
 
 
 def test_capabilities_and_unseeded_campaign_with_report(tmp_path):

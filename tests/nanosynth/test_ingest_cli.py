@@ -10,8 +10,9 @@ import pytest
 from _ingest_fakes import good_text, write_corpus
 from typer.testing import CliRunner
 
-from nanosynth.db.engine import create_all, make_engine
 from nanosynth.cli import apps, ingest_cmds
+from nanosynth.db.engine import make_engine
+from nanosynth.db.migrate import upgrade
 from nanosynth.cli.main import app
 
 FAKE = "_ingest_fakes:FakePipeline"
@@ -21,9 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "miner"))  # the fa
 @pytest.fixture()
 def cli(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    create_all(engine)
-    engine.dispose()
+    upgrade(url)
     monkeypatch.setenv("NANOSYNTH_CACHE_DIR", str(tmp_path / "cache"))
     runner = CliRunner()
 

@@ -1,0 +1,210 @@
+"""The ingestion table (``ingestion_record``): every read and write of ingestion jobs.
+
+Registering documents, claiming them and recording results are idempotent and safe with several concurrent jobs:
+inserts ignore conflicts on (content_hash, pipeline_version), claims are conditional updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from nanosynth.schema.enums import IngestionStatus
+from nanosynth.schema.tables import IngestionRecord, utcnow
+
+TABLE = IngestionRecord.__table__
+C = TABLE.c
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """The stored state of one (document, pipeline version)."""
+
+    id: int
+    content_hash: str
+    status: str
+    job: str
+    started_at: datetime | None
+    error: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A document to register: ``skipped_reason`` set for documents recorded ``skipped`` (unsupported type)."""
+
+    content_hash: str
+    source: str
+    skipped_reason: str | None = None
+
+
+@dataclass
+class JobCounts:
+    """What the table says about a job (every job when ``job`` is None) under one pipeline version.
+
+    ``per_version`` maps every pipeline version to its counts per status; ``failures`` lists
+    (source, content_hash, error) of the failed documents of ``pipeline_version``.
+    """
+
+    job: str | None
+    pipeline_version: str | None
+    per_version: dict[str, dict[str, int]] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    recipes: int = 0
+    first_started: datetime | None = None
+    last_finished: datetime | None = None
+    mean_duration_s: float | None = None
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def insert_ignoring_conflicts(session: Session, rows: list[dict]) -> None:
+    """Insert ingestion records, silently keeping the existing row on a (content_hash, pipeline_version) clash.
+
+    Uses ``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite (safe with concurrent jobs), and one
+    savepoint per row elsewhere.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(TABLE).on_conflict_do_nothing(index_elements=["content_hash", "pipeline_version"])
+        for chunk in _chunks(rows):
+            session.execute(stmt, list(chunk))
+        return
+    for row in rows:  # other databases: one savepoint per row
+        try:
+            with session.begin_nested():
+                session.execute(insert(TABLE), [row])
+        except IntegrityError:
+            pass
+
+
+def load_states(session: Session, hashes: Sequence[str], version: str) -> dict[str, RecordState]:
+    """Stored states of ``hashes`` under ``version``."""
+    states: dict[str, RecordState] = {}
+    for chunk in _chunks(list(hashes)):
+        rows = session.execute(
+            select(C.id, C.content_hash, C.status, C.job, C.started_at, C.error, C.source)
+            .where(C.content_hash.in_(chunk), C.pipeline_version == version)
+        ).all()
+        for row in rows:
+            states[row.content_hash] = RecordState(*row)
+    return states
+
+
+def register(session: Session, job: str, version: str, docs: Sequence[NewRecord]) -> dict[str, RecordState]:
+    """Make sure every document has a record under ``version``; return all their states.
+
+    New documents are inserted as ``pending`` (``skipped`` when they carry a ``skipped_reason``) under ``job``;
+    existing records are left as they are.
+    """
+    now = utcnow()
+    existing = load_states(session, [d.content_hash for d in docs], version)
+    rows = []
+    for doc in docs:
+        if doc.content_hash in existing:
+            continue
+        status = IngestionStatus.PENDING if doc.skipped_reason is None else IngestionStatus.SKIPPED
+        rows.append({"job": job, "source": doc.source, "content_hash": doc.content_hash,
+                     "pipeline_version": version, "status": status.value, "error": doc.skipped_reason,
+                     "recipes": 0, "created_at": now})
+    insert_ignoring_conflicts(session, rows)
+    if rows:
+        existing.update(load_states(session, [r["content_hash"] for r in rows], version))
+    return existing
+
+
+def done_under_other_versions(session: Session, hashes: Sequence[str], version: str) -> set[str]:
+    """Hashes already extracted with another pipeline version (re-extraction must replace their recipes)."""
+    found: set[str] = set()
+    for chunk in _chunks(list(hashes)):
+        found.update(session.execute(
+            select(C.content_hash).where(C.content_hash.in_(chunk), C.pipeline_version != version,
+                                         C.status == IngestionStatus.DONE.value)).scalars())
+    return found
+
+
+def claim(session: Session, state: RecordState, job: str, source: str) -> bool:
+    """Mark a document ``running`` for ``job`` unless another job changed it since ``state`` was read."""
+    conditions = [C.id == state.id, C.status == state.status]
+    if state.status == IngestionStatus.RUNNING.value:
+        conditions.append(C.job == state.job)
+        conditions.append(C.started_at == state.started_at if state.started_at is not None
+                          else C.started_at.is_(None))
+    result = session.execute(
+        update(TABLE).where(and_(*conditions)).values(
+            status=IngestionStatus.RUNNING.value, job=job, source=source, started_at=utcnow(), error=None,
+            finished_at=None, duration_s=None))
+    return result.rowcount == 1
+
+
+def finish(session: Session, record_id: int, *, ok: bool, error: str | None = None, paper_id: int | None = None,
+           recipes: int = 0, duration_s: float | None = None) -> None:
+    """Record the outcome of one document."""
+    session.execute(update(TABLE).where(C.id == record_id).values(
+        status=(IngestionStatus.DONE if ok else IngestionStatus.FAILED).value, error=error, paper_id=paper_id,
+        recipes=recipes, finished_at=utcnow(), duration_s=duration_s))
+
+
+def delete_record(session: Session, record_id: int) -> None:
+    """Remove one record (the placeholder of a DOI once its full text is fetched)."""
+    session.execute(delete(TABLE).where(C.id == record_id))
+
+
+def record_failure(session: Session, *, job: str, version: str, source: str, content_hash: str,
+                   error: str) -> None:
+    """Insert or update a ``failed`` record (a DOI whose full text could not be fetched)."""
+    insert_ignoring_conflicts(session, [{
+        "job": job, "source": source, "content_hash": content_hash, "pipeline_version": version,
+        "status": IngestionStatus.FAILED.value, "error": error, "recipes": 0, "created_at": utcnow()}])
+    session.execute(update(TABLE).where(C.content_hash == content_hash, C.pipeline_version == version)
+                    .values(status=IngestionStatus.FAILED.value, error=error, job=job, finished_at=utcnow()))
+
+
+def list_jobs(session: Session) -> list[str]:
+    """Names of every job in the ingestion table."""
+    return list(session.execute(select(C.job).distinct().order_by(C.job)).scalars())
+
+
+def empty_counts() -> dict[str, int]:
+    """Zero documents in every status (``done``, ``failed``, ``skipped``, ``pending``, ``running``)."""
+    return {s.value: 0 for s in (IngestionStatus.DONE, IngestionStatus.FAILED, IngestionStatus.SKIPPED,
+                                 IngestionStatus.PENDING, IngestionStatus.RUNNING)}
+
+
+def job_counts(session: Session, job: str | None = None, pipeline_version: str | None = None) -> JobCounts:
+    """Counts per status and version, failures and timings of ``job`` (every job when None).
+
+    ``pipeline_version`` defaults to the version of the job's most recently created record.
+    """
+    scope = [C.job == job] if job is not None else []
+    per_version: dict[str, dict[str, int]] = {}
+    for version, status, n in session.execute(
+            select(C.pipeline_version, C.status, func.count()).where(*scope)
+            .group_by(C.pipeline_version, C.status)).all():
+        per_version.setdefault(version, empty_counts())[status] = n
+    if pipeline_version is None:
+        pipeline_version = session.execute(
+            select(C.pipeline_version).where(*scope).order_by(C.created_at.desc(), C.id.desc()).limit(1)
+        ).scalar()
+    where = [*scope, C.pipeline_version == pipeline_version]
+    failures = [(row.source, row.content_hash, row.error or "") for row in session.execute(
+        select(C.source, C.content_hash, C.error).where(*where, C.status == IngestionStatus.FAILED.value)
+        .order_by(C.source)).all()]
+    agg = session.execute(select(func.min(C.started_at), func.max(C.finished_at), func.avg(C.duration_s),
+                                 func.coalesce(func.sum(C.recipes), 0)).where(*where)).one()
+    return JobCounts(job=job, pipeline_version=pipeline_version, per_version=per_version, failures=failures,
+                     recipes=int(agg[3] or 0), first_started=agg[0], last_finished=agg[1],
+                     mean_duration_s=round(float(agg[2]), 4) if agg[2] is not None else None)
