@@ -40,21 +40,17 @@ CONFIGS = [
 
 
 def frames_for(source: str, url: str, data_dir: Path):
-    from sqlalchemy import func, select
-
     from nanosynth.db.engine import create_all, make_engine, session_scope
     from nanosynth.db.importers import import_file
-    from nanosynth.db.queries import recipe_frames
+    from nanosynth.db.queries import RecipeFilter, count_recipes, recipe_frames
     from nanosynth.models.pipeline import select_recipes
     from nanosynth.models.sources import get_source
-    from nanosynth.schema.tables import Recipe
 
     spec = get_source(source)
     engine = make_engine(url)
     create_all(engine)
     with session_scope(engine) as session:
-        n = session.execute(select(func.count(Recipe.id)).where(Recipe.dataset.in_(spec.datasets))).scalar()
-        if not n:
+        if not count_recipes(session, RecipeFilter(dataset=list(spec.datasets))):
             for fmt, rel in spec.files:
                 import_file(session, fmt, data_dir / rel)
             session.flush()

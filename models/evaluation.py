@@ -158,3 +158,43 @@ def cross_validate(frames, target: str, model: str = "xgb", folds: int = 5, seed
         log.info("fold %d: %s", k, metrics)
     result.predictions = pd.concat(parts, ignore_index=True)
     return result
+
+
+@dataclass
+class EvaluationResult:
+    """A fitted model scored on frames with measured outcomes: metrics, predictions vs truth, domain counts."""
+
+    metrics: dict
+    predictions: pd.DataFrame
+    n_out_of_domain: int
+    n_warnings: int
+
+
+def evaluate_model(model: PropertyModel, frames) -> EvaluationResult:
+    """Score ``model`` on every recipe of ``frames`` that has its target measured.
+
+    Raises
+    ------
+    ModelError
+        When ``frames`` hold none of the target's outcomes.
+    """
+    spec = model.spec
+    truth = target_samples(frames, spec)
+    if truth.empty:
+        raise ModelError(f"the data has no {spec.prop} outcomes"
+                         + (f" for spectrum {'/'.join(spec.spectra)}" if spec.spectra else "")
+                         + f": nothing to evaluate a {spec.name} model on")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OutOfDomainWarning)
+        spectra = tuple(sorted(set(truth["spectrum"].dropna()))) if spec.cascade else None
+        dist = model.predict_dist(frames, spectra=spectra) if spec.cascade else model.predict_dist(frames)
+    merged = truth.merge(dist, on=["recipe_id", "spectrum"] if spec.cascade else ["recipe_id"], how="inner")
+    if spec.kind == "classification":
+        metrics = classification_metrics(merged["y"], merged["label"], merged["prediction_set"])
+    else:
+        metrics = regression_metrics(merged["y"], merged["mean_model"], merged["lower_model"],
+                                     merged["upper_model"])
+        if spec.cascade:
+            for spectrum, part in merged.groupby("spectrum"):
+                metrics[f"mae_{spectrum}"] = float((part["mean_model"] - part["y"]).abs().mean())
+    return EvaluationResult(metrics, merged, int((~merged["in_domain"]).sum()), len(caught))

@@ -27,12 +27,21 @@ def wheel_venv(tmp_path_factory) -> Path:
                     "-w", str(tmp / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((tmp / "dist").glob("nanosynth_lab-*.whl"))
     env = tmp / "venv"
-    venv.create(env, with_pip=False)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--prefix", str(env),
+    venv.create(env, with_pip=True)  # its own pip: this venv's pip would uninstall our editable install first
+    (env / "before.txt").write_text("\n".join(sorted(_top_level(env))), encoding="utf-8")
+    subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                     str(wheel)], check=True, capture_output=True)
-    target = next((env / "lib").glob("python3*/site-packages"))
-    (target / "_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
+    (_site_packages(env) / "_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
     return env
+
+
+def _site_packages(env: Path) -> Path:
+    return next((env / "lib").glob("python3*/site-packages"))
+
+
+def _top_level(env: Path) -> set[str]:
+    return {p.name for p in _site_packages(env).iterdir()
+            if p.is_dir() and not p.name.endswith((".dist-info", "__pycache__"))}
 
 
 def _python(env: Path, code: str) -> subprocess.CompletedProcess:
@@ -42,9 +51,9 @@ def _python(env: Path, code: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_wheel_puts_only_nanosynth_at_the_top_of_site_packages(wheel_venv):
-    target = next((wheel_venv / "lib").glob("python3*/site-packages"))
-    tops = {p.name for p in target.iterdir() if p.is_dir() and not p.name.endswith((".dist-info", "__pycache__"))}
-    assert tops == {"nanosynth"}
+    target = _site_packages(wheel_venv)
+    before = set((wheel_venv / "before.txt").read_text(encoding="utf-8").split())
+    assert _top_level(wheel_venv) - before == {"nanosynth"}
     for name in GENERIC:
         assert (target / "nanosynth" / name / "__init__.py").is_file()
         assert not (target / "nanosynth" / name).is_symlink()

@@ -1,8 +1,8 @@
 """``nanosynth models``: cv, train, predict, eval, list, show.
 
 Training frames always come from the database (``db.queries.recipe_frames``); when the database has no recipe of
-the requested source yet, the source's curated files are imported from the shared data folder first (said on
-stderr). ``eval``/``predict`` read files with the same importers as ``db import`` without writing them.
+the requested source, the command stops and names the ``nanosynth db import`` commands that add them.
+``eval``/``predict`` read files with the same importers as ``db import`` without writing them.
 """
 
 from __future__ import annotations
@@ -10,83 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import math
-import warnings
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from nanosynth.cli.apps import console, err_console, models_app, run_guarded, settings
-from nanosynth.schema.errors import ModelError
+from nanosynth.cli.apps import console, err_console, models_app, open_db, run_guarded, settings
 
 log = logging.getLogger(__name__)
 
 SOURCE_HELP = "gu2024 | cdse-hte | cdse-literature"
 TARGET_HELP = "size_nm | shape | abs_peak_nm | pl_peak_nm | fwhm_mev (cascade, both spectra) | pl_fwhm_mev | " \
               "abs_fwhm_mev | size_dist_pct"
-
-
-def _engine():
-    from nanosynth.db.engine import make_engine
-
-    return make_engine(settings().database_url)
-
-
-def _ensure_schema(engine) -> None:
-    from sqlalchemy import inspect
-
-    if "recipe" not in set(inspect(engine).get_table_names()):
-        from nanosynth.db.migrate import upgrade
-
-        err_console.print("note: database has no nanosynth tables; running migrations (nanosynth db upgrade)")
-        upgrade(str(engine.url.render_as_string(hide_password=False)))
-
-
-def load_source_frames(source: str, import_missing: bool = True):
-    """Recipe frames of a source from the database, importing its curated files first when absent."""
-    from sqlalchemy import func, select
-
-    from nanosynth.db.engine import session_scope
-    from nanosynth.db.importers import import_file
-    from nanosynth.db.queries import recipe_frames
-    from nanosynth.models.sources import get_source
-    from nanosynth.schema.tables import Recipe
-
-    spec = get_source(source)
-    engine = _engine()
-    _ensure_schema(engine)
-    with session_scope(engine) as session:
-        count = session.execute(select(func.count(Recipe.id)).where(Recipe.dataset.in_(spec.datasets))).scalar()
-        if not count:
-            if not import_missing:
-                raise ModelError(f"the database has no {source} recipes: run 'nanosynth db import' for "
-                                 + ", ".join(f for _, f in spec.files))
-            for fmt, rel in spec.files:
-                path = Path(settings().data_dir) / rel
-                if not path.is_file():
-                    raise ModelError(f"the database has no {source} recipes and {path} is missing: import the "
-                                     f"dataset with 'nanosynth db import PATH --format {fmt}'")
-                err_console.print(f"note: importing {path} into the database (format {fmt})")
-                import_file(session, fmt, path)
-            session.flush()
-        frames = recipe_frames(session, dataset=list(spec.datasets))
-    engine.dispose()
-    return frames
-
-
-def _params(items: list[str] | None, source: str | None, model: str, target: str | None = None) -> dict:
-    from nanosynth.models.sources import get_source
-
-    params = get_source(source).params(model, target) if source else {}
-    for item in items or []:
-        if "=" not in item:
-            raise ModelError(f"--param {item!r} must look like name=value (e.g. n_estimators=300)")
-        key, value = item.split("=", 1)
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
-    return params
 
 
 def _fmt(value) -> str:
@@ -117,34 +52,37 @@ def cv(
 
 
 def _cv(source, target, model, folds, seed, group_by, max_size, param, predictions, min_count=None):
-    from nanosynth.models.evaluation import cross_validate
-    from nanosynth.models.pipeline import select_recipes
-    from nanosynth.models.sources import get_source
     from nanosynth.models.targets import get_target
+    from nanosynth.property_models import ModelRequest, cross_validate_request, selected_frames
 
-    spec, tspec = get_source(source), get_target(target)
-    frames = load_source_frames(source)
-    limit = max_size if max_size is not None else spec.max_size_nm
-    frames = select_recipes(frames, limit)
-    grouping = group_by or spec.group_by
+    request = ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()))
+    tspec, limit = get_target(target), request.size_limit()
+    engine = open_db()
+    try:
+        frames = selected_frames(engine, request, settings().data_dir)
+    finally:
+        engine.dispose()
     console.print(f"{source}: {len(frames)} recipes · target {tspec.name} · model {model} · {folds}-fold · "
-                  f"group-by {grouping} · seed {seed}" + (f" · size ≤ {limit:g} nm" if limit else "")
+                  f"group-by {request.grouping()} · seed {seed}" + (f" · size ≤ {limit:g} nm" if limit else "")
                   + (f" · scored: ≥ {min_count} particles counted" if min_count else ""))
 
     def progress(k, m):
-        figures = " ".join(f"{key}={_fmt(v)}" for key, v in m.items() if key not in ("fold",))
-        console.print(f"fold {k}: {figures}")
+        console.print(f"fold {k}: " + " ".join(f"{key}={_fmt(v)}" for key, v in m.items() if key != "fold"))
 
-    result = cross_validate(frames, target, model, folds, seed, grouping, None,
-                            _params(param, source, model, target), progress=progress, min_count=min_count)
+    result = cross_validate_request(frames, request, folds, min_count=min_count, progress=progress)
     overall = result.overall()
     console.print("mean: " + " ".join(f"{k}={_fmt(v)}" for k, v in overall.items()))
     if predictions:
         result.predictions.to_csv(predictions, index=False)
-    if tspec.kind == "classification":
-        print(f"accuracy={overall['accuracy']:.4f}")
+    _last_line(tspec.kind, overall)
+
+
+def _last_line(kind: str, metrics: dict) -> None:
+    """The machine-readable last line scripts read: ``accuracy=…`` or ``mae=…``."""
+    if kind == "classification":
+        print(f"accuracy={metrics['accuracy']:.4f}")
     else:
-        print(f"mae={overall['mae']:.4f}")
+        print(f"mae={metrics['mae']:.4f}")
 
 
 @models_app.command("train")
@@ -167,67 +105,21 @@ def train(
 
 
 def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register):
-    from nanosynth.models.artifacts import save_model, training_data_hash
-    from nanosynth.models.evaluation import cross_validate
-    from nanosynth.models.pipeline import PropertyModel, select_recipes
-    from nanosynth.models.sources import get_source
+    from nanosynth.property_models import ModelRequest, train_and_register
 
-    spec = get_source(source)
-    frames = load_source_frames(source)
-    limit = max_size if max_size is not None else spec.max_size_nm
-    frames = select_recipes(frames, limit)
-    grouping = group_by or spec.group_by
-    params = _params(param, source, model, target)
-    pm = PropertyModel(target, model, group_by=grouping, estimator_params=params, random_state=seed)
-    pm.fit(frames)
-    metrics: dict = {}
-    est = pm.estimator_
-    if hasattr(est, "oob_mae_"):
-        metrics["oob_mae_log" if pm.spec.log else "oob_mae"] = est.oob_mae_
-    if hasattr(est, "oob_accuracy_"):
-        metrics["oob_accuracy"] = est.oob_accuracy_
-    if cv_folds:
-        res = cross_validate(frames, target, model, cv_folds, seed, grouping, None, params)
-        metrics["cv"] = {**res.overall(), "folds": cv_folds, "group_by": grouping, "seed": seed}
-    manifest = save_model(pm, out, name=name or f"{source}-{pm.spec.name}-{model}", metrics=metrics,
-                          data_hash=training_data_hash(frames, target),
-                          extra={"source": source, "max_size_nm": limit, "group_by": grouping, "seed": seed})
-    console.print(f"saved {manifest['name']}@{manifest['version']} to {out} ({pm.n_train_} training samples)")
-    if register:
-        from nanosynth.db.engine import session_scope
-        from nanosynth.registry import register_artifact
-
-        engine = _engine()
-        with session_scope(engine) as session:
-            row = register_artifact(session, out, manifest)
-            console.print(f"registered as model #{row.id}")
-        engine.dispose()
-    for key, value in metrics.items():
-        console.print(f"{key}: {value}")
-
-
-def _read_data(path: Path, fmt: str | None):
-    """Frames from a dataset file (with --format, via the importer, nothing written) or a CSV of conditions."""
-    from nanosynth.models.features import frames_for_conditions
-
-    if fmt:
-        from nanosynth.db.importers import parse_file
-        from nanosynth.db.queries import frames_from_records
-
-        parsed = parse_file(fmt, path)
-        if parsed.rejections:
-            err_console.print(f"note: {len(parsed.rejections)} row(s) of {path.name} rejected by the importer")
-        return frames_from_records(parsed.records), None
-    import pandas as pd
-
-    if not path.is_file():
-        raise ModelError(f"{path} does not exist")
-    table = pd.read_csv(path)
+    request = ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()))
+    engine = open_db()
     try:
-        return frames_for_conditions(table), table
-    except ModelError as exc:
-        raise ModelError(f"{exc}; or, if {path.name} is a dataset file, pass --format "
-                         "gu2024|cdse-hte|cdse-literature") from exc
+        trained = train_and_register(engine, request, out, settings().data_dir, name=name, cv_folds=cv_folds,
+                                     register=register)
+    finally:
+        engine.dispose()
+    manifest = trained.manifest
+    console.print(f"saved {manifest['name']}@{manifest['version']} to {out} ({trained.n_train} training samples)")
+    if trained.registry_id is not None:
+        console.print(f"registered as model #{trained.registry_id}")
+    for key, value in trained.metrics.items():
+        console.print(f"{key}: {value}")
 
 
 @models_app.command("predict")
@@ -243,23 +135,17 @@ def predict(
 
 
 def _predict(model_dir, data, fmt, out):
-    import pandas as pd
+    from nanosynth.property_models import predict_file
 
-    from nanosynth.models.artifacts import load_model, predictions_frame
-
-    pm, manifest = load_model(model_dir)
-    frames, table = _read_data(data, fmt)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pred = predictions_frame(pm, frames)
-    for w in caught:
-        err_console.print(f"warning: {w.message}")
-    if table is not None:
-        pred = pd.concat([table.reset_index(drop=True).loc[pred["recipe_id"]].reset_index(drop=True),
-                          pred.drop(columns=["source_key"])], axis=1)
+    result = predict_file(model_dir, data, fmt)
+    if result.rejected:
+        err_console.print(f"note: {result.rejected} row(s) of {data.name} rejected by the importer")
+    for message in result.warnings:
+        err_console.print(f"warning: {message}")
+    pred = result.predictions
     if out:
         pred.to_csv(out, index=False)
-        console.print(f"wrote {len(pred)} predictions of {manifest['target']} to {out}")
+        console.print(f"wrote {len(pred)} predictions of {result.manifest['target']} to {out}")
     else:
         print(pred.to_csv(index=False), end="")
 
@@ -276,45 +162,18 @@ def eval_(
 
 
 def _eval(model_dir, data, fmt, predictions):
-    from nanosynth.models.artifacts import load_model
-    from nanosynth.models.evaluation import classification_metrics, regression_metrics
-    from nanosynth.models.pipeline import OutOfDomainWarning, select_recipes
-    from nanosynth.models.targets import target_samples
+    from nanosynth.property_models import evaluate_file
 
-    pm, manifest = load_model(model_dir)
-    frames, _ = _read_data(data, fmt)
-    limit = manifest.get("max_size_nm")
-    if limit and fmt == "gu2024":
-        frames = select_recipes(frames, limit)
-    spec = pm.spec
-    truth = target_samples(frames, spec)
-    if truth.empty:
-        raise ModelError(f"{data.name} has no {spec.prop} outcomes"
-                         + (f" for spectrum {'/'.join(spec.spectra)}" if spec.spectra else "")
-                         + f": nothing to evaluate a {spec.name} model on")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", OutOfDomainWarning)
-        spectra = tuple(sorted(set(truth["spectrum"].dropna()))) if spec.cascade else None
-        dist = pm.predict_dist(frames, spectra=spectra) if spec.cascade else pm.predict_dist(frames)
-    on = ["recipe_id", "spectrum"] if spec.cascade else ["recipe_id"]
-    merged = truth.merge(dist, on=on, how="inner")
-    n_ood = int((~merged["in_domain"]).sum())
-    if spec.kind == "classification":
-        m = classification_metrics(merged["y"], merged["label"], merged["prediction_set"])
-    else:
-        m = regression_metrics(merged["y"], merged["mean_model"], merged["lower_model"], merged["upper_model"])
-        if spec.cascade:
-            for s, part in merged.groupby("spectrum"):
-                m[f"mae_{s}"] = float((part["mean_model"] - part["y"]).abs().mean())
-    console.print(f"{manifest['name']}@{manifest['version']} on {data.name}: {len(merged)} samples, "
-                  f"{n_ood} outside the training domain ({len(caught)} warning(s))")
-    console.print(" ".join(f"{k}={_fmt(v)}" for k, v in m.items()) + (f" (unit {spec.unit})" if spec.unit else ""))
+    result, manifest, rejected = evaluate_file(model_dir, data, fmt)
+    if rejected:
+        err_console.print(f"note: {rejected} row(s) of {data.name} rejected by the importer")
+    unit = manifest.get("unit") or ""
+    console.print(f"{manifest['name']}@{manifest['version']} on {data.name}: {len(result.predictions)} samples, "
+                  f"{result.n_out_of_domain} outside the training domain ({result.n_warnings} warning(s))")
+    console.print(" ".join(f"{k}={_fmt(v)}" for k, v in result.metrics.items()) + (f" (unit {unit})" if unit else ""))
     if predictions:
-        merged.to_csv(predictions, index=False)
-    if spec.kind == "classification":
-        print(f"accuracy={m['accuracy']:.4f}")
-    else:
-        print(f"mae={m['mae']:.4f}")
+        result.predictions.to_csv(predictions, index=False)
+    _last_line("classification" if "accuracy" in result.metrics else "regression", result.metrics)
 
 
 @models_app.command("list")
@@ -325,10 +184,9 @@ def list_(target: str | None = typer.Option(None, "--target", help="Only models 
 
 def _list(target):
     from nanosynth.db.engine import session_scope
-    from nanosynth.registry import list_artifacts
+    from nanosynth.db.model_registry import list_artifacts
 
-    engine = _engine()
-    _ensure_schema(engine)
+    engine = open_db()
     with session_scope(engine) as session:
         rows = list_artifacts(session, target)
         table = Table(title="registered models")
@@ -349,19 +207,9 @@ def show(ref: str = typer.Argument(..., help="Artifact directory, registry id, n
 
 
 def _show(ref):
-    from nanosynth.models.artifacts import verify
+    from nanosynth.property_models import verified_manifest
 
-    path = Path(ref)
-    if not (path / "manifest.json").is_file():
-        from nanosynth.db.engine import session_scope
-        from nanosynth.registry import get_artifact
-
-        engine = _engine()
-        _ensure_schema(engine)
-        with session_scope(engine) as session:
-            path = Path(get_artifact(session, ref).path)
-        engine.dispose()
-    manifest = verify(path)
+    path, manifest = verified_manifest(open_db, ref)
     summary = {k: v for k, v in manifest.items() if k not in ("features", "files")}
     summary["n_features"] = len(manifest.get("features", []))
     summary["n_files"] = len(manifest.get("files", {}))

@@ -39,3 +39,28 @@ def test_min_count_protocol_scores_only_counted_recipes(recipe_frames_small):
     res = cross_validate(frames, "size_nm", "xgb", folds=3, seed=0, estimator_params=FAST, min_count=300)
     scored = set(res.predictions["recipe_id"])
     assert scored == set(counts.index[counts >= 300])
+
+
+def test_evaluate_model_scores_a_fitted_model_on_new_frames(hte_frames):
+    from nanosynth.models.evaluation import evaluate_model
+    from nanosynth.models.pipeline import PropertyModel
+
+    model = PropertyModel("abs_peak_nm", "xgb", group_by="experiment", estimator_params=FAST).fit(hte_frames)
+    result = evaluate_model(model, hte_frames)
+    assert len(result.predictions) == hte_frames.outcomes.query("property == 'abs_peak_nm'").recipe_id.nunique()
+    assert 0 <= result.metrics["mae"] < 60 and 0 <= result.metrics["coverage"] <= 1
+    assert result.n_out_of_domain == 0
+
+
+def test_evaluate_model_refuses_data_without_the_target(hte_frames):
+    import pytest
+
+    from nanosynth.models.evaluation import evaluate_model
+    from nanosynth.models.pipeline import PropertyModel
+    from nanosynth.schema.errors import ModelError
+
+    model = PropertyModel("abs_peak_nm", "xgb", group_by="experiment", estimator_params=FAST).fit(hte_frames)
+    no_outcomes = type(hte_frames)(hte_frames.recipes, hte_frames.chemicals, hte_frames.steps,
+                                   hte_frames.outcomes.iloc[0:0])
+    with pytest.raises(ModelError, match="no abs_peak_nm outcomes"):
+        evaluate_model(model, no_outcomes)

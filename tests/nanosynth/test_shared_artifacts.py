@@ -67,6 +67,7 @@ def test_atomic_write_leaves_no_temp_file_and_replaces(tmp_path):
     atomic_write_text(target, "one")
     atomic_write_text(target, "two")
     assert target.read_text() == "two" and os.listdir(target.parent) == ["b.txt"]
+    assert target.stat().st_mode & 0o777 == 0o644
 
 
 def test_text_fingerprint_depends_on_order_and_boundaries():

@@ -1,0 +1,244 @@
+"""Property-model jobs of the CLI: cross-validate, train and register, evaluate and predict on files.
+
+Each function wires the database (recipe frames, the model registry) to :mod:`nanosynth.models`; the CLI only
+parses options, calls one of them and renders what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from nanosynth.schema.errors import ModelError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from nanosynth.models.evaluation import CVResult, EvaluationResult
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """What to fit: a source's recipes, a target, a model kind and its settings (defaults per source)."""
+
+    source: str
+    target: str
+    model: str = "xgb"
+    seed: int = 0
+    group_by: str | None = None
+    max_size: float | None = None
+    params: tuple[str, ...] = ()
+
+    def size_limit(self) -> float | None:
+        from nanosynth.models.sources import get_source
+
+        return self.max_size if self.max_size is not None else get_source(self.source).max_size_nm
+
+    def grouping(self) -> str:
+        from nanosynth.models.sources import get_source
+
+        return self.group_by or get_source(self.source).group_by
+
+    def estimator_params(self) -> dict:
+        """The source's tuned parameters for this model and target, overridden by ``name=value`` items."""
+        from nanosynth.models.sources import get_source
+
+        params = get_source(self.source).params(self.model, self.target)
+        for item in self.params:
+            if "=" not in item:
+                raise ModelError(f"--param {item!r} must look like name=value (e.g. n_estimators=300)")
+            key, value = item.split("=", 1)
+            try:
+                params[key.strip()] = json.loads(value)
+            except json.JSONDecodeError:
+                params[key.strip()] = value
+        return params
+
+
+def source_frames(engine: Engine, source: str, data_dir: Path | str):
+    """The recipe frames of ``source`` from the database, restricted to nothing else.
+
+    Raises
+    ------
+    ModelError
+        When the database holds none of the source's recipes; the message names the imports to run.
+    """
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.queries import RecipeFilter, count_recipes, recipe_frames
+    from nanosynth.models.sources import get_source
+
+    spec = get_source(source)
+    with session_scope(engine) as session:
+        if not count_recipes(session, RecipeFilter(dataset=list(spec.datasets))):
+            commands = "; ".join(f"'nanosynth db import {Path(data_dir) / rel} --format {fmt}'"
+                                 for fmt, rel in spec.files)
+            raise ModelError(f"the database has no {source} recipes: import them first with {commands}")
+        return recipe_frames(session, dataset=list(spec.datasets))
+
+
+def selected_frames(engine: Engine, request: ModelRequest, data_dir: Path | str):
+    """The source's frames with the request's size selection applied."""
+    from nanosynth.models.pipeline import select_recipes
+
+    return select_recipes(source_frames(engine, request.source, data_dir), request.size_limit())
+
+
+def cross_validate_request(frames, request: ModelRequest, folds: int, min_count: int | None = None,
+                           progress: Callable[[int, dict], None] | None = None) -> CVResult:
+    """Seeded K-fold cross-validation of ``request`` on ``frames`` (see :func:`models.evaluation.cross_validate`)."""
+    from nanosynth.models.evaluation import cross_validate
+
+    return cross_validate(frames, request.target, request.model, folds, request.seed, request.grouping(), None,
+                          request.estimator_params(), progress=progress, min_count=min_count)
+
+
+@dataclass
+class TrainedModel:
+    """What :func:`train_and_register` produced."""
+
+    manifest: dict
+    n_train: int
+    metrics: dict = field(default_factory=dict)
+    registry_id: int | None = None
+
+
+def _fit_metrics(model, frames, request: ModelRequest, cv_folds: int) -> dict:
+    metrics: dict = {}
+    est = model.estimator_
+    if hasattr(est, "oob_mae_"):
+        metrics["oob_mae_log" if model.spec.log else "oob_mae"] = est.oob_mae_
+    if hasattr(est, "oob_accuracy_"):
+        metrics["oob_accuracy"] = est.oob_accuracy_
+    if cv_folds:
+        result = cross_validate_request(frames, request, cv_folds)
+        metrics["cv"] = {**result.overall(), "folds": cv_folds, "group_by": request.grouping(),
+                         "seed": request.seed}
+    return metrics
+
+
+def train_and_register(engine: Engine, request: ModelRequest, out: Path, data_dir: Path | str, *,
+                       name: str | None = None, cv_folds: int = 0, register: bool = True) -> TrainedModel:
+    """Fit ``request`` on the database's recipes, save the artifact directory ``out`` and register it."""
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.model_registry import register_artifact
+    from nanosynth.models.artifacts import save_model, training_data_hash
+    from nanosynth.models.pipeline import PropertyModel
+
+    frames = selected_frames(engine, request, data_dir)
+    model = PropertyModel(request.target, request.model, group_by=request.grouping(),
+                          estimator_params=request.estimator_params(), random_state=request.seed).fit(frames)
+    metrics = _fit_metrics(model, frames, request, cv_folds)
+    manifest = save_model(model, out, name=name or f"{request.source}-{model.spec.name}-{request.model}",
+                          metrics=metrics, data_hash=training_data_hash(frames, request.target),
+                          extra={"source": request.source, "max_size_nm": request.size_limit(),
+                                 "group_by": request.grouping(), "seed": request.seed})
+    trained = TrainedModel(manifest, model.n_train_, metrics)
+    if register:
+        with session_scope(engine) as session:
+            trained.registry_id = register_artifact(session, out, manifest).id
+    return trained
+
+
+@dataclass
+class FileFrames:
+    """Frames read from a file; ``table`` is the CSV of conditions when the file was one."""
+
+    frames: object
+    table: pd.DataFrame | None = None
+    rejected: int = 0
+
+
+def read_frames(path: Path, fmt: str | None) -> FileFrames:
+    """Frames from a dataset file (with ``fmt``, through its importer, nothing written) or a CSV of conditions.
+
+    Raises
+    ------
+    ModelError
+        When the file is missing or is neither a conditions CSV nor readable with ``fmt``.
+    """
+    from nanosynth.models.features import frames_for_conditions
+
+    if fmt:
+        from nanosynth.db.importers import parse_file
+        from nanosynth.db.queries import frames_from_records
+
+        parsed = parse_file(fmt, path)
+        return FileFrames(frames_from_records(parsed.records), None, len(parsed.rejections))
+    if not path.is_file():
+        raise ModelError(f"{path} does not exist")
+    table = pd.read_csv(path)
+    try:
+        return FileFrames(frames_for_conditions(table), table)
+    except ModelError as exc:
+        raise ModelError(f"{exc}; or, if {path.name} is a dataset file, pass --format "
+                         "gu2024|cdse-hte|cdse-literature") from exc
+
+
+@dataclass
+class FilePredictions:
+    """Predictions with uncertainty for every row of a file, and the warnings raised on the way."""
+
+    predictions: pd.DataFrame
+    manifest: dict
+    warnings: list[str]
+    rejected: int = 0
+
+
+def predict_file(model_dir: Path, data: Path, fmt: str | None) -> FilePredictions:
+    """Predict with the saved model for every row of ``data``; the conditions columns are kept beside."""
+    from nanosynth.models.artifacts import load_model, predictions_frame
+
+    model, manifest = load_model(model_dir)
+    read = read_frames(data, fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pred = predictions_frame(model, read.frames)
+    if read.table is not None:
+        pred = pd.concat([read.table.reset_index(drop=True).loc[pred["recipe_id"]].reset_index(drop=True),
+                          pred.drop(columns=["source_key"])], axis=1)
+    return FilePredictions(pred, manifest, [str(w.message) for w in caught], read.rejected)
+
+
+def evaluate_file(model_dir: Path, data: Path, fmt: str) -> tuple[EvaluationResult, dict, int]:
+    """Score the saved model on a dataset file: ``(result, manifest, rows rejected by the importer)``."""
+    from nanosynth.models.artifacts import load_model
+    from nanosynth.models.evaluation import evaluate_model
+    from nanosynth.models.pipeline import select_recipes
+
+    model, manifest = load_model(model_dir)
+    read = read_frames(data, fmt)
+    frames = read.frames
+    if manifest.get("max_size_nm") and fmt == "gu2024":
+        frames = select_recipes(frames, manifest["max_size_nm"])
+    return evaluate_model(model, frames), manifest, read.rejected
+
+
+def verified_manifest(engine_factory: Callable[[], Engine], ref: str) -> tuple[Path, dict]:
+    """The artifact directory of ``ref`` (a directory, or a registry id/name/name@version) and its verified
+    manifest; a registered model is also checked against the manifest hash the registry stored."""
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.model_registry import get_artifact
+    from nanosynth.models.artifacts import verify
+
+    path = Path(ref)
+    if (path / "manifest.json").is_file():
+        return path, verify(path)
+    engine = engine_factory()
+    try:
+        with session_scope(engine) as session:
+            row = get_artifact(session, ref)
+            path, expected = Path(row.path), row.manifest_sha256
+    finally:
+        engine.dispose()
+    return path, verify(path, expected_sha256=expected)
+
+
+__all__ = ["FileFrames", "FilePredictions", "ModelRequest", "TrainedModel", "cross_validate_request",
+           "evaluate_file", "predict_file", "read_frames", "selected_frames", "source_frames",
+           "train_and_register", "verified_manifest"]
