@@ -8,12 +8,11 @@ become outcomes. Provenance keeps dataset, row number and the citation; each cit
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from pathlib import Path
 
-from nanosynth.artifacts import sha256_file
+from nanosynth.artifacts import sha256_file, sha256_text
 from nanosynth.db.importers.base import (
     ParseResult,
     Rejection,
@@ -58,7 +57,7 @@ _CORRECTIONS = {"cadmium acetate dihtdrate": "cadmium acetate dihydrate", "myrst
 def _paper(citation: str | None) -> PaperBase | None:
     if not citation:
         return None
-    digest = hashlib.sha256(citation.strip().lower().encode()).hexdigest()[:20]
+    digest = sha256_text(citation.strip().lower())[:20]
     year = re.search(r"\b(19[5-9]\d|20[0-4]\d)\b", citation)
     journal = re.split(r"\s(?:19|20)\d\d\b", citation, maxsplit=1)[0].strip() or None
     return PaperBase(key=f"citation:{digest}", source_kind="dataset_citation", citation=citation.strip(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -10,6 +9,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from nanosynth.artifacts import sha256_bytes, sha256_text
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class ResponseCache:
     @staticmethod
     def key(method: str, url: str, accept: str | None = None) -> str:
         """Cache key of a request (``url`` must already be stripped of secrets)."""
-        return hashlib.sha256(f"{method.upper()} {url} accept={accept or ''}".encode()).hexdigest()
+        return sha256_text(f"{method.upper()} {url} accept={accept or ''}")
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         base = self.directory / "http" / key[:2] / key
@@ -59,7 +60,7 @@ class ResponseCache:
             return None
         if self.ttl_s is not None and time.time() - float(meta.get("fetched_at", 0)) > self.ttl_s:
             return None
-        if hashlib.sha256(content).hexdigest() != meta.get("sha256"):
+        if sha256_bytes(content) != meta.get("sha256"):
             log.warning("cache entry %s is corrupt; fetching again", key[:12])
             return None
         return CachedResponse(url=meta["url"], status=int(meta["status"]), content_type=meta.get("content_type"),
@@ -70,7 +71,7 @@ class ResponseCache:
         body_path, meta_path = self._paths(key)
         body_path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"url": url, "status": status, "content_type": content_type, "fetched_at": time.time(),
-                "sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)}
+                "sha256": sha256_bytes(content), "bytes": len(content)}
         _atomic_write(body_path, content)
         _atomic_write(meta_path, json.dumps(meta, indent=1).encode())
 

@@ -4,7 +4,6 @@ is configured), Unpaywall's open-access copy, or arXiv.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from nanosynth.artifacts import sha256_bytes
 from nanosynth.miner.fetch.arxiv import ARXIV_INTERVAL_S, DEFAULT_ARXIV_API_URL, DEFAULT_ARXIV_URL, ArxivClient, require_pdf
 from nanosynth.miner.fetch.crossref import DEFAULT_CROSSREF_URL, CrossrefClient
 from nanosynth.miner.fetch.http import HttpClient, HttpConfig, HttpResponse, NotFoundError
@@ -99,7 +99,7 @@ class FetchedDocument:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+        return sha256_bytes(self.content)
 
     def file_name(self) -> str:
         """A file name safe on every OS: the DOI (or arXiv id) with unsafe characters replaced."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nanosynth.artifacts import sha256_bytes
 from nanosynth.miner.document import Document
 
 
@@ -75,4 +75,4 @@ class Reader(ABC):
     def _meta(self, data: bytes, filename: str | None) -> dict:
         """Metadata every reader sets on the Document."""
         return {"reader": self.name, "filename": filename, "source_format": self.source_format,
-                "content_sha256": hashlib.sha256(data).hexdigest()}
+                "content_sha256": sha256_bytes(data)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nanosynth.artifacts import sha256_bytes
 from nanosynth.miner.document import Block, Document
 from nanosynth.schema.errors import ReaderError
 
@@ -22,7 +23,6 @@ def read_with_chemdataextractor(data: bytes, filename: str | None = None) -> Doc
     except ImportError as exc:
         raise ReaderError("the ChemDataExtractor adapter needs chemdataextractor2: `pip install .[cde]` (or "
                           "`pip install 'nanosynth[cde]'`); the built-in readers need nothing extra") from exc
-    import hashlib
     import io
 
     try:
@@ -45,4 +45,4 @@ def read_with_chemdataextractor(data: bytes, filename: str | None = None) -> Doc
     if not blocks:
         raise ReaderError(f"ChemDataExtractor found no text in {filename or 'input'}")
     return Document.assemble(blocks, reader="ChemDataExtractorAdapter", filename=filename,
-                             content_sha256=hashlib.sha256(data).hexdigest())
+                             content_sha256=sha256_bytes(data))
