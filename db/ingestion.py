@@ -18,6 +18,10 @@ from sqlmodel import Session
 from nanosynth.schema.enums import IngestionStatus
 from nanosynth.schema.tables import IngestionRecord, utcnow
 
+#: Prefix of the note stored in ``error`` of a ``done`` record whose document describes no nanomaterial synthesis
+#: (``"no nanomaterial synthesis: <reason>"``).
+NO_SYNTHESIS = "no nanomaterial synthesis"
+
 TABLE = IngestionRecord.__table__
 C = TABLE.c
 CHUNK = 500
@@ -50,13 +54,15 @@ class JobCounts:
     """What the table says about a job (every job when ``job`` is None) under one pipeline version.
 
     ``per_version`` maps every pipeline version to its counts per status; ``failures`` lists
-    (source, content_hash, error) of the failed documents of ``pipeline_version``.
+    (source, content_hash, error) of the failed documents of ``pipeline_version``; ``no_synthesis`` lists
+    (source, note) of its done documents recorded as describing no nanomaterial synthesis.
     """
 
     job: str | None
     pipeline_version: str | None
     per_version: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    no_synthesis: list[tuple[str, str]] = field(default_factory=list)
     recipes: int = 0
     first_started: datetime | None = None
     last_finished: datetime | None = None
@@ -152,7 +158,7 @@ def claim(session: Session, state: RecordState, job: str, source: str) -> bool:
 
 def finish(session: Session, record_id: int, *, ok: bool, error: str | None = None, paper_id: int | None = None,
            recipes: int = 0, duration_s: float | None = None) -> None:
-    """Record the outcome of one document."""
+    """Record the outcome of one document (``error`` of a done document: a note such as :data:`NO_SYNTHESIS`)."""
     session.execute(update(TABLE).where(C.id == record_id).values(
         status=(IngestionStatus.DONE if ok else IngestionStatus.FAILED).value, error=error, paper_id=paper_id,
         recipes=recipes, finished_at=utcnow(), duration_s=duration_s))
@@ -203,8 +209,11 @@ def job_counts(session: Session, job: str | None = None, pipeline_version: str |
     failures = [(row.source, row.content_hash, row.error or "") for row in session.execute(
         select(C.source, C.content_hash, C.error).where(*where, C.status == IngestionStatus.FAILED.value)
         .order_by(C.source)).all()]
+    no_synthesis = [(row.source, row.error) for row in session.execute(
+        select(C.source, C.error).where(*where, C.status == IngestionStatus.DONE.value,
+                                        C.error.startswith(NO_SYNTHESIS)).order_by(C.source)).all()]
     agg = session.execute(select(func.min(C.started_at), func.max(C.finished_at), func.avg(C.duration_s),
                                  func.coalesce(func.sum(C.recipes), 0)).where(*where)).one()
     return JobCounts(job=job, pipeline_version=pipeline_version, per_version=per_version, failures=failures,
-                     recipes=int(agg[3] or 0), first_started=agg[0], last_finished=agg[1],
+                     no_synthesis=no_synthesis, recipes=int(agg[3] or 0), first_started=agg[0], last_finished=agg[1],
                      mean_duration_s=round(float(agg[2]), 4) if agg[2] is not None else None)

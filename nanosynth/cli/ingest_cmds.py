@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -251,4 +252,19 @@ def status(
         if version != st.pipeline_version:
             console.print(f"  pipeline {version}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
     _print_failures(st.failures, show_failures, title="failed")
+    _print_no_synthesis(st.no_synthesis, show_failures)
+
+
+def _print_no_synthesis(entries: list[tuple[str, str]], limit: int) -> None:
+    """Documents read without error that describe no nanomaterial synthesis, with the reason."""
+    if not entries or limit <= 0:
+        return
+    listing = Table(title="no nanomaterial synthesis (no recipe stored)")
+    listing.add_column("source", overflow="fold")
+    listing.add_column("reason", overflow="fold")
+    for source, reason in entries[:limit]:
+        listing.add_row(escape(source), escape(reason))
+    console.print(listing)
+    if len(entries) > limit:
+        console.print(f"… and {len(entries) - limit} more (nanosynth ingest status --json lists all)")
 

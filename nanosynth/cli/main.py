@@ -10,6 +10,7 @@ from nanosynth.cli import apps
 from nanosynth.cli import (  # noqa: F401  (imported for their command registrations)
     db_cmds,
     demo_cmds,
+    extract_cmds,
     ingest_cmds,
     lab_cmds,
     miner_classify_cmds,

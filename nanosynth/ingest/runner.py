@@ -318,8 +318,8 @@ def _apply(session, result: TaskResult, planned: _Planned) -> tuple[int, int]:
     if extra:
         paper = paper.model_copy(update=extra)
     paper_id, report = write_document(session, paper, list(result.recipes), replace=planned.replace)
-    ingestion.finish(session, planned.state.id, ok=True, paper_id=paper_id, recipes=len(result.recipes),
-                   duration_s=result.duration_s)
+    ingestion.finish(session, planned.state.id, ok=True, error=result.note, paper_id=paper_id,
+                     recipes=len(result.recipes), duration_s=result.duration_s)
     return report.added + report.replaced, report.skipped
 
 

@@ -26,6 +26,8 @@ class JobStatus:
         Documents per status (``pending``, ``running``, ``done``, ``failed``, ``skipped``).
     failures:
         Failed documents with their errors.
+    no_synthesis:
+        Done documents recorded as describing no nanomaterial synthesis: (source, note with the reason).
     by_version:
         Counts per pipeline version when the job was run with several.
     recipes:
@@ -39,6 +41,7 @@ class JobStatus:
     pipeline_version: str | None
     counts: dict[str, int]
     failures: list[FailureInfo] = field(default_factory=list)
+    no_synthesis: list[tuple[str, str]] = field(default_factory=list)
     by_version: dict[str, dict[str, int]] = field(default_factory=dict)
     recipes: int = 0
     first_started: datetime | None = None
@@ -56,7 +59,8 @@ class JobStatus:
 
     def to_dict(self) -> dict:
         """JSON-ready: ``done``, ``failed``, ``skipped``, ``pending``, ``running`` counts at the top level, plus
-        ``failures`` (source, content_hash, error, reason) and ``reasons`` (counts per grouped reason)."""
+        ``failures`` (source, content_hash, error, reason), ``reasons`` (counts per grouped reason) and
+        ``no_synthesis`` (source, reason of the done documents that describe no nanomaterial synthesis)."""
         data = {
             "job": self.job,
             "pipeline_version": self.pipeline_version,
@@ -69,6 +73,7 @@ class JobStatus:
             "reasons": self.reasons,
             "failures": [{**asdict(f), "reason": f.reason} for f in self.failures],
             "by_version": self.by_version,
+            "no_synthesis": [{"source": source, "reason": note} for source, note in self.no_synthesis],
         }
         if self.jobs is not None:
             data["jobs"] = self.jobs
@@ -103,6 +108,7 @@ def job_status(engine: Engine, job: str | None = None, pipeline_version: str | N
     counts = found.per_version.get(version, ingestion.empty_counts()) if version else ingestion.empty_counts()
     return JobStatus(job=job, pipeline_version=version, counts=counts,
                      failures=[FailureInfo(*failure) for failure in found.failures],
+                     no_synthesis=found.no_synthesis,
                      by_version=found.per_version if len(found.per_version) > 1 else {}, recipes=found.recipes,
                      first_started=found.first_started, last_finished=found.last_finished,
                      mean_duration_s=found.mean_duration_s, jobs=jobs)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from nanosynth.db.ingestion import NO_SYNTHESIS
 from nanosynth.ingest.protocol import PipelineLike
 from nanosynth.ingest.summary import MAX_ERROR_CHARS
 from nanosynth.schema.errors import NanosynthError
@@ -49,6 +50,7 @@ class TaskResult:
     paper: PaperCreate | None = None
     recipes: list[RecipeCreate] = field(default_factory=list)
     error: str | None = None
+    note: str | None = None
     started_at: datetime | None = None
     duration_s: float = 0.0
     worker: str = ""
@@ -71,6 +73,12 @@ def describe_error(exc: BaseException) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
+def no_synthesis_note(processed) -> str | None:
+    """``"no nanomaterial synthesis: <reason>"`` for a document without recipes whose pipeline gave a reason."""
+    reason = getattr(processed, "no_synthesis_reason", None)
+    return f"{NO_SYNTHESIS}: {reason}"[:MAX_ERROR_CHARS] if reason and not processed.recipes else None
+
+
 def process_task(pipeline: PipelineLike, task: TaskInput) -> TaskResult:
     """Run ``pipeline`` on one document; any exception becomes a failed result (one bad paper never stops a job)."""
     started = utcnow()
@@ -84,6 +92,7 @@ def process_task(pipeline: PipelineLike, task: TaskInput) -> TaskResult:
         processed = pipeline.process(data, task.source)
         result.paper = processed.paper
         result.recipes = list(processed.recipes)
+        result.note = no_synthesis_note(processed)
         result.ok = True
     except OSError as exc:
         result.error = f"ReaderError: cannot read {task.source}: {exc.strerror or exc}"
