@@ -241,6 +241,9 @@ class Document(BaseModel):
         ``None`` for a document read from a file (its :attr:`key` is derived from the DOI or the content hash).
     recipes:
         Set by the recipe-extraction stage: the recipes the paper describes, with provenance.
+    no_synthesis_reason:
+        Set by the recipe-extraction stage when the paper yields no recipe: why (``"no nanomaterial synthesis:
+        organic synthesis (...)"``); ``None`` when it yields recipes or was not extracted.
     """
 
     title: str | None = None
@@ -259,6 +262,7 @@ class Document(BaseModel):
     citation: str | None = None
     stored_key: str | None = None
     recipes: list[RecipeCreate] = Field(default_factory=list)
+    no_synthesis_reason: str | None = None
 
     @field_validator("doi", mode="before")
     @classmethod

@@ -93,6 +93,10 @@ class ProcessedDocument(BaseModel):
         Non-fatal problems reported by the reader.
     pipeline_version:
         :attr:`Pipeline.version` of the pipeline that produced it.
+    no_synthesis_reason:
+        Why the document yields no recipe (the relevance gate: ``"no nanomaterial synthesis: organic synthesis
+        (no nanoscale product, no inorganic target)"``, ``"... introduction or review ..."``); None when it yields
+        recipes.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -104,6 +108,7 @@ class ProcessedDocument(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     pipeline_version: str
+    no_synthesis_reason: str | None = None
 
 
 class Pipeline:
@@ -251,6 +256,8 @@ class Pipeline:
             timings={"read": t_read - t0, "classify": t_classify - t_read, "extract": t_extract - t_classify,
                      "total": t_extract - t0},
             warnings=list(document.warnings), pipeline_version=self.version,
+            no_synthesis_reason=None if recipes else (document.no_synthesis_reason
+                                                      or "no nanomaterial synthesis: no synthesis paragraph found"),
         )
 
     def extract(self, document: Document) -> list[RecipeCreate]:

@@ -22,6 +22,7 @@ continue. Nothing here opens a database.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nanosynth.miner.extract.summary import PARTIAL_NOTE
 from nanosynth.miner.pipeline import Pipeline, PipelineConfig
 from nanosynth.schema.errors import NanosynthError, ReaderError
 from nanosynth.schema.records import ChemicalUseCreate, PaperCreate, ParagraphCreate, RecipeCreate, StepCreate
@@ -246,10 +248,9 @@ def recipe_json(recipe: RecipeCreate, located: _Located) -> dict[str, Any]:
         where = located.span(step.provenance)
         if where is not None:
             _put(evidence, f"steps[{i}]", located.evidence(*where))
-    partial = getattr(recipe, "partial", None)
-    if partial is None:
-        partial = not (any(c["amounts"] for c in chemicals)
-                       and any(s["temperature_c"] is not None or s["time_s"] is not None for s in steps))
+    partial = (recipe.notes or "").startswith(PARTIAL_NOTE) or not (
+        any(c["amounts"] for c in chemicals) and any(s["temperature_c"] is not None or s["time_s"] is not None
+                                                     for s in steps))
     return {"target": target, "morphology": morphology, "method": _method(recipe.method), "chemicals": chemicals,
             "conditions": conditions, "outcomes": outcomes, "steps": steps, "partial": bool(partial),
             "evidence": evidence}
@@ -283,9 +284,15 @@ def _chemicals(chemicals: list[ChemicalUseCreate], located: _Located,
         if raw_name is not None:
             _put(evidence, key, located.find(chem.provenance, raw_name, lambda m: True))
         for j, amount in enumerate(amounts):
+            if not amount["raw"]:
+                continue
             pattern = re.compile(re.escape(amount["raw"]))
             _put(evidence, f"{key}.amounts[{j}]", located.find(chem.provenance, pattern, lambda m: True))
     return out
+
+
+_NORMALIZED_AMOUNTS = (("amount_mmol", "mmol"), ("amount_ml", "mL"), ("amount_g", "g"), ("concentration_mm", "mM"),
+                       ("ratio", "ratio"))
 
 
 def chemical_amounts(chem: ChemicalUseCreate) -> list[dict[str, Any]]:
@@ -303,6 +310,14 @@ def chemical_amounts(chem: ChemicalUseCreate) -> list[dict[str, Any]]:
         if m is None or not m.group(2) or not _known_unit(m.group(2)):
             continue
         out.append({"value": float(m.group(1)), "unit": m.group(2), "raw": part})
+    # the normalized values (mmol, mL, g, mM, ratio) derived from the stated ones, e.g. mmol from a mass; their
+    # raw text is the first stated amount
+    raw = out[0]["raw"] if out else ""
+    for attribute, unit in _NORMALIZED_AMOUNTS:
+        value = getattr(chem, attribute)
+        if value is not None and not any(a["unit"] == unit and math.isclose(a["value"], value, rel_tol=1e-6)
+                                         for a in out):
+            out.append({"value": float(value), "unit": unit, "raw": raw})
     return out
 
 

@@ -13,6 +13,7 @@ SHAPES: tuple[str, ...] = (
     "six_pointed_star", "sphere", "triangle",
     "plate", "tetrapod", "wire", "sheet", "octahedron", "bipyramid", "disk", "star", "prism", "polyhedron",
     "branched", "core_shell_sphere", "tube", "dumbbell",
+    "decahedron", "icosahedron", "tetrahedron", "ellipsoid", "cuboctahedron",
 )
 
 _SHAPE_SYNONYMS: dict[str, str] = {
@@ -49,6 +50,27 @@ _SHAPE_SYNONYMS: dict[str, str] = {
     "branched": "branched", "multipod": "branched", "multipods": "branched", "tripod": "branched",
     "tube": "tube", "tubes": "tube", "nanotube": "tube", "nanotubes": "tube", "dumbbell": "dumbbell",
     "dumbbells": "dumbbell", "core-shell": "core_shell_sphere", "core/shell": "core_shell_sphere",
+    "octahedrons": "octahedron", "nanooctahedra": "octahedron", "decahedra": "decahedron",
+    "decahedrons": "decahedron", "decahedral": "decahedron", "icosahedra": "icosahedron",
+    "icosahedrons": "icosahedron", "icosahedral": "icosahedron", "tetrahedra": "tetrahedron",
+    "tetrahedrons": "tetrahedron", "tetrahedral": "tetrahedron", "ellipsoids": "ellipsoid",
+    "ellipsoidal": "ellipsoid", "cuboctahedra": "cuboctahedron", "cuboctahedrons": "cuboctahedron",
+    "cuboctahedral": "cuboctahedron", "nanobelts": "wire", "nanobelt": "wire",
+    "nanoribbons": "wire", "nanoribbon": "wire",
+}
+
+#: Inorganic materials named in words, as the composition a paper means (``palladium`` → Pd); only names
+#: that stand for one composition (``copper sulfide`` is CuS or Cu2S: absent).
+MATERIAL_NAMES: dict[str, str] = {
+    "gold": "Au", "silver": "Ag", "platinum": "Pt", "palladium": "Pd", "copper": "Cu", "nickel": "Ni",
+    "cobalt": "Co", "rhodium": "Rh", "ruthenium": "Ru", "iridium": "Ir", "silicon": "Si", "germanium": "Ge",
+    "bismuth": "Bi", "iron oxide": "Fe3O4", "magnetite": "Fe3O4", "maghemite": "Fe2O3", "zinc oxide": "ZnO",
+    "ceria": "CeO2", "cerium oxide": "CeO2", "titania": "TiO2", "titanium dioxide": "TiO2", "silica": "SiO2",
+    "cadmium selenide": "CdSe", "cadmium sulfide": "CdS", "cadmium telluride": "CdTe", "lead sulfide": "PbS",
+    "lead selenide": "PbSe", "lead telluride": "PbTe", "zinc sulfide": "ZnS", "zinc selenide": "ZnSe",
+    "indium phosphide": "InP", "indium arsenide": "InAs", "copper indium sulfide": "CuInS2",
+    "silver sulfide": "Ag2S", "silver selenide": "Ag2Se", "cesium lead bromide": "CsPbBr3",
+    "caesium lead bromide": "CsPbBr3", "zinc ferrite": "ZnFe2O4", "cobalt ferrite": "CoFe2O4",
 }
 
 

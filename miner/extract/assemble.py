@@ -9,9 +9,17 @@ Au seeds and their growth), unless a paragraph names a different target composit
   density), roles from :mod:`nanosynth.miner.extract.roles`;
 - **steps**: operation mentions in reading order with the conditions linked to them (temperature, time,
   heating rate, atmosphere, injection volume);
-- **outcomes**: size (± sd or %), shape, absorption and PL peak, FWHM, PLQY, yield from the characterization /
-  results paragraphs of the same paper, attached to the recipe of the same target composition;
+- **outcomes**: size (± sd or %), shape, absorption and PL peak, FWHM, PLQY, yield
+  (:mod:`nanosynth.miner.extract.outcomes`) from the characterization / results paragraphs, the recipe's own
+  synthesis paragraphs and the abstract, attached to the recipe of the same target composition;
 - **method** (hot injection, heat-up, seed-mediated, ...) and **target composition**.
+
+**Relevance gate** (:mod:`nanosynth.miner.extract.relevance`): a group that reads like organic/medicinal chemistry
+yields no recipe. A paper without a procedure paragraph gets **partial recipes** from its title and abstract
+(:mod:`nanosynth.miner.extract.summary`, marked in the notes), or none and ``Document.no_synthesis_reason`` says
+why. **Physical sense** (:mod:`nanosynth.miner.extract.sanity`): an absurd amount, temperature or time is dropped
+and a warning goes to the recipe notes and the document warnings. An injection without a temperature takes the
+flask's latest temperature; a reaction step at a temperature stands for growth when no growth step has one.
 
 Every value carries a :class:`nanosynth.schema.ProvenanceCreate` (paper via ``paper_key``, ``paragraph_order``,
 paragraph-relative character offsets, ``extractor`` = ``name@version``, confidence). Every record is validated
@@ -31,6 +39,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from nanosynth.miner.document import DocEntity, DocParagraph, Document
+from nanosynth.miner.extract.abstract import is_chemical_name, ratio_assignments
+from nanosynth.miner.extract.amounts import fill_amount
 from nanosynth.miner.extract.linking import Link, Mention, link_amounts, link_conditions, sentence_spans
 from nanosynth.miner.extract.mentions import (
     action_of,
@@ -41,10 +51,15 @@ from nanosynth.miner.extract.mentions import (
     ner_mentions_batch,
     operation_mentions,
 )
+from nanosynth.miner.extract.method import detect_method
+from nanosynth.miner.extract.outcomes import WEAK_SHAPES, extract_outcomes
 from nanosynth.miner.extract.quantities import Quantity, QuantityKind, find_quantities
+from nanosynth.miner.extract.relevance import is_organic_procedure
 from nanosynth.miner.extract.roles import assign_role, find_targets, is_shell, recipe_target, target_composition
-from nanosynth.schema.chemicals import density, formula_of, lookup, molar_mass, normalize_name
-from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction, SynthesisMethod
+from nanosynth.miner.extract.sanity import check_chemical, check_step
+from nanosynth.miner.extract.summary import summary_recipes
+from nanosynth.schema.chemicals import normalize_name
+from nanosynth.schema.enums import ChemicalRole, OutcomeProperty, SourceKind, StepAction
 from nanosynth.schema.errors import NanosynthError, SchemaValidationError
 from nanosynth.schema.records import (
     ChemicalUseCreate,
@@ -54,13 +69,11 @@ from nanosynth.schema.records import (
     validate_record,
 )
 from nanosynth.schema.tables import PaperBase
-from nanosynth.schema.units import ev_to_nm, normalize_amount
-from nanosynth.schema.vocab import normalize_method, shape_synonyms
 
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "nanosynth.recipe"
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 #: Paragraphs longer than this are cut (with a warning) before extraction; nothing real is this long.
 MAX_PARAGRAPH_CHARS = 20_000
@@ -74,6 +87,8 @@ CONDITION_KINDS = {K.TEMPERATURE, K.TIME, K.RATE, K.PRESSURE}
 _ATMOSPHERE_GASES = {"nitrogen", "argon"}
 #: Sections whose paragraphs summarize or motivate a synthesis but never describe one to reproduce.
 NON_PROCEDURE_SECTIONS = frozenset({"abstract", "introduction", "conclusion", "back_matter", "acknowledgments"})
+#: Sections read for summary-level (partial) recipes when a paper has no procedure: untitled text and abstracts.
+SUMMARY_SECTIONS = frozenset({None, "abstract"})
 _TITLE_SENTENCE = re.compile(r"^\s*(?:[\dIVX]+\.?[\d.]*\s+)?(?:(?:typical\s+)?(?:synthes[ie]s|preparation|growth|"
                              r"formation|fabrication)\b[^.]{0,80}|[^.]{0,80}\b(?:synthes[ie]s|preparation|growth)"
                              r")\.\s", re.I)
@@ -201,7 +216,7 @@ class RecipeExtractor:
                             "rebuild a stored paper with Document.from_records(paper)")
         paper = document.paper_record()
         paragraphs = _working_paragraphs(document)
-        groups = self._group(paragraphs)
+        groups, dropped = self._relevant(self._group(paragraphs), paper)
         self._annotate_entities(document, [p for group in groups for p in group])
         outcome_paras = [p for p in paragraphs if p.category == "characterization"
                          or (p.section_type in ("results", "characterization") and p.category != "synthesis")]
@@ -212,7 +227,7 @@ class RecipeExtractor:
         hints: list[tuple[str, str, dict] | None] = []
         for group in groups:
             try:
-                recipe = self._recipe(group, paper, title_target)
+                recipe = self._recipe(group, paper, title_target, document.warnings)
             except NanosynthError as exc:
                 logger.warning("paper %s, paragraph %d: recipe dropped: %s", paper.key, group[0].order, exc)
                 continue
@@ -222,10 +237,58 @@ class RecipeExtractor:
                                   recipe.target_composition)
                 hints.append(None if hint is None else
                              (hint[0], hint[1], self._provenance(group[0].order, None, None, 0.6, paper)))
+        summary = [p for p in paragraphs if p.section_type in SUMMARY_SECTIONS and p.text.strip()]
         if built:
-            self._attach_outcomes(built, outcome_paras, hints)
+            in_groups = {p.order for group in groups for p in group}
+            sources = outcome_paras + [p for p in paragraphs if p.order in in_groups] + [
+                p for p in summary if p.order not in in_groups and p not in outcome_paras]
+            self._attach_outcomes(built, sources, hints)
+            document.no_synthesis_reason = None
+        else:
+            built = self._summary(summary, paper, document)
+            if not built and dropped:
+                document.no_synthesis_reason = dropped
         document.recipes = [r for r, _, _ in built]
         return document.recipes
+
+    def _relevant(self, groups: list[list[DocParagraph]], paper: PaperBase) -> tuple[list[list[DocParagraph]], str | None]:
+        """The groups that describe a nanomaterial synthesis, and the reason of the last one dropped (the
+        relevance gate: an organic/medicinal-chemistry procedure is no nanocrystal recipe)."""
+        kept: list[list[DocParagraph]] = []
+        reason = None
+        for group in groups:
+            text = " ".join(p.text for p in group)
+            if is_organic_procedure(text):
+                reason = "no nanomaterial synthesis: organic synthesis (no nanoscale product, no inorganic target)"
+                logger.info("paper %s, paragraph %d: %s", paper.key, group[0].order, reason)
+                continue
+            kept.append(group)
+        return kept, reason
+
+    def _summary(self, paragraphs: list[DocParagraph], paper: PaperBase,
+                 document: Document) -> list[tuple[RecipeCreate, str | None, int]]:
+        """Partial recipes of a paper without procedure (title/abstract/results), validated; sets the document's
+        ``no_synthesis_reason`` when there is none."""
+        def provenance(order: int, start: int | None, end: int | None, confidence: float) -> dict:
+            return self._provenance(order, start, end, confidence, paper)
+
+        data, reason = summary_recipes(paragraphs, provenance)
+        document.no_synthesis_reason = reason
+        built: list[tuple[RecipeCreate, str | None, int]] = []
+        for item in data:
+            order = item.pop("_order")
+            item.update({"source_key": recipe_source_key(paper.key, f"{item['target_composition']} " + " ".join(
+                p.text for p in paragraphs)), "source_kind": SourceKind.LITERATURE.value, "paper_key": paper.key,
+                "paper": paper, "provenance": provenance(order, None, None, 0.5)})
+            try:
+                recipe = validate_record(RecipeCreate, item, where=f"{paper.key} summary")
+            except SchemaValidationError as exc:
+                logger.warning("paper %s: summary recipe dropped: %s", paper.key, exc)
+                continue
+            built.append((recipe, recipe.target_composition, order))
+        if data and not built:
+            document.no_synthesis_reason = "no nanomaterial synthesis: summary recipes failed validation (see log)"
+        return built
 
     # ---------------------------------------------------------------------------------------- grouping
     @staticmethod
@@ -318,7 +381,10 @@ class RecipeExtractor:
         ops = drop_continuations(text, merge_mentions(rule_ops, predicted, "Operation"))
         return mats, ops
 
-    def _recipe(self, group: list[DocParagraph], paper: PaperBase, title_target: str | None) -> RecipeCreate | None:
+    def _recipe(self, group: list[DocParagraph], paper: PaperBase, title_target: str | None,
+                warnings: list[str]) -> RecipeCreate | None:
+        """One recipe from a group of synthesis paragraphs; implausible values are dropped and their warnings
+        go to the recipe notes and to ``warnings`` (the document's)."""
         first = group[0]
         texts = [p.text for p in group]
         target = recipe_target(texts) or title_target
@@ -326,8 +392,11 @@ class RecipeExtractor:
         steps: list[dict] = []
         for p in group:
             self._paragraph(p, target, chems, steps, paper)
-        chemicals, workup = self._chemicals(chems, target, paper)
-        step_models = self._validated_steps(steps, paper)
+        flags: list[str] = []
+        chemicals, workup = self._chemicals(chems, target, paper, flags)
+        _apply_ratios(chemicals, texts)
+        step_models = self._validated_steps(steps, paper, flags)
+        warnings.extend(f"paragraph {first.order}: {flag}" for flag in flags)
         if not chemicals and not step_models:
             logger.info("paper %s, paragraph %d: no chemicals or steps found: no recipe", paper.key, first.order)
             return None
@@ -343,8 +412,7 @@ class RecipeExtractor:
             "chemicals": chemicals,
             "steps": step_models,
             "outcomes": [],
-            "notes": ("work-up (precipitation/washing/redispersion; role 'other', not reaction chemicals): "
-                      + ", ".join(workup))[:1000] if workup else None,
+            "notes": _notes(workup, flags),
             "provenance": self._provenance(first.order, 0, len(first.text),
                                            sum(confidences) / len(confidences) if confidences else 0.5, paper),
         }
@@ -355,10 +423,12 @@ class RecipeExtractor:
         text = p.text
         mats, ops = self._mentions(p)
         quantities = find_quantities(text)
-        amount_q = [q for q in quantities if q.kind in AMOUNT_KINDS and not _APPARATUS.match(text, q.char_end)]
+        amount_q = [q for q in quantities if (q.kind in AMOUNT_KINDS and not _APPARATUS.match(text, q.char_end))
+                    or _percent_before_material(text, q)]
         cond_q = [q for q in quantities if q.kind in CONDITION_KINDS]
         atmospheres = atmosphere_mentions(text)
-        mats = [m for m in mats if not any(a.start <= m.start < a.end for a in atmospheres)]
+        mats = [m for m in mats if not any(a.start <= m.start < a.end for a in atmospheres)
+                and is_chemical_name(m.text, text[m.end:m.end + 40])]
         amount_m = {Mention(q.char_start, q.char_end, "Amount-Unit", q.raw): q for q in amount_q}
         cond_m = {Mention(q.char_start, q.char_end, "Condition-Unit", q.raw): q for q in cond_q}
         for a in atmospheres:
@@ -413,7 +483,7 @@ class RecipeExtractor:
         data["_pos"] = (p.order, op.start)
         return data
 
-    def _validated_steps(self, steps: list[dict], paper: PaperBase) -> list[StepCreate]:
+    def _validated_steps(self, steps: list[dict], paper: PaperBase, flags: list[str]) -> list[StepCreate]:
         merged: list[dict] = []
         values = {"temperature_k", "time_s", "heating_rate_k_min", "atmosphere", "injection_volume_ml"}
         for s in sorted(steps, key=lambda d: d["_pos"]):
@@ -423,9 +493,11 @@ class RecipeExtractor:
                 prev.update({k: v for k, v in s.items() if k in values})
                 continue
             merged.append(s)
+        _infer_conditions(merged)
         out: list[StepCreate] = []
         for s in merged:
             s = {k: v for k, v in s.items() if k != "_pos"}
+            flags.extend(check_step(s))
             s["order"] = len(out)
             try:
                 out.append(validate_record(StepCreate, s, where=f"{paper.key} step"))
@@ -433,8 +505,8 @@ class RecipeExtractor:
                 logger.warning("step dropped: %s", exc)
         return out
 
-    def _chemicals(self, chems: list[_Chem], target: str | None,
-                   paper: PaperBase) -> tuple[list[ChemicalUseCreate], list[str]]:
+    def _chemicals(self, chems: list[_Chem], target: str | None, paper: PaperBase,
+                   flags: list[str]) -> tuple[list[ChemicalUseCreate], list[str]]:
         """One row per chemical (first mention with an amount wins; a reaction use beats a work-up use; a later
         mention in the same paragraph completes missing amount fields, e.g. ``1 M TOP-Se`` then ``0.5 mL of the
         TOP-Se``). Returns the rows and the names of work-up chemicals (role ``other``)."""
@@ -459,7 +531,7 @@ class RecipeExtractor:
                         _complete_amounts(existing, data)
                     continue
             rows[key], meta[key] = data, (workup, c.order)
-        return self._validated_chemicals(rows, meta, paper)
+        return self._validated_chemicals(rows, meta, paper, flags)
 
     def _chemical_data(self, c: _Chem, target: str | None, paper: PaperBase) -> tuple[str, dict, bool] | None:
         """``(key, ChemicalUseCreate data, is work-up)`` of one material mention; None for the target itself, a
@@ -467,6 +539,8 @@ class RecipeExtractor:
         try:
             name = normalize_name(c.name_raw)
         except SchemaValidationError:
+            return None
+        if not is_chemical_name(c.name_raw, c.after):
             return None
         if name in _ATMOSPHERE_GASES or (target and name.replace(" ", "") in {
                 target.replace(" ", ""), *re.split(r"[/@]", target.replace(" ", ""))}):
@@ -478,12 +552,12 @@ class RecipeExtractor:
         span_start, span_end = c.mention.start, c.mention.end
         confidence = decision.confidence
         raws = []
-        priority = {K.AMOUNT: 0, K.MASS: 1, K.VOLUME: 2, K.CONCENTRATION: 3}
+        priority = {K.PERCENT: -1, K.AMOUNT: 0, K.MASS: 1, K.VOLUME: 2, K.CONCENTRATION: 3}
         for q, link in sorted(c.amounts, key=lambda a: (priority.get(a[0].kind, 9), a[0].char_start)):
             raws.append(q.raw)
             span_start, span_end = min(span_start, q.char_start), max(span_end, q.char_end)
             confidence = min(confidence, link.confidence)
-            self._fill_amount(data, q, c.name_raw)
+            fill_amount(data, q, c.name_raw)
         if raws:
             data["amount_raw"] = "; ".join(raws)[:300]
         data["provenance"] = self._provenance(c.order, span_start, span_end, confidence, paper)
@@ -491,13 +565,14 @@ class RecipeExtractor:
         return key, data, decision.rule.startswith("work-up")
 
     @staticmethod
-    def _validated_chemicals(rows: dict[str, dict], meta: dict[str, tuple[bool, int]],
-                             paper: PaperBase) -> tuple[list[ChemicalUseCreate], list[str]]:
+    def _validated_chemicals(rows: dict[str, dict], meta: dict[str, tuple[bool, int]], paper: PaperBase,
+                             flags: list[str]) -> tuple[list[ChemicalUseCreate], list[str]]:
         out: list[ChemicalUseCreate] = []
         workup_names: list[str] = []
         for key, data in rows.items():
             if data.get("amount_mmol") is None and data.get("amount_ml") and data.get("concentration_mm"):
                 data["amount_mmol"] = round(data["amount_ml"] * data["concentration_mm"] / 1000.0, 9)
+            flags.extend(check_chemical(data))
             try:
                 row = validate_record(ChemicalUseCreate, data, where=f"{paper.key} chemical {data['name_raw']!r}")
             except SchemaValidationError as exc:
@@ -507,31 +582,6 @@ class RecipeExtractor:
             if meta[key][0]:
                 workup_names.append(row.name)
         return out, workup_names
-
-    @staticmethod
-    def _fill_amount(data: dict, q: Quantity, name_raw: str) -> None:
-        if q.normalized is None:
-            return
-        unit = {K.AMOUNT: "millimole", K.VOLUME: "milliliter", K.MASS: "gram",
-                K.CONCENTRATION: "millimolar"}.get(q.kind)
-        if unit is None:
-            return
-        formula = formula_of(name_raw)
-        try:
-            mm = molar_mass(formula) if formula else None
-        except SchemaValidationError:
-            mm = None
-        info = lookup(name_raw)
-        try:
-            norm = normalize_amount(q.normalized, unit, molar_mass=mm, density_g_ml=density(name_raw) if info else None)
-        except SchemaValidationError:
-            return
-        data.setdefault("amount_value", q.value)
-        data.setdefault("amount_unit", (q.raw_unit or "")[:40] or None)
-        for key, value in (("amount_mmol", norm.mmol), ("amount_ml", norm.ml), ("amount_g", norm.g),
-                           ("concentration_mm", norm.mm)):
-            if value is not None and data.get(key) is None:
-                data[key] = value
 
     # ---------------------------------------------------------------------------------------- outcomes
     def _attach_outcomes(self, built: list[tuple[RecipeCreate, str | None, int]], paragraphs: Sequence[DocParagraph],
@@ -566,6 +616,59 @@ class RecipeExtractor:
 
 
 _AMOUNT_FIELDS = ("amount_mmol", "amount_ml", "amount_g", "concentration_mm")
+
+
+def _apply_ratios(chemicals: list[ChemicalUseCreate], texts: Sequence[str]) -> None:
+    """Set ``ratio`` on the chemicals a molar ratio with species names (``Cd/Te/MPA = 1:0.5:2.4``)."""
+    keys = [(c.name_raw, c.name, c.formula) for c in chemicals]
+    for text in texts:
+        for index, (part, raw) in ratio_assignments(text, keys).items():
+            chem = chemicals[index]
+            if chem.ratio is None:
+                chem.ratio = part
+                chem.amount_raw = (f"{chem.amount_raw}; {raw}" if chem.amount_raw else raw)[:300]
+
+
+def _percent_before_material(text: str, q: Quantity) -> bool:
+    """A percentage written right before a name is a solution strength (``0.01% HAuCl4``, ``1 wt% PVP``)."""
+    return q.kind is K.PERCENT and q.value is not None and 0 < q.value <= 100 and bool(
+        re.match(r"\s*(?:\((?:w/v|w/w|wt|v/v)\)\s*)?(?:of\s+)?(?:[A-Za-z(]|tri)", text[q.char_end:q.char_end + 12])) \
+        and not re.match(r"\s*(?:yield|QY|PLQY|quantum|of the|efficien|conversion|purity|pure)", text[q.char_end:], re.I)
+
+
+def _infer_conditions(steps: list[dict]) -> None:
+    """Fill what the text implies but does not repeat (step dicts in reading order, changed in place).
+
+    - An injection without a temperature happens at the temperature of the flask: that of the latest earlier
+      step with one (not a degassing step, and not across a cooling or an un-tempered heating step).
+    - Without a growth step that has a temperature, a reaction step of no other action with one (``decomposition
+      at 60 °C``, ``nucleated at 120 °C``) is the growth step.
+    """
+    for i, step in enumerate(steps):
+        if step["action"] != StepAction.INJECT.value or step.get("temperature_k") is not None:
+            continue
+        for prev in reversed(steps[:i]):
+            if prev["action"] == StepAction.DEGAS.value or prev["action"] == StepAction.COOL.value:
+                break
+            if prev.get("temperature_k") is not None:
+                step["temperature_k"] = prev["temperature_k"]
+                break
+            if prev["action"] == StepAction.HEAT.value:
+                break
+    if not any(s["action"] == StepAction.GROW.value and s.get("temperature_k") is not None for s in steps):
+        other = next((s for s in steps if s["action"] == StepAction.OTHER.value and s.get("temperature_k")), None)
+        if other is not None:
+            other["action"] = StepAction.GROW.value
+
+
+def _notes(workup: list[str], flags: list[str]) -> str | None:
+    """Recipe notes: the work-up chemicals and the implausible values that were dropped."""
+    parts = []
+    if workup:
+        parts.append("work-up (precipitation/washing/redispersion; role 'other', not reaction chemicals): "
+                     + ", ".join(workup))
+    parts.extend(flags)
+    return "; ".join(parts)[:1000] if parts else None
 
 
 def _complete_amounts(existing: dict, new: dict) -> None:
@@ -624,7 +727,7 @@ def shape_hint(texts: Iterable[str], target: str | None) -> tuple[str, str] | No
             if target and t.composition != target:
                 continue
             noun = t.noun.split()[-1]
-            if noun.lower() in _WEAK_SHAPES or re.match(r"(?i)nanocrystal|NCs|nanoparticle|NPs|particle|seed|core|"
+            if noun.lower() in WEAK_SHAPES or re.match(r"(?i)nanocrystal|NCs|nanoparticle|NPs|particle|seed|core|"
                                                         r"shell|cluster|crystal|nanostructure", noun):
                 continue
             try:
@@ -632,132 +735,6 @@ def shape_hint(texts: Iterable[str], target: str | None) -> tuple[str, str] | No
             except SchemaValidationError:
                 continue
     return None
-
-
-# --------------------------------------------------------------------------------------------------- outcomes
-_CUES = {
-    "fwhm": re.compile(r"FWHM|full[- ]width at half[- ]maximum|line ?width|half[- ]width", re.I),
-    "plqy": re.compile(r"PLQY|PL QY|quantum yield|\bQYs?\b", re.I),
-    "yield": re.compile(r"(?<!quantum )\byield\b", re.I),
-    "pl": re.compile(r"\bPL\b|photoluminescen\w*|emission|emit\w*|luminescen\w*", re.I),
-    "abs": re.compile(r"absorption|absorbance|\babsorb(?:s|ing|ed)?\b|excitonic|exciton|\bUV[- ]?vis|\babs\b|"
-                      r"plasmon\w*|\bL?SPR\b|extinction", re.I),
-    "size": re.compile(r"diameter|sizes?\b|sized|TEM|edge length|length|thickness|width|dimension", re.I),
-}
-_SHAPE_EXCLUDE = re.compile(r"^\s*(?:phase|structure|zinc|wurtzite|rock|crystal|lattice|perovskite|symmetry|"
-                            r"close|unit cell|Pm|Fm|space group)", re.I)
-_WEAK_SHAPES = {"dot", "dots", "quantum dots", "quantum dot", "qds", "round", "random"}
-
-
-def _shape_regex() -> re.Pattern[str]:
-    words = sorted((w for w in shape_synonyms() if w not in _WEAK_SHAPES and len(w) > 3), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:-shaped|-like)?(?![\w-])",
-                      re.I)
-
-
-_SHAPE_RE: re.Pattern[str] | None = None
-
-
-def _nearest_cue(sentence: str, pos: int, names: Iterable[str]) -> str | None:
-    best, best_pos = None, -1
-    window = sentence[max(0, pos - 120):pos]
-    offset = max(0, pos - 120)
-    for name in names:
-        for m in _CUES[name].finditer(window):
-            if m.start() + offset > best_pos:
-                best, best_pos = name, m.start() + offset
-    return best
-
-
-def extract_outcomes(sentence: str, offset: int = 0) -> list[tuple[str, dict]]:
-    """Outcome values of one results/characterization sentence: ``(property, OutcomeCreate data)`` pairs.
-
-    The nearest cue word before a number decides what it is (``FWHM of 28 nm``, ``PL peak at 620 nm``, ``first
-    excitonic absorption peak at 550 nm``, ``diameter of 3.2 ± 0.3 nm``, ``PLQY of 65%``). Data dicts carry
-    private ``_start``/``_end``/``_confidence`` keys (paragraph offsets) for the provenance.
-    """
-    global _SHAPE_RE
-    out: list[tuple[str, dict]] = []
-    for q in find_quantities(sentence, qualitative=False):
-        start, end = q.char_start + offset, q.char_end + offset
-        cue = _nearest_cue(sentence, q.char_start, ("fwhm", "plqy", "yield", "pl", "abs", "size"))
-        if q.kind is K.LENGTH and q.normalized is not None:
-            value = q.normalized
-            if cue == "fwhm":
-                spectrum = "pl" if _CUES["pl"].search(sentence) else "absorption"
-                out.append(("fwhm_nm", _outcome("fwhm_nm", value, q, start, end, 0.75, spectrum=spectrum)))
-            elif cue in ("pl", "abs") and value >= 150 and not re.match(r"\s*(?:excitation|laser|diode|LED)",
-                                                                         sentence[q.char_end:], re.I) \
-                    and not re.search(r"excit\w*\s+(?:at|of|wavelength)?\s*$", sentence[:q.char_start], re.I):
-                prop = "pl_peak_nm" if cue == "pl" else "abs_peak_nm"
-                out.append((prop, _outcome(prop, value, q, start, end, 0.8)))
-            elif cue == "size" and value < 1000:
-                out.append(("size_nm", _outcome("size_nm", value, q, start, end, 0.8, method=_size_method(sentence))))
-                if q.normalized_error is not None and q.error_pct is None:
-                    out.append(("size_sd_nm", _outcome("size_sd_nm", q.normalized_error, q, start, end, 0.8)))
-                if q.error_pct is not None:
-                    out.append(("size_dist_pct", _outcome("size_dist_pct", q.error_pct, q, start, end, 0.8)))
-        elif q.kind is K.ENERGY and q.normalized is not None:
-            if cue == "fwhm":
-                spectrum = "pl" if _CUES["pl"].search(sentence) else "absorption"
-                out.append(("fwhm_mev", _outcome("fwhm_mev", q.normalized, q, start, end, 0.75, spectrum=spectrum)))
-            elif cue in ("pl", "abs") and q.normalized > 300:
-                prop = "pl_peak_nm" if cue == "pl" else "abs_peak_nm"
-                out.append((prop, _outcome(prop, ev_to_nm(q.normalized / 1000.0), q, start, end, 0.7)))
-        elif q.kind is K.PERCENT and q.normalized is not None:
-            if cue == "plqy":
-                out.append(("plqy", _outcome("plqy", q.normalized, q, start, end, 0.8)))
-            elif cue == "yield":
-                out.append(("yield", _outcome("yield", q.normalized, q, start, end, 0.7)))
-            elif cue == "size" and re.search(r"size distribution|polydispersity|standard deviation", sentence, re.I):
-                out.append(("size_dist_pct", _outcome("size_dist_pct", q.normalized, q, start, end, 0.7)))
-    if _SHAPE_RE is None:
-        _SHAPE_RE = _shape_regex()
-    if re.search(r"TEM|shape|morpholog|spherical|cubic|rod|platelet|faceted|triangular", sentence, re.I):
-        for m in _SHAPE_RE.finditer(sentence):
-            if _SHAPE_EXCLUDE.match(sentence[m.end():m.end() + 20]):
-                continue
-            word = re.sub(r"-(?:shaped|like)$", "", m.group(0).lower())
-            out.append(("shape", {"property": "shape", "value_text": word, "value_raw": m.group(0),
-                                  "method": _size_method(sentence), "_start": m.start() + offset,
-                                  "_end": m.end() + offset, "_confidence": 0.7}))
-            break
-    return out
-
-
-def _size_method(sentence: str) -> str | None:
-    for method in ("TEM", "SAXS", "XRD", "DLS", "SEM"):
-        if re.search(rf"\b{method}\b", sentence):
-            return method
-    if re.search(r"sizing curve|absorption", sentence, re.I):
-        return "UV-vis"
-    return None
-
-
-def _outcome(prop: str, value: float, q: Quantity, start: int, end: int, confidence: float, **extra) -> dict:
-    data = {"property": prop, "value": round(value, 6), "value_raw": q.raw[:300], "_start": start, "_end": end,
-            "_confidence": confidence}
-    data.update({k: v for k, v in extra.items() if v is not None})
-    return data
-
-
-# ----------------------------------------------------------------------------------------------------- method
-def detect_method(text: str) -> SynthesisMethod:
-    """Synthesis method of a recipe's text: explicit phrases first, then seeds, injection, heating, autoclave."""
-    low = text.lower()
-    explicit = re.search(r"hot[- ]injection|heat(?:ing)?[- ]up|one[- ]pot|seed(?:ed)?[- ]mediated|seeded growth|"
-                         r"cation exchange|anion exchange|solvothermal|hydrothermal|microfluidic|microreactor", low)
-    if explicit:
-        return normalize_method(explicit.group(0))
-    if re.search(r"\bseed(?:s| solution)\b", low) and re.search(r"\bgrowth solution\b|\bseeds?\b.*\badded\b", low):
-        return SynthesisMethod.SEED_MEDIATED
-    if re.search(r"autoclave", low):
-        return SynthesisMethod.SOLVOTHERMAL
-    if re.search(r"\binject(?:ed|ion)\b|swiftly added|rapidly added|quickly added", low):
-        return SynthesisMethod.HOT_INJECTION
-    if re.search(r"\bheated\b|\bramped\b", low):
-        return SynthesisMethod.HEAT_UP
-    return SynthesisMethod.UNKNOWN
 
 
 def recipes(document: Document, *, ner=None, version: str = EXTRACTOR_VERSION) -> list[RecipeCreate]:

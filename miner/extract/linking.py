@@ -260,8 +260,10 @@ def link_conditions(text: str, conditions: Sequence[Mention], operations: Sequen
             continue
         if before:
             links.append(Link(cond, before[-1], "operation-before-condition", 0.85))
-        else:
+        elif after:
             links.append(Link(cond, after[0], "operation-after-condition", 0.6))
+        else:  # the operation word is part of the condition ("under reflux")
+            links.append(Link(cond, ops[0], "operation-at-condition", 0.6))
     return links
 
 

@@ -24,7 +24,7 @@ _ACTIONS: list[tuple[re.Pattern[str], StepAction]] = [
     (re.compile(r"^(?:inject\w*|swiftly|rapidly)$"), A.INJECT),
     (re.compile(r"^(?:heat\w*|raised|ramped|warm\w*|reflux\w*|anneal\w*)$"), A.HEAT),
     (re.compile(r"^(?:grow\w*|grew|growth|react\w*|aged|aging|ageing|kept|maintained|held|left|undisturbed|"
-                r"incubat\w*)$"), A.GROW),
+                r"incubat\w*|decompos\w*|thermoly\w*)$"), A.GROW),
     (re.compile(r"^(?:quench\w*)$"), A.QUENCH),
     (re.compile(r"^(?:cool\w*)$"), A.COOL),
     (re.compile(r"^(?:centrifug\w*)$"), A.CENTRIFUGE),

@@ -60,3 +60,14 @@ def test_sentence_spans_keep_abbreviations_and_decimals() -> None:
     text = "As shown in Fig. 2, the size is ca. 3.5 nm. Then it was cooled."
     spans = sentence_spans(text)
     assert [text[s:e] for s, e in spans] == ["As shown in Fig. 2, the size is ca. 3.5 nm.", "Then it was cooled."]
+
+
+def test_condition_that_contains_its_operation_word_links_to_it() -> None:
+    """"under reflux" is both the condition and the operation: no crash, the condition links to it."""
+    from nanosynth.miner.extract.linking import Mention, link_conditions
+
+    text = "The mixture was kept under reflux overnight."
+    start = text.find("under reflux")
+    op = Mention(start + 6, start + 12, "Operation", "reflux")
+    links = link_conditions(text, [Mention(start, start + 12, "Condition-Misc", "under reflux")], [op])
+    assert [(link.target, link.rule) for link in links] == [(op, "operation-at-condition")]

@@ -210,3 +210,40 @@ def test_re_extraction_from_the_database_with_shipped_models(model_pipeline: Pip
     for path in sample_paper_paths(["txt"]):
         result, again = _re_extracted(model_pipeline, engine, path)
         assert [r.model_dump() for r in again] == [r.model_dump() for r in result.recipes], path.name
+
+
+# ---------------------------------------------------------------------------------------- relevance gate
+_FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
+
+
+def _fixture_results(pipe: Pipeline) -> dict[str, ProcessedDocument]:
+    return {name: pipe.process((_FIXTURES / f"{name}.txt").read_bytes(), f"{name}.txt")
+            for name in ("medicinal_suzuki", "introduction_review", "cdse_hot_injection", "abstract_cdse_zns")}
+
+
+def _check_fixture_results(results: dict[str, ProcessedDocument]) -> None:
+    assert results["medicinal_suzuki"].recipes == []
+    assert results["medicinal_suzuki"].no_synthesis_reason == (
+        "no nanomaterial synthesis: organic synthesis (no nanoscale product, no inorganic target)")
+    assert results["introduction_review"].recipes == []
+    assert "introduction or review" in results["introduction_review"].no_synthesis_reason
+    cdse = results["cdse_hot_injection"]
+    assert cdse.no_synthesis_reason is None and [r.target_composition for r in cdse.recipes] == ["CdSe"]
+    steps = cdse.recipes[0].steps
+    assert next(s.temperature_c for s in steps if s.action == "inject") == 280.0
+    assert {c.name: c.amount_ml for c in cdse.recipes[0].chemicals}["trioctylphosphine"] == 2.0
+    assert {o.property for o in cdse.recipes[0].outcomes} >= {"size_nm", "abs_peak_nm"}
+    abstract = results["abstract_cdse_zns"]
+    assert [r.target_composition for r in abstract.recipes] == ["CdSe/ZnS"]
+    assert {o.property for o in abstract.recipes[0].outcomes} >= {"size_nm", "shape", "pl_peak_nm", "plqy"}
+
+
+def test_relevance_gate_and_fixtures(pipeline: Pipeline) -> None:
+    """Rules only: medicinal chemistry and an introduction give no recipe and say why; the textbook CdSe
+    paragraph and an abstract give their recipes."""
+    _check_fixture_results(_fixture_results(pipeline))
+
+
+@pytest.mark.slow
+def test_relevance_gate_and_fixtures_with_shipped_models(model_pipeline: Pipeline) -> None:
+    _check_fixture_results(_fixture_results(model_pipeline))
