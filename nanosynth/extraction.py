@@ -310,15 +310,28 @@ def chemical_amounts(chem: ChemicalUseCreate) -> list[dict[str, Any]]:
         if m is None or not m.group(2) or not _known_unit(m.group(2)):
             continue
         out.append({"value": float(m.group(1)), "unit": m.group(2), "raw": part})
-    # the normalized values (mmol, mL, g, mM, ratio) derived from the stated ones, e.g. mmol from a mass; their
-    # raw text is the first stated amount
+    # normalized values of another dimension derived from the stated one (mmol from a volume, via density and
+    # molar mass); their raw text is the stated amount they come from
+    stated = {_dimension(a["unit"]) for a in out}
     raw = out[0]["raw"] if out else ""
     for attribute, unit in _NORMALIZED_AMOUNTS:
         value = getattr(chem, attribute)
-        if value is not None and not any(a["unit"] == unit and math.isclose(a["value"], value, rel_tol=1e-6)
-                                         for a in out):
+        if value is not None and _dimension(unit) not in stated:
             out.append({"value": float(value), "unit": unit, "raw": raw})
+            stated.add(_dimension(unit))
     return out
+
+
+def _dimension(unit: str) -> str:
+    """``amount``, ``volume``, ``mass``, ``concentration`` or ``ratio`` of a unit (the unit itself when unknown)."""
+    from nanosynth.schema.units import parse_unit
+
+    if unit.lower() in ("ratio", "molar ratio", "eq", "equiv"):
+        return "ratio"
+    try:
+        return str(parse_unit(unit).dimensionality)
+    except (ValueError, NanosynthError, AttributeError):
+        return unit
 
 
 def _known_unit(unit: str) -> bool:

@@ -60,7 +60,7 @@ def _render(doc) -> None:
         err_console.print(f"[bold red]{escape(doc.source)}[/]: {escape(doc.error)}")
         return
     if not doc.recipes:
-        console.print(f"[bold]{escape(doc.source)}[/]: no nanomaterial synthesis ({escape(doc.reason or '')})")
+        console.print(f"[bold]{escape(doc.source)}[/]: {escape(doc.reason or 'no recipe')}")
         return
     count = len(doc.recipes)
     console.print(f"[bold]{escape(doc.source)}[/]: {count} recipe{'s' if count != 1 else ''} "
@@ -84,7 +84,7 @@ def _render_recipe(number: int, recipe: dict[str, Any]) -> None:
     for i, chem in enumerate(recipe["chemicals"]):
         name = chem["name"] + (f" ({chem['name_raw']})" if chem["name_raw"] and chem["name_raw"] != chem["name"]
                                else "")
-        amounts = ", ".join(a["raw"] for a in chem["amounts"])
+        amounts = ", ".join(f"{a['value']:.4g} {a['unit']}" for a in chem["amounts"])
         _line(chem["role"], f"{name}{'  ' + amounts if amounts else ''}", evidence.get(f"chemicals[{i}]"))
         name_sentence = (evidence.get(f"chemicals[{i}]") or {}).get("text")
         for j, amount in enumerate(chem["amounts"]):
