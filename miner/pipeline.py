@@ -52,8 +52,10 @@ class PipelineConfig(BaseModel):
     classifier_model:
         Paragraph classifier: ``"default"`` (shipped model), a model directory, or ``"heuristic"`` (keyword rules).
     ner_model:
-        NER model: ``"default"`` (shipped MSPTC model), a model directory, or ``None`` for dictionary/rule
-        mentions only.
+        NER model: ``"fast"`` (shipped MSPTC CNN model, the default: on real papers it extracts the same as
+        ``"default"`` at about twice the speed, see benchmarks/results/extract_speed.md), ``"default"`` (CNN +
+        frozen MiniLM features, slightly better MSPTC entity F1), a model directory, or ``None`` for
+        dictionary/rule mentions only.
     extractor_version:
         Version of the recipe extractor written into provenance.
     include_captions:
@@ -63,7 +65,7 @@ class PipelineConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     classifier_model: str = "default"
-    ner_model: str | None = "default"
+    ner_model: str | None = "fast"
     extractor_version: str = Field(default_factory=lambda: _extractor_version())
     include_captions: bool = False
 
@@ -175,6 +177,9 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001 - any backend failure is a model problem
                 raise ModelError(f"NER model {self.config.ner_model!r} loaded but fails on a test sentence "
                                  f"({type(exc).__name__}: {exc}); retrain or restore it") from exc
+        from nanosynth.miner.extract.quantities import find_quantities
+
+        find_quantities("0.2 mmol in 10 mL at 300 °C for 5 min")  # warm-up: the unit registry builds once, here
         self._initialized = True
         logger.info("pipeline %s initialized", self.version)
         return self

@@ -33,8 +33,9 @@ def extract_cmd(
                                  "(shape in the README: 'Extracting recipes from papers')."),
     classifier_model: str = typer.Option("default", "--classifier-model", help="Paragraph classifier: 'default', "
                                          "a model directory, or 'heuristic' (keyword rules, no model)."),
-    ner_model: str = typer.Option("default", "--ner-model", help="NER model: 'default', a model directory, or "
-                                  "'none' (dictionary and rule mentions only)."),
+    ner_model: str = typer.Option("fast", "--ner-model", help="NER model: 'fast' (the pipeline's default), "
+                                  "'default' (+ MiniLM features), a model directory, or 'none' (dictionary and "
+                                  "rule mentions only)."),
 ) -> None:
     """Extract recipes from papers with the evidence of every value (models loaded once; no database)."""
     from nanosynth.extraction import iter_extract
