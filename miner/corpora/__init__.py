@@ -4,5 +4,7 @@
   paragraph classifier;
 * :mod:`~nanosynth.miner.corpora.brat`: BRAT standoff documents (MSPTC) and their conversion to gold spaCy docs;
 * :mod:`~nanosynth.miner.corpora.aunp`: the gold-nanoparticle outcome corpus (JSON lines) and its DOI splits;
-* :mod:`~nanosynth.miner.corpora.gold`: the gold-item type shared by NER training and scoring.
+* :mod:`~nanosynth.miner.corpora.gold`: the gold-item type shared by NER training and scoring;
+* :mod:`~nanosynth.miner.corpora.weak_paragraphs`: PcMSP / SOFC-Exp sentence runs as weighted weak examples for the
+  paragraph classifier (measured in benchmarks/classifier_cv_study.py --part issue13).
 """
