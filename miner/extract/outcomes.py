@@ -24,6 +24,9 @@ _CUES = {
                       r"plasmon\w*|\bL?SPR\b|extinction", re.I),
     "size": re.compile(r"diameter|sizes?\b|sized|TEM|edge length|length|thickness|width|dimension", re.I),
 }
+#: Words right after a length that make it a size: ``4.5 nm across``, ``12 nm in diameter``, ``8 nm wide``.
+_SIZE_AFTER = re.compile(r"\s*(?:across|wide|long|thick|in (?:diameter|size|width|length|edge length)|"
+                         r"(?:average |mean )?(?:diameter|size|edge length))\b", re.I)
 #: A sentence about spectra: a value of 150 nm or more in it is a wavelength, not a size.
 _OPTICAL = re.compile(r"\bpeak|emission|emit\w*|absorption|absorbance|wavelength|\bPL\b|luminescen\w*|plasmon",
                       re.I)
@@ -64,6 +67,8 @@ def extract_outcomes(sentence: str, offset: int = 0) -> list[tuple[str, dict]]:
     for q in find_quantities(sentence, qualitative=False):
         start, end = q.char_start + offset, q.char_end + offset
         cue = _nearest_cue(sentence, q.char_start, ("fwhm", "plqy", "yield", "pl", "abs", "size"))
+        if q.kind is K.LENGTH and _SIZE_AFTER.match(sentence[q.char_end:]):
+            cue = "size"  # "4.5 nm across", "12 nm in diameter": the cue follows the number
         if q.kind is K.LENGTH and q.normalized is not None:
             value = q.normalized
             if cue == "fwhm":

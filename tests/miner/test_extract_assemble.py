@@ -347,3 +347,13 @@ def test_cspbbr3_stock_and_synthesis() -> None:
     assert inject.temperature_c == pytest.approx(180) and inject.injection_volume_ml == pytest.approx(0.4)
     got = {o.property: (o.value, o.value_text) for o in r.outcomes}
     assert got["shape"][1] == "cube" and got["pl_peak_nm"][0] == 515 and got["plqy"][0] == 80
+
+
+@pytest.mark.parametrize("sentence, size", [("They are spherical, 4.5 nm across, and absorb at 430 nm.", 4.5),
+                                            ("Cubes 12 nm in edge length formed.", 12.0),
+                                            ("The wires are 20 nm wide and several micrometres long.", 20.0)])
+def test_a_size_cue_after_the_number_counts(sentence, size):
+    from nanosynth.miner.extract.outcomes import extract_outcomes
+
+    sizes = [data["value"] for prop, data in extract_outcomes(sentence) if prop == "size_nm"]
+    assert sizes[:1] == [size]
