@@ -1,4 +1,5 @@
-"""Cross-validation of :class:`nanosynth.models.pipeline.PropertyModel` on recipe frames: seeded folds, random or grouped.
+"""Cross-validation of :class:`nanosynth.models.pipeline.PropertyModel` on recipe frames: seeded folds, random or
+grouped, and the protocols a reactor asks about: leave-one-level-out (interpolation / extrapolation) and end levels.
 
 Metrics per fold: MAE / RMSE / R² in the reported unit (meV for peaks and FWHM, nm for sizes), coverage and mean
 width of the calibrated intervals, accuracy and set coverage for shape.
@@ -80,6 +81,7 @@ class CVResult:
     target: str
     model: str
     unit: str
+    protocol: str = "grouped"
     folds: list[dict] = field(default_factory=list)
     predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -96,66 +98,148 @@ class CVResult:
         else:
             out = regression_metrics(p["y"], p["pred"], p["lower"], p["upper"])
             out["fold_mean_mae"] = float(np.mean([f["mae"] for f in self.folds]))
+            for kind, part in p.groupby("split_kind") if "split_kind" in p else ():
+                if kind != "fold":
+                    sub = regression_metrics(part["y"], part["pred"], part["lower"], part["upper"])
+                    out.update({f"{m}_{kind}": sub[m] for m in ("mae", "coverage", "interval_width", "n")})
             if "spectrum" in p and p["spectrum"].notna().any():
                 for s, part in p.groupby("spectrum"):
                     out[f"mae_{s}"] = float(np.abs(part["pred"] - part["y"]).mean())
         return out
 
 
+#: Cross-validation protocols: folds of groups (``grouped``), of recipes (``random``), leave-one-level-out of every
+#: grid factor (``level-out``: interior levels = interpolation, end levels = extrapolation), end levels only
+#: (``extrapolate``: train inside the range, test beyond it).
+PROTOCOLS = ("grouped", "random", "level-out", "extrapolate")
+#: Grid factors of the level-out protocols (feature columns of :func:`nanosynth.models.features.base_table`).
+LEVEL_FACTORS = ("t_growth_c", "mm_cation_precursor", "mm_anion_precursor", "ratio_ligand_cation")
+
+
+@dataclass(frozen=True)
+class Split:
+    """One train/test split: a label (``fold 3``, ``t_growth_c=240``), its kind and the recipe ids."""
+
+    label: str
+    kind: str  # "fold", "interpolation" or "extrapolation"
+    test_ids: pd.Index
+    train_ids: pd.Index
+
+
+def _rounded(values: pd.Series) -> pd.Series:
+    """Values to 3 significant digits (so 10.002 and 10 are one level)."""
+    mag = np.floor(np.log10(values.abs().where(values.abs() > 0, 1.0)))
+    return pd.Series([round(v, int(2 - m)) if np.isfinite(v) else v for v, m in zip(values, mag, strict=True)],
+                     index=values.index)
+
+
+def level_splits(frames, ids: pd.Index, factors=LEVEL_FACTORS, ends_only: bool = False) -> list[Split]:
+    """Leave-one-level-out splits: for every factor with at least 3 levels among ``ids``, each level's recipes are
+    the test set and every recipe at another level (or without the factor) trains. Interior levels are labelled
+    ``interpolation``, the lowest and highest ``extrapolation``; ``ends_only`` keeps only those.
+
+    Raises
+    ------
+    ModelError
+        When no factor has 3 or more levels (the source is not a grid).
+    """
+    from nanosynth.models.features import base_table
+
+    table = base_table(subset_frames(frames, ids)).reindex(ids)
+    splits = []
+    for factor in factors:
+        if factor not in table:
+            continue
+        values = _rounded(pd.to_numeric(table[factor], errors="coerce"))
+        levels = sorted(values.dropna().unique())
+        if len(levels) < 3:
+            continue
+        for k, level in enumerate(levels):
+            end = k in (0, len(levels) - 1)
+            if ends_only and not end:
+                continue
+            test = values.index[values == level]
+            splits.append(Split(f"{factor}={level:g}", "extrapolation" if end else "interpolation", test,
+                                ids.difference(test, sort=False)))
+    if not splits:
+        raise ModelError("no grid factor with 3 or more levels in this selection: use --protocol grouped or random")
+    return splits
+
+
+def fold_splits(frames, ids: pd.Index, folds: int, seed: int, group_by: str | None) -> list[Split]:
+    """K-fold splits of ``ids`` by group (``group_by``; each recipe its own group when None/``none``)."""
+    fold_of = fold_assignment(recipe_groups(frames, group_by).reindex(ids), folds, seed)
+    return [Split(f"fold {k}", "fold", fold_of.index[fold_of == k], fold_of.index[fold_of != k])
+            for k in range(folds)]
+
+
+def _score_split(frames, samples, spec, split: Split, always_train, pm: PropertyModel,
+                 max_value) -> tuple[pd.DataFrame, dict]:
+    """Fit ``pm`` on the split's training recipes, predict its test recipes; returns predictions and metrics."""
+    pm.fit(subset_frames(frames, split.train_ids.append(always_train)), max_value=max_value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutOfDomainWarning)
+        dist = pm.predict_dist(subset_frames(frames, split.test_ids))
+    truth = samples[samples["recipe_id"].isin(split.test_ids)]
+    merged = truth.merge(dist, on=["recipe_id", "spectrum"] if spec.cascade else ["recipe_id"], how="inner")
+    merged["split"], merged["split_kind"] = split.label, split.kind
+    if spec.kind == "classification":
+        metrics = classification_metrics(merged["y"], merged["label"], merged["prediction_set"])
+    else:
+        merged["pred"] = merged["mean_model"]
+        merged["lower"], merged["upper"] = merged["lower_model"], merged["upper_model"]
+        metrics = regression_metrics(merged["y"], merged["pred"], merged["lower"], merged["upper"])
+    metrics.update({"split": split.label, "kind": split.kind, "n_train": pm.n_train_})
+    return merged, metrics
+
+
+def _eligible(frames, ids: pd.Index, min_count: int | None) -> tuple[pd.Index, pd.Index]:
+    """``(scored ids, always-train ids)`` of the Gu et al. protocol (all scored when ``min_count`` is None)."""
+    if min_count is None:
+        return ids, pd.Index([])
+    counts = particle_counts(frames).reindex(ids)
+    if counts.isna().all():
+        raise ModelError("--min-count needs particle counts on the size outcomes (gu2024 import): none found")
+    eligible = (counts >= min_count).to_numpy()
+    return ids[eligible], ids[~eligible]
+
+
 def cross_validate(frames, target: str, model: str = "xgb", folds: int = 5, seed: int = 0,
                    group_by: str | None = None, max_value: float | None = None,
                    estimator_params: dict | None = None, n_jobs: int = 1,
                    progress: Callable[[int, dict], None] | None = None,
-                   min_count: int | None = None) -> CVResult:
-    """Seeded K-fold cross-validation; folds by recipe (random) or by group (``doi``, ``experiment`` ...).
+                   min_count: int | None = None, protocol: str = "grouped") -> CVResult:
+    """Seeded cross-validation under a protocol (:data:`PROTOCOLS`).
 
-    The model's own calibration groups follow ``group_by`` so that intervals are calibrated for the same kind
-    of novelty the folds test. ``min_count`` reproduces the Gu et al. protocol: only recipes whose size was
-    measured on at least that many particles are dealt into folds and scored; the others are always trained on.
+    ``grouped`` deals groups (``group_by``: ``doi``, ``experiment`` ...; recipes when None) into ``folds`` folds,
+    ``random`` deals recipes; ``level-out`` holds out every level of every grid factor (:data:`LEVEL_FACTORS`)
+    in turn and ``extrapolate`` only the end levels (``folds`` is ignored by both). The model's own calibration
+    groups follow ``group_by``. ``min_count`` reproduces the Gu et al. protocol: only recipes whose size was
+    measured on at least that many particles are scored; the others are always trained on.
     """
+    if protocol not in PROTOCOLS:
+        raise ModelError(f"unknown protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
     spec = get_target(target)
     samples = target_samples(frames, spec, max_value=max_value)
     if len(samples) < folds * 2:
         raise ModelError(f"{len(samples)} recipes with {spec.prop} are too few for {folds}-fold cross-validation")
-    ids = pd.Index(samples["recipe_id"].unique())
-    always_train = pd.Index([])
-    if min_count is not None:
-        counts = particle_counts(frames).reindex(ids)
-        if counts.isna().all():
-            raise ModelError("--min-count needs particle counts on the size outcomes (gu2024 import): none found")
-        eligible = counts >= min_count
-        always_train, ids = ids[~eligible.to_numpy()], ids[eligible.to_numpy()]
-    groups = recipe_groups(frames, group_by).reindex(ids)
-    fold_of = fold_assignment(groups, folds, seed)
-    result = CVResult(target, model, spec.unit)
+    ids, always_train = _eligible(frames, pd.Index(samples["recipe_id"].unique()), min_count)
+    if protocol in ("level-out", "extrapolate"):
+        splits = level_splits(frames, ids, ends_only=protocol == "extrapolate")
+    else:
+        splits = fold_splits(frames, ids, folds, seed, None if protocol == "random" else group_by)
+    result = CVResult(target, model, spec.unit, protocol=protocol)
     parts = []
-    for k in range(folds):
-        test_ids = fold_of.index[fold_of == k]
-        train_ids = fold_of.index[fold_of != k].append(always_train)
+    for k, split in enumerate(splits):
         pm = PropertyModel(target, model, group_by=group_by or "none", estimator_params=estimator_params,
                            random_state=seed, n_jobs=n_jobs)
-        pm.fit(subset_frames(frames, train_ids), max_value=max_value)
-        test_frames = subset_frames(frames, test_ids)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OutOfDomainWarning)
-            dist = pm.predict_dist(test_frames)
-        truth = samples[samples["recipe_id"].isin(test_ids)]
-        on = ["recipe_id", "spectrum"] if spec.cascade else ["recipe_id"]
-        merged = truth.merge(dist, on=on, how="inner")
-        merged["fold"] = k
-        if spec.kind == "classification":
-            metrics = classification_metrics(merged["y"], merged["label"], merged["prediction_set"])
-        else:
-            merged["pred"] = merged["mean_model"]
-            merged["lower"], merged["upper"] = merged["lower_model"], merged["upper_model"]
-            metrics = regression_metrics(merged["y"], merged["pred"], merged["lower"], merged["upper"])
-        metrics["fold"] = k
-        metrics["n_train"] = pm.n_train_
+        merged, metrics = _score_split(frames, samples, spec, split, always_train, pm, max_value)
+        merged["fold"], metrics["fold"] = k, k
         result.folds.append(metrics)
         parts.append(merged)
         if progress is not None:
             progress(k, metrics)
-        log.info("fold %d: %s", k, metrics)
+        log.info("%s: %s", split.label, metrics)
     result.predictions = pd.concat(parts, ignore_index=True)
     return result
 

@@ -24,6 +24,7 @@ class SourceSpec:
     estimator_params: per model kind, estimator parameters tuned by cross-validation on this source.
     target_params: per target, per model kind, overrides of ``estimator_params`` (e.g. lighter multi-class
         boosting for shape).
+    default_model: model kind used when none is given (chosen by the level-out protocol for grid sources).
     """
 
     name: str
@@ -33,6 +34,7 @@ class SourceSpec:
     files: tuple[tuple[str, str], ...] = ()
     estimator_params: dict = field(default_factory=dict)
     target_params: dict = field(default_factory=dict)
+    default_model: str = "xgb"
 
     def params(self, model: str, target: str | None = None) -> dict:
         """Estimator parameters of ``model`` for ``target`` on this source."""
@@ -43,6 +45,10 @@ class SourceSpec:
             out.update(self.target_params.get(get_target(target).name, {}).get(model, {}))
         return out
 
+
+#: Continuous inputs of the microreactor GP: the five reactor conditions (+ spectrum and peak in the FWHM cascade).
+_HTE_CONDITIONS = ("t_growth_c", "mm_cation_precursor", "mm_anion_precursor", "ratio_ligand_cation", "log_time_s",
+                   "spectrum=pl", "cascade_peak_mev")
 
 SOURCES: dict[str, SourceSpec] = {
     "gu2024": SourceSpec(
@@ -63,7 +69,9 @@ SOURCES: dict[str, SourceSpec] = {
                                   "subsample": 0.8, "colsample_bytree": 1.0},
                           "nn": {"n_members": 4, "epochs": 40, "hidden": 128, "batch_size": 256},
                           "rf": {"n_members": 3, "n_estimators": 100, "max_features": 1.0},
-                          "et": {"n_members": 3, "n_estimators": 150, "max_features": 1.0}}),
+                          "et": {"n_members": 3, "n_estimators": 150, "max_features": 1.0},
+                          "gp": {"columns": list(_HTE_CONDITIONS)}},
+        default_model="gp"),
     "cdse-literature": SourceSpec(
         "cdse-literature", ("cdse-literature",), "citation",
         files=(("cdse-literature", "cdse_literature/cdse_hot_injection_literature.csv"),),

@@ -29,11 +29,18 @@ class ModelRequest:
 
     source: str
     target: str
-    model: str = "xgb"
+    model: str | None = None
     seed: int = 0
     group_by: str | None = None
     max_size: float | None = None
     params: tuple[str, ...] = ()
+    protocol: str = "grouped"
+
+    def kind(self) -> str:
+        """The model kind: the requested one, else the source's default (``gp`` for cdse-hte, else ``xgb``)."""
+        from nanosynth.models.sources import get_source
+
+        return self.model or get_source(self.source).default_model
 
     def size_limit(self) -> float | None:
         from nanosynth.models.sources import get_source
@@ -49,7 +56,7 @@ class ModelRequest:
         """The source's tuned parameters for this model and target, overridden by ``name=value`` items."""
         from nanosynth.models.sources import get_source
 
-        params = get_source(self.source).params(self.model, self.target)
+        params = get_source(self.source).params(self.kind(), self.target)
         for item in self.params:
             if "=" not in item:
                 raise ModelError(f"--param {item!r} must look like name=value (e.g. n_estimators=300)")
@@ -94,8 +101,9 @@ def cross_validate_request(frames, request: ModelRequest, folds: int, min_count:
     """Seeded K-fold cross-validation of ``request`` on ``frames`` (see :func:`models.evaluation.cross_validate`)."""
     from nanosynth.models.evaluation import cross_validate
 
-    return cross_validate(frames, request.target, request.model, folds, request.seed, request.grouping(), None,
-                          request.estimator_params(), progress=progress, min_count=min_count)
+    return cross_validate(frames, request.target, request.kind(), folds, request.seed, request.grouping(), None,
+                          request.estimator_params(), progress=progress, min_count=min_count,
+                          protocol=request.protocol)
 
 
 @dataclass
@@ -118,7 +126,7 @@ def _fit_metrics(model, frames, request: ModelRequest, cv_folds: int) -> dict:
     if cv_folds:
         result = cross_validate_request(frames, request, cv_folds)
         metrics["cv"] = {**result.overall(), "folds": cv_folds, "group_by": request.grouping(),
-                         "seed": request.seed}
+                         "seed": request.seed, "protocol": request.protocol}
     return metrics
 
 
@@ -131,10 +139,10 @@ def train_and_register(engine: Engine, request: ModelRequest, out: Path, data_di
     from nanosynth.models.pipeline import PropertyModel
 
     frames = selected_frames(engine, request, data_dir)
-    model = PropertyModel(request.target, request.model, group_by=request.grouping(),
+    model = PropertyModel(request.target, request.kind(), group_by=request.grouping(),
                           estimator_params=request.estimator_params(), random_state=request.seed).fit(frames)
     metrics = _fit_metrics(model, frames, request, cv_folds)
-    manifest = save_model(model, out, name=name or f"{request.source}-{model.spec.name}-{request.model}",
+    manifest = save_model(model, out, name=name or f"{request.source}-{model.spec.name}-{request.kind()}",
                           metrics=metrics, data_hash=training_data_hash(frames, request.target),
                           extra={"source": request.source, "max_size_nm": request.size_limit(),
                                  "group_by": request.grouping(), "seed": request.seed})

@@ -2,7 +2,8 @@
 
 :class:`XGBEnsembleRegressor` / :class:`XGBEnsembleClassifier` (gradient boosting), :class:`MLPEnsembleRegressor` /
 :class:`MLPEnsembleClassifier` (PyTorch deep ensembles), :class:`ForestRegressor` / :class:`ForestClassifier`
-(random-forest baseline) and :class:`ExtraTreesRegressor` / :class:`ExtraTreesClassifier`;
+(random-forest baseline), :class:`ExtraTreesRegressor` / :class:`ExtraTreesClassifier` and
+:class:`GPRegressor` (Gaussian process, smooth between and beyond grid levels);
 :func:`make_estimator` builds one by kind.
 """
 
@@ -13,9 +14,10 @@ from nanosynth.models.estimators.forest import (
     ForestClassifier,
     ForestRegressor,
 )
+from nanosynth.models.estimators.gp import GPRegressor
 from nanosynth.models.estimators.nn import MLPEnsembleClassifier, MLPEnsembleRegressor
 from nanosynth.models.estimators.xgb import XGBEnsembleClassifier, XGBEnsembleRegressor
 
 __all__ = ["ESTIMATORS", "ExtraTreesClassifier", "ExtraTreesRegressor", "ForestClassifier", "ForestRegressor",
-           "MLPEnsembleClassifier", "MLPEnsembleRegressor", "XGBEnsembleClassifier", "XGBEnsembleRegressor",
+           "GPRegressor",            "MLPEnsembleClassifier", "MLPEnsembleRegressor", "XGBEnsembleClassifier", "XGBEnsembleRegressor",
            "make_estimator"]

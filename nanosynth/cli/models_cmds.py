@@ -34,7 +34,8 @@ def _fmt(value) -> str:
 def cv(
     source: str = typer.Option(..., "--source", help=SOURCE_HELP),
     target: str = typer.Option(..., "--target", help=TARGET_HELP),
-    model: str = typer.Option("xgb", "--model", help="xgb | nn | rf (random-forest baseline) | et (extra trees)"),
+    model: str | None = typer.Option(None, "--model", help="xgb | nn | rf (random-forest baseline) | et (extra "
+                                     "trees) | gp (Gaussian process); default per source: gp for cdse-hte, else xgb"),
     folds: int = typer.Option(5, "--folds", help="Number of folds."),
     seed: int = typer.Option(0, "--seed", help="Seed of the fold assignment and of the models."),
     group_by: str | None = typer.Option(None, "--group-by", help="none | doi | citation | experiment | "
@@ -46,34 +47,49 @@ def cv(
     predictions: Path | None = typer.Option(None, "--predictions", help="Write out-of-fold predictions (CSV)."),
     min_count: int | None = typer.Option(None, "--min-count", help="Score only recipes whose size was measured "
                                          "on ≥ N particles (Gu et al. protocol: 300); the rest always train."),
+    protocol: str = typer.Option("grouped", "--protocol", help="grouped (folds of --group-by groups) | random | "
+                                 "level-out (hold out each level of temperature, [Cd], [Se], OA:Cd; interior = "
+                                 "interpolation, ends = extrapolation) | extrapolate (end levels only)"),
 ) -> None:
-    """Cross-validate a model on a source; prints per-fold and mean figures, last line mae=… or accuracy=…."""
-    run_guarded(_cv, source, target, model, folds, seed, group_by, max_size, param, predictions, min_count)
+    """Cross-validate a model on a source; prints per-split and pooled figures (with coverage), last line mae=…
+    or accuracy=…."""
+    run_guarded(_cv, source, target, model, folds, seed, group_by, max_size, param, predictions, min_count,
+                protocol)
 
 
-def _cv(source, target, model, folds, seed, group_by, max_size, param, predictions, min_count=None):
+def _cv(source, target, model, folds, seed, group_by, max_size, param, predictions, min_count=None,
+        protocol="grouped"):
     from nanosynth.models.targets import get_target
     from nanosynth.property_models import ModelRequest, cross_validate_request, selected_frames
 
-    request = ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()))
+    request = ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()), protocol)
     tspec, limit = get_target(target), request.size_limit()
     engine = open_db()
     try:
         frames = selected_frames(engine, request, settings().data_dir)
     finally:
         engine.dispose()
-    console.print(f"{source}: {len(frames)} recipes · target {tspec.name} · model {model} · {folds}-fold · "
-                  f"group-by {request.grouping()} · seed {seed}" + (f" · size ≤ {limit:g} nm" if limit else "")
+    split = f"{folds}-fold" if protocol in ("grouped", "random") else protocol
+    console.print(f"{source}: {len(frames)} recipes · target {tspec.name} · model {request.kind()} · {split} · "
+                  f"protocol {protocol} · group-by {request.grouping()} · seed {seed}"
+                  + (f" · size ≤ {limit:g} nm" if limit else "")
                   + (f" · scored: ≥ {min_count} particles counted" if min_count else ""))
 
     def progress(k, m):
-        console.print(f"fold {k}: " + " ".join(f"{key}={_fmt(v)}" for key, v in m.items() if key != "fold"))
+        console.print(f"{m.get('split', f'fold {k}')}: "
+                      + " ".join(f"{key}={_fmt(v)}" for key, v in m.items() if key not in ("fold", "split")))
 
     result = cross_validate_request(frames, request, folds, min_count=min_count, progress=progress)
     overall = result.overall()
     console.print("mean: " + " ".join(f"{k}={_fmt(v)}" for k, v in overall.items()))
+    for kind in ("interpolation", "extrapolation"):
+        if f"mae_{kind}" in overall:
+            console.print(f"{kind}: mae={overall[f'mae_{kind}']:.4g} coverage={overall[f'coverage_{kind}']:.3f} "
+                          f"n={overall[f'n_{kind}']}")
     if predictions:
         result.predictions.to_csv(predictions, index=False)
+    if "coverage" in overall:
+        print(f"coverage={overall['coverage']:.4f}")
     _last_line(tspec.kind, overall)
 
 
@@ -89,7 +105,8 @@ def _last_line(kind: str, metrics: dict) -> None:
 def train(
     source: str = typer.Option(..., "--source", help=SOURCE_HELP),
     target: str = typer.Option(..., "--target", help=TARGET_HELP),
-    model: str = typer.Option("xgb", "--model", help="xgb | nn | et | rf"),
+    model: str | None = typer.Option(None, "--model", help="xgb | nn | et | rf | gp (default per source: gp "
+                                     "for cdse-hte, else xgb)"),
     out: Path = typer.Option(..., "--out", help="Artifact directory to write."),
     seed: int = typer.Option(0, "--seed"),
     group_by: str | None = typer.Option(None, "--group-by", help="Calibration grouping (default per source)."),

@@ -81,3 +81,9 @@ def hte_frames() -> Frames:
 @pytest.fixture()
 def recipe_frames_small() -> Frames:
     return synthetic_recipes()
+
+
+@pytest.fixture(scope="module")
+def grid_frames() -> Frames:
+    """A larger microreactor-like grid (24 experiments × 4 aliquots) for the level-out protocols."""
+    return synthetic_hte(n_expt=24, times=(10, 30, 90, 270))
