@@ -527,8 +527,9 @@ class RecipeExtractor:
                     data["role"] = existing["role"] if existing["role"] != ChemicalRole.OTHER.value else data["role"]
                     data["name_raw"] = max(existing["name_raw"], c.name_raw, key=len)
                 else:
-                    if "amount_raw" in data and order == c.order:
-                        _complete_amounts(existing, data)
+                    if "amount_raw" in data and not (order == c.order and _complete_amounts(existing, data)) \
+                            and not workup:
+                        _add_raw_amount(existing, data["amount_raw"])
                     continue
             rows[key], meta[key] = data, (workup, c.order)
         return self._validated_chemicals(rows, meta, paper, flags)
@@ -671,14 +672,25 @@ def _notes(workup: list[str], flags: list[str]) -> str | None:
     return "; ".join(parts)[:1000] if parts else None
 
 
-def _complete_amounts(existing: dict, new: dict) -> None:
+def _add_raw_amount(existing: dict, raw: str) -> None:
+    """Keep the amount of a later mention in another paragraph (``ODE (15 mL)`` … ``ODE (3 mL)``) in the raw text;
+    the normalized fields stay those of the first mention."""
+    known = existing.get("amount_raw")
+    if not known:
+        return
+    if raw not in known.split("; "):
+        existing["amount_raw"] = f"{known}; {raw}"[:300]
+
+
+def _complete_amounts(existing: dict, new: dict) -> bool:
     """Fill the amount fields ``existing`` lacks from a later mention of the same chemical in the same paragraph
-    (``1 M TOP-Se`` ... ``0.5 mL of the TOP-Se``); the provenance span grows to cover both mentions."""
+    (``1 M TOP-Se`` ... ``0.5 mL of the TOP-Se``); the provenance span grows to cover both mentions. False when
+    the two mentions state conflicting amounts (nothing filled)."""
     filled = [f for f in _AMOUNT_FIELDS if existing.get(f) is None and new.get(f) is not None
               and not (f == "amount_mmol" and existing.get("amount_g") is not None)]
     if not filled or any(existing.get(f) is not None and new.get(f) is not None for f in ("amount_ml",
                                                                                            "concentration_mm")):
-        return
+        return False
     for f in filled:
         existing[f] = new[f]
     existing["amount_raw"] = f"{existing['amount_raw']}; {new['amount_raw']}"[:300]
@@ -686,6 +698,7 @@ def _complete_amounts(existing: dict, new: dict) -> None:
     old["char_start"] = min(old["char_start"], add["char_start"])
     old["char_end"] = max(old["char_end"], add["char_end"])
     old["confidence"] = min(old["confidence"], add["confidence"])
+    return True
 
 
 def recipe_source_key(paper_key: str, first_paragraph: str) -> str:

@@ -357,3 +357,12 @@ def test_a_size_cue_after_the_number_counts(sentence, size):
 
     sizes = [data["value"] for prop, data in extract_outcomes(sentence) if prop == "size_nm"]
     assert sizes[:1] == [size]
+
+
+def test_a_second_stated_amount_of_the_same_chemical_is_kept_in_the_raw_text() -> None:
+    doc = _document(("synthesis", "PbO (0.45 g) was dissolved in oleic acid (2 mL) and ODE (15 mL) at 150 °C under "
+                                  "argon. Bis(trimethylsilyl) sulfide (0.2 mL) in ODE (3 mL) was injected at 120 °C "
+                                  "and the PbS nanocrystals grew for 2 min."))
+    (recipe,) = recipes(doc)
+    ode = next(c for c in recipe.chemicals if c.name == "1-octadecene")
+    assert ode.amount_ml == 15 and ode.amount_raw.split("; ") == ["15 mL", "3 mL"]
