@@ -1,5 +1,6 @@
 """A polite HTTP client: timeouts, retries with exponential backoff, 429/Retry-After, per-host rate limit,
-on-disk cache, and secrets kept out of logs and errors.
+on-disk cache, secrets kept out of logs and errors, and API keys sent only to the origin they were given for
+(redirects are followed here, not by ``requests``, so that a key never follows a redirect to another host).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,10 @@ from nanosynth.schema.errors import FetchError
 log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "nanosynth/0.1 (text-and-data-mining of nanocrystal syntheses)"
+
+#: Redirects followed per request before giving up.
+MAX_REDIRECTS = 10
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 class NotFoundError(FetchError):
@@ -255,17 +260,14 @@ class HttpClient:
     def _get_with_retries(self, full_url: str, public_url: str, headers: Mapping[str, str] | None,
                           accept: str | None) -> HttpResponse:
         policy = self.config.retry
-        host = urlsplit(full_url).netloc
         request_headers = dict(headers or {})
         if accept:
             request_headers["Accept"] = accept
         last_problem = "no attempt made"
         for attempt in range(1, policy.max_attempts + 1):
-            self.limiter.acquire(host)
             wait: float | None = None
             try:
-                response = self.session.get(full_url, headers=request_headers, stream=True,
-                                            timeout=(self.config.connect_timeout_s, self.config.read_timeout_s))
+                response = self._follow(full_url, public_url, request_headers)
             except requests.Timeout as exc:
                 last_problem = f"timed out ({self.redact(type(exc).__name__)})"
             except requests.ConnectionError as exc:
@@ -297,7 +299,7 @@ class HttpClient:
                     else:
                         last_problem = f"HTTP {status}"
                     if status == 429 or status == 503:
-                        wait = self._retry_after(response, public_url, host)
+                        wait = self._retry_after(response, public_url, urlsplit(response.url).netloc)
             if attempt == policy.max_attempts:
                 break
             delay = wait if wait is not None else policy.backoff(attempt)
@@ -307,6 +309,45 @@ class HttpClient:
                 self._sleep(delay)
         raise FetchError(f"GET {public_url} failed after {policy.max_attempts} attempts: {last_problem}; "
                          "the service may be overloaded - retry later")
+
+    def _follow(self, url: str, public_url: str, headers: dict[str, str]) -> requests.Response:
+        """GET ``url``, following up to :data:`MAX_REDIRECTS` redirects by hand (each hop rate-limited).
+
+        Headers and query parameters holding one of this client's secrets are sent only to the origin (scheme,
+        host, port) of ``url``: from the first hop to another origin on they are dropped, and stay dropped.
+        """
+        origin = _origin(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            self.limiter.acquire(urlsplit(url).netloc)
+            response = self.session.get(url, headers=headers, stream=True, allow_redirects=False,
+                                        timeout=(self.config.connect_timeout_s, self.config.read_timeout_s))
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECT_STATUSES or not location:
+                return response
+            response.close()
+            try:
+                url = urljoin(url, location)
+                same_origin = _origin(url) == origin
+            except ValueError:  # a malformed Location (bad port, broken IPv6 literal)
+                raise FetchError(f"GET {public_url}: redirected to a malformed URL {self.redact(location)!r}; "
+                                 "the service is misbehaving - try another source") from None
+            if not same_origin:
+                headers = {k: v for k, v in headers.items() if not self._holds_secret(v)}
+                url = self._without_secret_values(url)
+                log.debug("GET %s: redirected to another host, API keys not forwarded", public_url)
+        raise FetchError(f"GET {public_url}: more than {MAX_REDIRECTS} redirects (a redirect loop?); "
+                         "check the URL or the service's status")
+
+    def _holds_secret(self, value: str) -> bool:
+        return any(secret in value for secret in self._secrets)
+
+    def _without_secret_values(self, url: str) -> str:
+        """``url`` without the query parameters whose value holds one of this client's secrets."""
+        parts = urlsplit(url)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if not any(self._holds_secret(v) for _, v in pairs):
+            return url  # untouched: re-encoding could break a signed URL
+        return urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in pairs if not self._holds_secret(v)])))
 
     def _retry_after(self, response: requests.Response, public_url: str, host: str) -> float | None:
         """The server's Retry-After wait (deferred in the rate limiter), refused when over the policy's limit."""
@@ -329,3 +370,10 @@ class HttpClient:
                                  "raise HttpConfig.max_bytes if this is expected")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, default ports made explicit: what an API key is bound to."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default

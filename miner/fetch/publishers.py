@@ -1,7 +1,8 @@
 """Publisher text-and-data-mining APIs used when an API key is configured: Elsevier and Springer Nature.
 
 Keys are sent the way each API expects (Elsevier: ``X-ELS-APIKey`` header; Springer Nature: ``api_key`` query
-parameter) and are masked in every log line, cache entry and error message by :class:`~nanosynth.miner.fetch.http.HttpClient`.
+parameter) and are masked in every log line, cache entry and error message by :class:`~nanosynth.miner.fetch.http.HttpClient`,
+which also sends them only to the API's own host: a redirect to another host drops the header and the parameter.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ Guarantees
 - A document's recipes and its ``done`` status are committed in the same transaction: after a crash (even
   ``kill -9``) nothing committed is lost and nothing is half-written; documents left ``running`` by a dead run of
   the same job (or stale for ``stale_after_s``) are processed again by the next run.
-- A document that cannot be read or extracted is recorded ``failed`` with its reason; the job goes on.
+- A document that cannot be read or extracted is recorded ``failed`` with its reason; the job goes on. So are
+  files refused unread: symbolic links leaving the input folder, dangling links, named pipes (see
+  :func:`nanosynth.ingest.inputs.refusal`).
 - Writes are idempotent (papers by key/DOI, recipes by source key) and retried on unique-key races and
   deadlocks, so concurrent jobs on PostgreSQL produce no duplicates.
 """
@@ -157,22 +159,25 @@ def _run_job(engine: Engine, inputs: _Inputs, factory: PipelineFactory, opt: _Op
         raise ConfigError(f"pipeline version {version!r} must be a non-empty string of at most 64 characters")
     summary = JobSummary(job=opt.job, pipeline_version=version)
     unique = _unique_inputs(inputs.paths, inputs.documents, inputs.suffixes, summary)
-    plan = _plan(engine, opt.job, version, unique, summary, retry_failed=opt.retry_failed,
-                 reprocess=opt.reprocess, stale_after_s=opt.stale_after_s)
-    emit(ProgressEvent("start", total=len(plan), skipped=summary.skipped))
+    refused = [doc for doc in unique if doc.problem is not None]
+    plan = _plan(engine, opt.job, version, [doc for doc in unique if doc.problem is None], summary,
+                 retry_failed=opt.retry_failed, reprocess=opt.reprocess, stale_after_s=opt.stale_after_s)
+    emit(ProgressEvent("start", total=len(plan) + len(refused), skipped=summary.skipped))
+    _record_refused(engine, opt.job, version, refused, summary, emit, len(plan) + len(refused))
     if plan:
         executor = _executor(factory, probe, version, opt.workers, opt.scheduler, opt.docs_per_task)
         summary.workers = executor.workers
         try:
             executor.start()
             summary.workers = executor.workers
-            _execute(engine, opt.job, plan, executor, summary, emit, opt.batch_size, opt.flush_interval_s)
+            _execute(engine, opt.job, plan, executor, summary, emit, opt.batch_size, opt.flush_interval_s,
+                     len(refused))
             summary.worker_peak_rss_mb = executor.worker_memory()
         finally:
             executor.close()
     summary.driver_peak_rss_mb = round(peak_rss_mb(), 1)
     summary.elapsed_s = time.perf_counter() - t_start
-    emit(ProgressEvent("end", total=len(plan), completed=summary.processed, failed=summary.failed,
+    emit(ProgressEvent("end", total=len(plan) + len(refused), completed=summary.processed, failed=summary.failed,
                        skipped=summary.skipped))
     log.info("job %s: %d done, %d failed, %d skipped in %.1f s", opt.job, summary.done, summary.failed,
              summary.skipped, summary.elapsed_s)
@@ -266,6 +271,24 @@ def _plan(engine: Engine, job: str, version: str, docs: list[DocumentInput], sum
     return plan
 
 
+def _record_refused(engine: Engine, job: str, version: str, refused: list[DocumentInput], summary: JobSummary,
+                    emit: ProgressCallback, total: int) -> None:
+    """Record files refused unread (:attr:`DocumentInput.problem`) as failed; they count as processed."""
+    if not refused:
+        return
+    with session_scope(engine) as session:
+        for doc in refused:
+            ingestion.record_failure(session, job=job, version=version, source=doc.source,
+                                     content_hash=doc.content_hash, error=doc.problem[:MAX_ERROR_CHARS])
+    for doc in refused:
+        summary.processed += 1
+        summary.failed += 1
+        summary.failures.append(FailureInfo(doc.source, doc.content_hash, doc.problem[:MAX_ERROR_CHARS]))
+        emit(ProgressEvent("document", total=total, completed=summary.processed, failed=summary.failed,
+                           skipped=summary.skipped, source=doc.source, ok=False))
+    summary.done = summary.processed - summary.failed
+
+
 def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict[str, _Planned],
                    chunk: int, summary: JobSummary) -> Iterator[TaskInput]:
     """Claim documents chunk by chunk as the executor asks for work (so a crash leaves few ``running``)."""
@@ -283,7 +306,7 @@ def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict
 
 
 def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: JobSummary, emit: ProgressCallback,
-             batch_size: int, flush_interval_s: float) -> None:
+             batch_size: int, flush_interval_s: float, refused: int = 0) -> None:
     by_hash: dict[str, _Planned] = {}
     buffer: list[TaskResult] = []
     last_flush = time.monotonic()
@@ -295,7 +318,8 @@ def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: 
             summary.extract_s += result.duration_s
             if not result.ok:
                 summary.failed += 1
-            emit(ProgressEvent("document", total=len(plan), completed=summary.processed, failed=summary.failed,
+            emit(ProgressEvent("document", total=len(plan) + refused, completed=summary.processed,
+                               failed=summary.failed,
                                skipped=summary.skipped, source=result.source, ok=result.ok))
             if len(buffer) >= batch_size or time.monotonic() - last_flush >= flush_interval_s:
                 _flush(engine, buffer, by_hash, summary)

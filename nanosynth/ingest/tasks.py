@@ -12,17 +12,17 @@ import logging
 import os
 import resource
 import socket
+import stat
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from nanosynth.db.ingestion import NO_SYNTHESIS
 from nanosynth.ingest.protocol import PipelineLike
 from nanosynth.ingest.summary import MAX_ERROR_CHARS
-from nanosynth.schema.errors import NanosynthError
+from nanosynth.schema.errors import NanosynthError, ReaderError
 from nanosynth.schema.records import PaperCreate, RecipeCreate
 from nanosynth.schema.tables import utcnow
 
@@ -79,6 +79,23 @@ def no_synthesis_note(processed) -> str | None:
     return f"{NO_SYNTHESIS}: {reason}"[:MAX_ERROR_CHARS] if reason and not processed.recipes else None
 
 
+def read_document(path: str) -> bytes:
+    """The bytes of a regular file; a file swapped for a named pipe or device since discovery is refused unread.
+
+    Raises
+    ------
+    ReaderError
+        When ``path`` is not a regular file.
+    OSError
+        When it cannot be opened or read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # opening a pipe must not block
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ReaderError(f"not a regular file: {path}; only regular files are read")
+        return fh.read()
+
+
 def process_task(pipeline: PipelineLike, task: TaskInput) -> TaskResult:
     """Run ``pipeline`` on one document; any exception becomes a failed result (one bad paper never stops a job)."""
     started = utcnow()
@@ -86,7 +103,7 @@ def process_task(pipeline: PipelineLike, task: TaskInput) -> TaskResult:
     result = TaskResult(content_hash=task.content_hash, source=task.source, ok=False, started_at=started,
                         worker=worker_name())
     try:
-        data = task.data if task.data is not None else Path(task.path).read_bytes()
+        data = task.data if task.data is not None else read_document(task.path)
         if hashlib.sha256(data).hexdigest() != task.content_hash:
             raise NanosynthError(f"{task.source} changed since the job registered it; run the job again")
         processed = pipeline.process(data, task.source)

@@ -127,3 +127,31 @@ def write_corpus(root: Path, n_good: int = 8, broken: int = 1, empty: int = 1, c
         (root / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 20)
         (root / ".hidden.txt").write_text("not a paper")
     return root
+
+
+#: Content of the file outside the input folder that hostile links point to (must never be ingested).
+OUTSIDE_TEXT = "Outside secret\n\nA synthesis that lives outside the input folder.\n"
+
+
+def write_hostile_inputs(root: Path, outside: Path) -> dict[str, str]:
+    """Files under ``root`` that must be recorded, never read: links leaving ``root`` (to a file and to a folder),
+    a dangling link, a link loop and a named pipe; plus a link to a file inside ``root`` (fine).
+
+    ``outside`` is a folder outside ``root`` holding :data:`OUTSIDE_TEXT`. Returns file name -> expected reason.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    outside.mkdir(parents=True, exist_ok=True)
+    (outside / "secret.txt").write_text(OUTSIDE_TEXT)
+    (root / "inside.txt").write_text(good_text(900))
+    (root / "passwd.txt").symlink_to(outside / "secret.txt")
+    (root / "relative_escape.txt").symlink_to(Path("..") / outside.name / "secret.txt")
+    (root / "linked_folder").symlink_to(outside, target_is_directory=True)
+    (root / "gone.txt").symlink_to(root / "deleted.txt")
+    (root / "loop.txt").symlink_to(root / "loop.txt")
+    (root / "alias.txt").symlink_to(root / "inside.txt")
+    os.mkfifo(root / "pipe.txt")
+    return {"passwd.txt": "symbolic link leaves the input folder",
+            "relative_escape.txt": "symbolic link leaves the input folder",
+            "linked_folder": "symbolic link leaves the input folder",
+            "gone.txt": "dangling symbolic link", "loop.txt": "dangling symbolic link",
+            "pipe.txt": "not a regular file"}
