@@ -39,7 +39,15 @@ from nanosynth.artifacts import atomic_write_text
 from nanosynth.db import campaigns as store
 from nanosynth.db.engine import session_scope
 from nanosynth.db.write import add_recipes
-from nanosynth.lab.adapters.base import ExperimentRequest, ExperimentResult, ReactorAdapter, ResultStatus, utcnow
+from nanosynth.lab.adapters.base import (
+    ExperimentRequest,
+    ExperimentResult,
+    ReactorAdapter,
+    ResultStatus,
+    SafetyLimits,
+    resolve_limits,
+    utcnow,
+)
 from nanosynth.lab.adapters.loader import adapter_path
 from nanosynth.lab.planner import Objective, Observation, Planner
 from nanosynth.lab.prior import PriorModel
@@ -77,6 +85,9 @@ class CampaignSettings(BaseModel):
     adapter_options: dict[str, Any] = Field(default_factory=dict)
     prior: dict[str, Any] = Field(default_factory=dict, description="description of the prior models used")
     n_candidates: int = Field(default=2048, ge=64)
+    safety_limits: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict, description="safety limits stored with the campaign (parameter units): enforced on "
+        "every run and resume, only ever tightened")
 
     def objective(self) -> Objective:
         return Objective(targets=dict(self.targets), tolerance=self.tolerance, minimize=tuple(self.minimize))
@@ -134,15 +145,20 @@ class CampaignRunner:
         ``Experiment.result`` JSON.
     on_event:
         Called with ``("planned"|"dispatched"|"finished", experiment dict)`` (the CLI draws progress with it).
+    safety_limits:
+        Further limits (any spelling :func:`~nanosynth.lab.adapters.base.resolve_limits` accepts): stored with the
+        campaign on :meth:`create`, added to the stored ones on :meth:`run` (limits are only ever tightened).
     """
 
     def __init__(self, engine: Engine, adapter: ReactorAdapter, priors: dict[str, PriorModel] | None = None, *,
-                 raw_dir: Path | None = None, on_event: EventCallback | None = None) -> None:
+                 raw_dir: Path | None = None, on_event: EventCallback | None = None, safety_limits: Any = None) -> None:
         self.engine = engine
         self.adapter = adapter
         self.priors = dict(priors or {})
         self.raw_dir = Path(raw_dir) if raw_dir else None
         self.on_event = on_event
+        self.extra_limits = safety_limits
+        self.limits = SafetyLimits()
 
     # ------------------------------------------------------------------ creation
     def create(self, settings: CampaignSettings, name: str | None = None, model_artifact_id: int | None = None) -> int:
@@ -152,8 +168,11 @@ class CampaignRunner:
         ------
         ConfigError
             When a target or minimized outcome is not measured by the reactor, or a seeded campaign lacks priors.
+        SafetyLimitError
+            When a safety limit names no parameter, has an unknown unit or a bad shape.
         """
         caps = self.adapter.capabilities()
+        limits = self._combined_limits(settings.safety_limits)
         unknown = [o for o in settings.objective().outputs if o not in caps.output_names]
         if unknown:
             raise ConfigError(f"{caps.reactor} does not measure {unknown}; it measures {caps.output_names}")
@@ -162,7 +181,8 @@ class CampaignRunner:
             if missing:
                 raise ConfigError(f"no prior model for {missing}: train/register one ('nanosynth models train') "
                                   "or run with --no-seed")
-        settings = settings.model_copy(update={"adapter": settings.adapter or adapter_path(self.adapter)})
+        settings = settings.model_copy(update={"adapter": settings.adapter or adapter_path(self.adapter),
+                                               "safety_limits": limits.bounds})
         with session_scope(self.engine) as s:
             return store.add_campaign(s, {
                 "name": name or f"target {', '.join(f'{k}={v:g}' for k, v in settings.targets.items())}",
@@ -170,6 +190,35 @@ class CampaignRunner:
                 "target": {"targets": settings.targets, "tolerance": settings.tolerance,
                            "minimize": settings.minimize},
                 "config": settings.model_dump(mode="json"), "model_artifact_id": model_artifact_id})
+
+    # ------------------------------------------------------------------ safety limits
+    def _combined_limits(self, *stored: Any) -> SafetyLimits:
+        """``stored`` limits ∩ the runner's extra limits ∩ the adapter's own, all checked against the reactor."""
+        caps = self.adapter.capabilities()
+        self.adapter.safety_limits.check_names(caps)
+        limits = self.adapter.safety_limits
+        for value in (*stored, self.extra_limits):
+            limits = limits.intersect(resolve_limits(value, caps))
+        limits.clip_box(caps)
+        return limits
+
+    def _enforce_limits(self, campaign_id: int, settings: CampaignSettings) -> CampaignSettings:
+        """Tighten the stored limits with those given now, store the result, and enforce it for this run."""
+        legacy = settings.adapter_options.get("safety_limits")  # campaigns stored before limits had their own field
+        stored = resolve_limits(settings.safety_limits, self.adapter.capabilities())
+        self.limits = self._combined_limits(stored, legacy)
+        if self.extra_limits is not None:
+            given = resolve_limits(self.extra_limits, self.adapter.capabilities())
+            looser = sorted(n for n, b in stored.intersect(given).bounds.items() if b != given.bounds.get(n, b))
+            if looser:
+                log.warning("campaign %s: limits on %s given now are looser than the stored ones, which stay in "
+                            "force (limits are only tightened on resume)", campaign_id, ", ".join(looser))
+        if self.limits.bounds != settings.safety_limits:
+            settings = settings.model_copy(update={"safety_limits": self.limits.bounds})
+            with session_scope(self.engine) as s:
+                store.set_campaign_config(s, campaign_id, settings.model_dump(mode="json"))
+        log.info("campaign %s: safety limits in force %s", campaign_id, self.limits.bounds)
+        return settings
 
     # ------------------------------------------------------------------ helpers
     def _emit(self, event: str, exp: Experiment) -> None:
@@ -288,9 +337,11 @@ class CampaignRunner:
         Raises
         ------
         SafetyLimitError
-            A planned request violates the reactor's limits (nothing sent; campaign marked failed).
+            A planned request violates the reactor's limits or the campaign's stored ones (nothing sent; campaign
+            marked failed), or a limit is malformed (nothing planned or sent).
         """
         settings, _ = self._load(campaign_id)
+        settings = self._enforce_limits(campaign_id, settings)
         if budget is not None and budget != settings.budget:
             settings = settings.model_copy(update={"budget": budget})
             with session_scope(self.engine) as s:
@@ -298,7 +349,7 @@ class CampaignRunner:
         priors = self.priors if settings.seeded else {}
         if settings.seeded and not all(t in priors for t in settings.targets):
             raise ConfigError(f"campaign {campaign_id} was seeded from prior models; give the same priors to resume it")
-        space = SearchSpace(self.adapter.capabilities(), self.adapter.safety_limits)
+        space = SearchSpace(self.adapter.capabilities(), self.limits)
         planner = Planner(space, settings.objective(), priors, seed=settings.seed, n_candidates=settings.n_candidates)
         with self.adapter:
             self.recover(campaign_id)
@@ -342,6 +393,10 @@ class CampaignRunner:
         request = ExperimentRequest(request_id=_request_id(campaign_id, exp.seq), parameters=exp.parameters,
                                     campaign_id=campaign_id, seq=exp.seq)
         try:
+            problems = self.limits.violations(request.parameters)
+            if problems:
+                raise SafetyLimitError(f"request {request.request_id} refused, nothing was sent: {'; '.join(problems)}"
+                                       ". The campaign's stored safety limits forbid it.")
             self.adapter.check(request)
         except (SafetyLimitError, ValueError) as exc:
             self._update(exp.id, status=ExperimentStatus.ABORTED.value, error=f"refused before dispatch: {exc}")
@@ -376,18 +431,24 @@ class CampaignRunner:
 def run_campaign(engine: Engine, adapter: ReactorAdapter, settings: CampaignSettings,
                  priors: dict[str, PriorModel] | None = None, *, name: str | None = None,
                  raw_dir: Path | None = None, on_event: EventCallback | None = None,
-                 model_artifact_id: int | None = None) -> CampaignOutcome:
-    """Create and run a campaign (see :class:`CampaignRunner`)."""
-    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event)
+                 model_artifact_id: int | None = None, safety_limits: Any = None) -> CampaignOutcome:
+    """Create and run a campaign (see :class:`CampaignRunner`); ``safety_limits`` are stored with it."""
+    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits)
     cid = runner.create(settings, name=name, model_artifact_id=model_artifact_id)
     return runner.run(cid)
 
 
 def resume_campaign(engine: Engine, adapter: ReactorAdapter, campaign_id: int,
                     priors: dict[str, PriorModel] | None = None, *, budget: int | None = None,
-                    raw_dir: Path | None = None, on_event: EventCallback | None = None) -> CampaignOutcome:
-    """Continue an interrupted campaign without repeating finished experiments (see module docstring)."""
-    return CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event).run(campaign_id, budget=budget)
+                    raw_dir: Path | None = None, on_event: EventCallback | None = None,
+                    safety_limits: Any = None) -> CampaignOutcome:
+    """Continue an interrupted campaign without repeating finished experiments (see module docstring).
+
+    The campaign's stored safety limits stay in force; ``safety_limits`` given here are added to them and stored
+    (limits are only ever tightened).
+    """
+    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits)
+    return runner.run(campaign_id, budget=budget)
 
 
 def load_settings(engine: Engine, campaign_id: int) -> CampaignSettings:
@@ -448,6 +509,7 @@ def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
         "campaign_id": camp.id, "name": camp.name, "status": camp.status, "adapter": camp.adapter,
         "targets": settings.targets, "tolerance": settings.tolerance, "minimize": settings.minimize,
         "seeded": settings.seeded, "budget": settings.budget, "seed": settings.seed, "prior": settings.prior,
+        "safety_limits": settings.safety_limits,
         "note": camp.config.get("last_note"),
         "created_at": camp.created_at.isoformat(), "finished_at": camp.finished_at.isoformat() if camp.finished_at else None,
         "experiments_run": run_count, "experiments_to_target": to_target, "best": best,
@@ -456,9 +518,24 @@ def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
     }
 
 
+def _seed_priors(engine: Engine, settings: CampaignSettings,
+                 prior_dataset: str) -> tuple[CampaignSettings, dict[str, PriorModel], int | None]:
+    """Priors of a seeded campaign from the database (settings record which were used), with their artifact id."""
+    from nanosynth.lab.prior import database_priors
+
+    if not settings.seeded:
+        return settings, {}, None
+    with session_scope(engine) as s:
+        priors, info = database_priors(s, settings.objective().outputs, dataset=prior_dataset,
+                                       random_state=settings.seed)
+    artifact_id = next((v.get("model_artifact_id") for v in info.values() if isinstance(v, dict)
+                        and v.get("model_artifact_id")), None)
+    return settings.model_copy(update={"prior": info}), priors, artifact_id
+
+
 def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *, resume: int | None = None,
                     adapter: str = "simulated", adapter_options: dict[str, Any] | None = None,
-                    safety_limits: dict[str, list[float | None]] | None = None, budget: int | None = None,
+                    safety_limits: Any = None, budget: int | None = None,
                     prior_dataset: str = "cdse-hte", name: str | None = None, raw_dir: Path | None = None,
                     on_event: EventCallback | None = None) -> CampaignOutcome:
     """Start a new campaign (``settings``) or resume a stored one (``resume``): what ``nanosynth lab campaign`` runs.
@@ -473,8 +550,12 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
         Settings of a new campaign (ignored when resuming).
     resume:
         Id of the campaign to continue.
-    adapter, adapter_options, safety_limits:
-        Adapter name or ``package.module:Class``, its options and safety limits (``name: [min, max]``).
+    adapter, adapter_options:
+        Adapter name or ``package.module:Class`` and its options.
+    safety_limits:
+        Limits in any spelling :func:`~nanosynth.lab.adapters.base.resolve_limits` accepts (``--limit`` strings,
+        ``nanosynth.toml`` entries): checked against the reactor before anything else happens, stored with the
+        campaign, and added to the stored ones on resume.
     budget:
         New total budget of a resumed campaign.
 
@@ -482,11 +563,12 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
     ------
     ConfigError
         Neither settings nor a campaign to resume, or an unusable adapter.
+    SafetyLimitError
+        A limit names no parameter of the reactor, or has an unknown unit or a bad shape; nothing was dispatched.
     DatabaseError
         The campaign to resume does not exist.
     """
     from nanosynth.lab.adapters.loader import load_adapter
-    from nanosynth.lab.prior import database_priors
 
     options = dict(adapter_options or {})
     if resume is not None:
@@ -495,22 +577,14 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
         adapter = adapter if adapter != "simulated" or not settings.adapter else settings.adapter
     elif settings is None:
         raise ConfigError("give the settings of a new campaign or the id of one to resume")
-    if safety_limits:
-        options["safety_limits"] = safety_limits
     reactor = load_adapter(adapter, options)
+    reactor.safety_limits.check_names(reactor.capabilities())
+    safety_limits = resolve_limits(safety_limits, reactor.capabilities()) if safety_limits else None
     if resume is None:
         settings = settings.model_copy(update={"adapter": adapter if ":" in adapter else None,
                                                "adapter_options": options})
-    priors: dict[str, PriorModel] = {}
-    artifact_id = None
-    if settings.seeded:
-        with session_scope(engine) as s:
-            priors, info = database_priors(s, settings.objective().outputs, dataset=prior_dataset,
-                                           random_state=settings.seed)
-        settings = settings.model_copy(update={"prior": info})
-        artifact_id = next((v.get("model_artifact_id") for v in info.values() if isinstance(v, dict)
-                            and v.get("model_artifact_id")), None)
-    runner = CampaignRunner(engine, reactor, priors, raw_dir=raw_dir, on_event=on_event)
+    settings, priors, artifact_id = _seed_priors(engine, settings, prior_dataset)
+    runner = CampaignRunner(engine, reactor, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits)
     cid = resume if resume is not None else runner.create(settings, name=name, model_artifact_id=artifact_id)
     if on_event is not None:
         on_event("started", {"campaign_id": cid, "resumed": resume is not None, "adapter": type(reactor).__name__,

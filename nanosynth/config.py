@@ -5,16 +5,44 @@ The CLI loads it once and passes values down; library code never reads the envir
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from nanosynth.schema.errors import ConfigError
+from nanosynth.lab.adapters.base import LimitEntry, coerce_limit_entries
+from nanosynth.schema.errors import ConfigError, NanosynthError
 
 DEFAULT_DB_FILE = "nanosynth.db"
+
+
+class LabSettings(BaseModel):
+    """The ``[lab]`` table of ``nanosynth.toml``.
+
+    Attributes
+    ----------
+    safety_limits:
+        Safety limits applied to every campaign (on top of ``--limit``), e.g. ``[lab.safety_limits]
+        temperature_c = [150, 280]`` or ``safety_limits = ["temperature_c=150:280 degC"]``. The shape is checked
+        here; names and units are checked against the reactor before anything is dispatched.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    safety_limits: tuple[LimitEntry, ...] = ()
+
+    @field_validator("safety_limits", mode="before")
+    @classmethod
+    def _limits(cls, value: Any) -> tuple[LimitEntry, ...]:
+        try:
+            return tuple(coerce_limit_entries(value))
+        except NanosynthError as exc:
+            raise ConfigError(f"[lab] safety_limits: {exc}") from exc
 
 
 class Settings(BaseSettings):
@@ -31,6 +59,8 @@ class Settings(BaseSettings):
         Folder where trained models are written by default.
     cache_dir:
         On-disk cache for fetched documents.
+    lab:
+        Lab settings (``[lab]`` table): safety limits of every campaign.
     """
 
     model_config = SettingsConfigDict(env_prefix="NANOSYNTH_", extra="ignore", frozen=True)
@@ -43,6 +73,46 @@ class Settings(BaseSettings):
     elsevier_api_key: str | None = Field(default=None, repr=False)
     springer_api_key: str | None = Field(default=None, repr=False)
     unpaywall_email: str | None = None
+    lab: LabSettings = Field(default_factory=LabSettings)
+
+
+def check_keys(values: Mapping[str, Any], valid: Iterable[str], where: str) -> None:
+    """Refuse keys of a config table that are not settings, suggesting the nearest valid name.
+
+    Raises
+    ------
+    ConfigError
+        On the first unknown key.
+    """
+    valid = sorted(valid)
+    for key in values:
+        if key not in valid:
+            near = difflib.get_close_matches(str(key).lower(), valid, n=1, cutoff=0.5)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise ConfigError(f"unknown setting {key!r} in {where}: {hint}valid names are {', '.join(valid)}")
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    """The settings in a TOML file: the ``[nanosynth]`` table merged with other top-level keys, all checked."""
+    try:
+        with open(path, "rb") as fh:
+            loaded = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist: create it or unset NANOSYNTH_CONFIG") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    values = {k: v for k, v in loaded.items() if k != "nanosynth"}
+    table = loaded.get("nanosynth", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: 'nanosynth' must be a table ([nanosynth])")
+    twice = sorted(set(values) & set(table))
+    if twice:
+        raise ConfigError(f"config file {path} sets {twice} both inside and outside [nanosynth]: keep one")
+    values.update(table)
+    check_keys(values, Settings.model_fields, f"config file {path}")
+    if isinstance(values.get("lab"), dict):
+        check_keys(values["lab"], LabSettings.model_fields, f"the [lab] table of {path}")
+    return values
 
 
 def load_settings(config_file: Path | None = None, **overrides) -> Settings:
@@ -58,20 +128,11 @@ def load_settings(config_file: Path | None = None, **overrides) -> Settings:
     path = config_file or (Path(os.environ["NANOSYNTH_CONFIG"]) if os.environ.get("NANOSYNTH_CONFIG") else None)
     if path is None and Path("nanosynth.toml").is_file():
         path = Path("nanosynth.toml")
-    file_values: dict = {}
-    if path is not None:
-        try:
-            with open(path, "rb") as fh:
-                loaded = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file {path} does not exist: create it or unset NANOSYNTH_CONFIG") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
-        file_values = loaded.get("nanosynth", loaded)
+    file_values = _file_values(path) if path is not None else {}
     env_set = {k.lower().removeprefix("nanosynth_") for k in os.environ if k.startswith("NANOSYNTH_")}
     values = {k: v for k, v in file_values.items() if k not in env_set}
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {exc}") from exc

@@ -11,9 +11,11 @@ request that violates a limit is refused with :class:`~nanosynth.schema.errors.S
 from __future__ import annotations
 
 import abc
+import difflib
 import logging
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
@@ -21,7 +23,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from nanosynth.schema.errors import HardwareError, SafetyLimitError, SchemaValidationError
+from nanosynth.schema.errors import HardwareError, SafetyLimitError, SchemaValidationError, UnitError
+from nanosynth.schema.units import convert
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,8 @@ class SafetyLimits(BaseModel):
     """Per-reactor safety limits: closed intervals per parameter, configured by the lab (not by the optimizer).
 
     ``bounds`` maps a parameter name to ``[min, max]``; either end may be ``None`` (unbounded on that side).
-    Example (TOML): ``[lab.safety_limits.bounds] temperature_c = [150, 280]``.
+    Example (nanosynth.toml): ``[lab.safety_limits] temperature_c = [150, 280]``; see :func:`resolve_limits` for
+    every accepted spelling.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -163,8 +167,27 @@ class SafetyLimits(BaseModel):
             bounds[name] = (lo2, hi2)
         return SafetyLimits(bounds=bounds)
 
+    def check_names(self, capabilities: Capabilities) -> None:
+        """Refuse limits on names that are not parameters of the reactor (a misspelled limit must not be ignored).
+
+        Raises
+        ------
+        SafetyLimitError
+            When a limit names no parameter; the message suggests the nearest parameter name.
+        """
+        for name in self.bounds:
+            if name not in capabilities.parameter_names:
+                raise SafetyLimitError(unknown_parameter_message(name, capabilities))
+
     def clip_box(self, capabilities: Capabilities) -> dict[str, tuple[float, float]]:
-        """The box the optimizer may explore: capability ranges intersected with these limits."""
+        """The box the optimizer may explore: capability ranges intersected with these limits.
+
+        Raises
+        ------
+        SafetyLimitError
+            When a limit names no parameter or leaves nothing of a parameter's range.
+        """
+        self.check_names(capabilities)
         box = {}
         for p in capabilities.parameters:
             lo, hi = self.bounds.get(p.name, (None, None))
@@ -177,6 +200,158 @@ class SafetyLimits(BaseModel):
                 )
             box[p.name] = (a, b)
         return box
+
+
+def unknown_parameter_message(name: str, capabilities: Capabilities) -> str:
+    """One line saying that ``name`` is not a parameter, with the nearest valid name and the full list."""
+    valid = capabilities.parameter_names
+    near = difflib.get_close_matches(name.lower(), valid, n=1, cutoff=0.4)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    return (f"safety limit {name!r} is not a parameter of {capabilities.reactor}: {hint}valid names are "
+            f"{', '.join(valid)} (nothing was dispatched)")
+
+
+class LimitEntry(BaseModel):
+    """One safety limit as a user wrote it: parameter name, bounds (None = open end), optional unit of the bounds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        for v in (self.min, self.max):
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"safety limit {self.name}: bounds must be finite numbers, not {v}")
+        if self.min is None and self.max is None:
+            raise ValueError(f"safety limit {self.name}: give at least one bound")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"safety limit {self.name}: min {self.min} is above max {self.max}")
+        return self
+
+
+_LIMIT_SHAPE = ("write a limit as 'temperature_c=150:280' (either end may be empty, an optional unit may follow "
+                "each number or the range: '150:280 degC'), as {name: [min, max]} or as a list of such strings or "
+                "of {name, min, max, unit} tables")
+_BOUND = re.compile(r"^\s*(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)?\s*(?P<unit>\S.*?)?\s*$")
+
+
+def _bound(text: str, item: str) -> tuple[float | None, str | None]:
+    m = _BOUND.match(text)
+    if m is None or (m["num"] is None and m["unit"]):
+        raise SafetyLimitError(f"safety limit {item!r}: {text.strip()!r} is not a number; {_LIMIT_SHAPE}")
+    return (float(m["num"]) if m["num"] is not None else None), m["unit"]
+
+
+def parse_limit(item: str) -> LimitEntry:
+    """Parse ``NAME=LO:HI`` (``--limit`` on the CLI); a unit may follow each number or the whole range.
+
+    Raises
+    ------
+    SafetyLimitError
+        When the text is malformed (no ``=`` or ``:``, not numbers, LO above HI, two different units).
+    """
+    name, sep, rng = str(item).partition("=")
+    lo_text, colon, hi_text = rng.partition(":")
+    if not sep or not colon or not name.strip():
+        raise SafetyLimitError(f"safety limit {item!r} is malformed: {_LIMIT_SHAPE}")
+    lo, lo_unit = _bound(lo_text, item)
+    hi, hi_unit = _bound(hi_text, item)
+    if lo_unit and hi_unit and lo_unit != hi_unit:
+        raise SafetyLimitError(f"safety limit {item!r} has two units ({lo_unit}, {hi_unit}): use one")
+    return _entry(name.strip(), lo, hi, lo_unit or hi_unit)
+
+
+def _entry(name: str, lo: Any, hi: Any, unit: Any = None) -> LimitEntry:
+    try:
+        return LimitEntry(name=name, min=lo, max=hi, unit=unit)
+    except ValueError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ") if hasattr(exc, "errors") else str(exc)
+        raise SafetyLimitError(f"invalid safety limit {name!r} ({reason}): {_LIMIT_SHAPE}") from exc
+
+
+def _entry_from_value(name: str, value: Any) -> LimitEntry:
+    if isinstance(value, Mapping):
+        extra = sorted(set(value) - {"min", "max", "unit"})
+        if extra:
+            raise SafetyLimitError(f"safety limit {name!r} has unknown keys {extra}: use min, max and unit")
+        return _entry(name, value.get("min"), value.get("max"), value.get("unit"))
+    if isinstance(value, list | tuple) and len(value) in (2, 3):
+        return _entry(name, *value)
+    raise SafetyLimitError(f"safety limit {name!r} = {value!r} has the wrong shape: {_LIMIT_SHAPE}")
+
+
+def coerce_limit_entries(value: Any) -> list[LimitEntry]:
+    """Every accepted spelling of safety limits → a list of :class:`LimitEntry` (no name check yet).
+
+    Accepted: None, :class:`SafetyLimits`, ``{"bounds": {...}}``, ``{name: [min, max(, unit)]}``,
+    ``{name: {min, max, unit}}``, and lists of ``"name=lo:hi"`` strings, ``{name, min, max, unit}`` tables or
+    :class:`LimitEntry` objects.
+
+    Raises
+    ------
+    SafetyLimitError
+        For any other shape, a malformed bound or min above max.
+    """
+    if value is None:
+        return []
+    if isinstance(value, SafetyLimits):
+        value = value.bounds
+    if isinstance(value, str | LimitEntry):
+        value = [value]
+    if isinstance(value, Mapping):
+        if set(value) == {"bounds"} and isinstance(value["bounds"], Mapping):
+            value = value["bounds"]
+        return [_entry_from_value(str(k), v) for k, v in value.items()]
+    if not isinstance(value, list | tuple):
+        raise SafetyLimitError(f"safety limits {value!r} have the wrong shape: {_LIMIT_SHAPE}")
+    out = []
+    for item in value:
+        if isinstance(item, LimitEntry):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(parse_limit(item))
+        elif isinstance(item, Mapping) and "name" in item:
+            out.append(_entry_from_value(str(item["name"]), {k: v for k, v in item.items() if k != "name"}))
+        else:
+            raise SafetyLimitError(f"safety limit {item!r} in a list has the wrong shape: {_LIMIT_SHAPE}")
+    return out
+
+
+def _in_parameter_unit(entry: LimitEntry, spec: ParameterSpec) -> tuple[float | None, float | None]:
+    if not entry.unit or entry.unit == spec.unit:
+        return entry.min, entry.max
+    if not spec.unit:
+        raise SafetyLimitError(f"safety limit {entry.name!r}: the parameter has no unit, drop {entry.unit!r}")
+    try:
+        lo, hi = (None if v is None else convert(v, entry.unit, spec.unit) for v in (entry.min, entry.max))
+    except UnitError as exc:
+        raise SafetyLimitError(f"safety limit {entry.name!r}: unit {entry.unit!r} is unknown or not convertible "
+                               f"to {spec.unit!r} ({exc}); give the bounds in {spec.unit}") from exc
+    return lo, hi
+
+
+def resolve_limits(value: Any, capabilities: Capabilities) -> SafetyLimits:
+    """Validate safety limits of any accepted spelling against a reactor and convert them to its units.
+
+    Several limits on one parameter are intersected (the tightest wins).
+
+    Raises
+    ------
+    SafetyLimitError
+        For an unknown parameter name (the nearest valid name is suggested), unit or shape; nothing is dispatched.
+    """
+    limits = SafetyLimits()
+    for entry in coerce_limit_entries(value):
+        if entry.name not in capabilities.parameter_names:
+            raise SafetyLimitError(unknown_parameter_message(entry.name, capabilities))
+        bounds = _in_parameter_unit(entry, capabilities.parameter(entry.name))
+        limits = limits.intersect(SafetyLimits(bounds={entry.name: bounds}))
+    limits.clip_box(capabilities)
+    return limits
 
 
 class ExperimentRequest(BaseModel):
@@ -266,7 +441,7 @@ class ReactorAdapter(abc.ABC):
         ``{name: [min, max]}`` mapping). Requests outside them are refused before anything is sent.
     """
 
-    def __init__(self, *, safety_limits: SafetyLimits | dict[str, Any] | None = None) -> None:
+    def __init__(self, *, safety_limits: SafetyLimits | dict[str, Any] | list[Any] | None = None) -> None:
         self.safety_limits = coerce_safety_limits(safety_limits)
         self._connected = False
 
@@ -333,6 +508,7 @@ class ReactorAdapter(abc.ABC):
             When a value is outside the reactor's range or the configured safety limits.
         """
         caps = self.capabilities()
+        self.safety_limits.check_names(caps)
         names = set(caps.parameter_names)
         given = set(request.parameters)
         if given - names or names - given:
@@ -373,32 +549,33 @@ class ReactorAdapter(abc.ABC):
         return self.execute(request, progress)
 
 
-def coerce_safety_limits(value: SafetyLimits | dict[str, Any] | None) -> SafetyLimits:
-    """Accept :class:`SafetyLimits`, ``{"bounds": {...}}`` or ``{name: [min, max]}`` (config/CLI friendly).
+def coerce_safety_limits(value: Any) -> SafetyLimits:
+    """Safety limits in any spelling :func:`coerce_limit_entries` accepts, in the parameters' own units.
+
+    Names are checked against the reactor later (:meth:`ReactorAdapter.check`, :meth:`SafetyLimits.clip_box`).
 
     Raises
     ------
-    SchemaValidationError
-        When the mapping is malformed.
+    SafetyLimitError
+        When the value is malformed or carries a unit (units are converted by :func:`resolve_limits`, which knows
+        the reactor's parameters).
     """
-    if value is None:
-        return SafetyLimits()
     if isinstance(value, SafetyLimits):
         return value
-    try:
-        if "bounds" in value:
-            return SafetyLimits.model_validate(value)
-        return SafetyLimits(bounds={k: tuple(v) for k, v in value.items()})
-    except (TypeError, ValueError) as exc:
-        raise SchemaValidationError(
-            f"invalid safety limits {value!r}: give {{name: [min, max]}} with null for an open end ({exc})"
-        ) from exc
+    limits = SafetyLimits()
+    for entry in coerce_limit_entries(value):
+        if entry.unit:
+            raise SafetyLimitError(f"safety limit {entry.name!r}: adapter limits are in the parameter's own unit; "
+                                   f"drop {entry.unit!r} or pass the limit with --limit / the campaign")
+        limits = limits.intersect(SafetyLimits(bounds={entry.name: (entry.min, entry.max)}))
+    return limits
 
 
 __all__ = [
     "Capabilities",
     "ExperimentRequest",
     "ExperimentResult",
+    "LimitEntry",
     "OutputSpec",
     "ParameterSpec",
     "ProgressCallback",
@@ -407,6 +584,10 @@ __all__ = [
     "SafetyLimits",
     "SpectrumData",
     "as_utc",
+    "coerce_limit_entries",
     "coerce_safety_limits",
+    "parse_limit",
+    "resolve_limits",
+    "unknown_parameter_message",
     "utcnow",
 ]

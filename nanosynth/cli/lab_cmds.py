@@ -30,20 +30,6 @@ def _targets(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _limits(items: list[str]) -> dict[str, list[float | None]]:
-    out: dict[str, list[float | None]] = {}
-    for item in items:
-        key, sep, rng = item.partition("=")
-        lo, colon, hi = rng.partition(":")
-        if not sep or not colon:
-            raise ConfigError(f"--limit {item!r} must look like temperature_c=150:280 (either end may be empty)")
-        try:
-            out[key.strip()] = [float(lo) if lo.strip() else None, float(hi) if hi.strip() else None]
-        except ValueError as exc:
-            raise ConfigError(f"--limit {item!r}: bounds must be numbers") from exc
-    return out
-
-
 @lab_app.command("capabilities")
 def capabilities_cmd(
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
@@ -73,7 +59,9 @@ def campaign_cmd(
     budget: int | None = typer.Option(None, "--budget", help="maximum number of experiments [default 20]"),
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
     adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="key=value (JSON values ok)"),
-    limit: list[str] = typer.Option([], "--limit", help="safety limit name=min:max (repeatable)"),
+    limit: list[str] = typer.Option([], "--limit", help="safety limit name=min:max, e.g. temperature_c=150:280 or "
+                                    "'temperature_c=150:280 degC' (repeatable; added to [lab] safety_limits of "
+                                    "nanosynth.toml; stored with the campaign and kept on --resume)"),
     no_seed: bool = typer.Option(False, "--no-seed", help="start from a space-filling design, no literature prior"),
     resume: int | None = typer.Option(None, "--resume", help="continue campaign CAMPAIGN_ID"),
     out: Path | None = typer.Option(None, "--out", help="write the campaign report (JSON) here"),
@@ -104,7 +92,8 @@ def campaign_cmd(
         engine = apps.open_db()
         try:
             result = launch_campaign(engine, settings, resume=resume, adapter=adapter, adapter_options=options,
-                                     safety_limits=_limits(limit) or None, budget=budget, prior_dataset=prior_dataset,
+                                     safety_limits=[*apps.settings().lab.safety_limits, *limit] or None,
+                                     budget=budget, prior_dataset=prior_dataset,
                                      name=name, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns",
                                      on_event=_event_printer())
         finally:

@@ -102,3 +102,46 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path):
     dispatched = [seq for seq, (_, d) in after.items() if d is not None]
     assert len(dispatched) == 6 and sorted(dispatched) == sorted(set(dispatched))
     assert all(after[seq][0] in ("done", "failed") for seq in dispatched)  # nothing left hanging
+
+
+def test_misspelled_limit_is_refused_before_anything_is_dispatched(tmp_path):
+    url, engine = _db(tmp_path)
+    runner = CliRunner()
+    for spec, why in [("Temperature_C=150:200", "did you mean 'temperature_c'"),
+                      ("temp=150:200", "did you mean 'temperature_c'"), ("temperature_c=200:150", "above max"),
+                      ("temperature_c=150:200 furlong", "unknown or not convertible")]:
+        res = runner.invoke(app, ["--database-url", url, "lab", "campaign", "--target", "abs_peak_nm=540",
+                                  "--no-seed", "--budget", "2", "--limit", spec, *TWIN])
+        assert res.exit_code == 1 and why in res.output and "Traceback" not in res.output, res.output
+    with Session(engine) as s:
+        assert s.exec(select(Experiment)).all() == []
+
+
+def test_config_limits_apply_and_limits_survive_every_resume(tmp_path):
+    url, engine = _db(tmp_path)
+    cfg = tmp_path / "nanosynth.toml"
+    cfg.write_text('[lab.safety_limits]\ntime_s = [10, 120]\n')
+    runner = CliRunner()
+    base = ["--config", str(cfg), "--database-url", url, "lab", "campaign"]
+    res = runner.invoke(app, [*base, "--target", "abs_peak_nm=540", "--tolerance", "0.01", "--no-seed",
+                              "--budget", "2", "--initial", "2", "--out", str(tmp_path / "r1.json"), *TWIN])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "r1.json").read_text())["safety_limits"] == {"time_s": [10.0, 120.0]}
+    res = runner.invoke(app, [*base, "--resume", "1", "--budget", "3", "--limit", "temperature_c=150:200"])
+    assert res.exit_code == 0, res.output
+    cfg.write_text("")  # the limits were stored: dropping them from the file or the command line changes nothing
+    res = runner.invoke(app, [*base, "--resume", "1", "--budget", "5", "--out", str(tmp_path / "r3.json")])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "r3.json").read_text())
+    assert report["safety_limits"] == {"time_s": [10.0, 120.0], "temperature_c": [150.0, 200.0]}
+    ran = [r["parameters"] for r in report["experiments"] if r["dispatched_at"]]
+    assert len(ran) == 5 and all(p["time_s"] <= 120 for p in ran) and all(p["temperature_c"] <= 200 for p in ran[2:])
+
+
+def test_misspelled_config_key_is_refused_with_a_suggestion(tmp_path):
+    url, _ = _db(tmp_path)
+    cfg = tmp_path / "nanosynth.toml"
+    cfg.write_text('[lab.safety_limit]\ntemperature_c = [150, 200]\n')
+    res = CliRunner().invoke(app, ["--config", str(cfg), "--database-url", url, "lab", "campaign", "--target",
+                                   "abs_peak_nm=540", "--no-seed", *TWIN])
+    assert res.exit_code == 1 and "did you mean 'safety_limits'" in res.output, res.output

@@ -35,3 +35,27 @@ def test_api_keys_not_in_repr(monkeypatch):
     monkeypatch.setenv("NANOSYNTH_ELSEVIER_API_KEY", "sekret-123")
     settings = load_settings()
     assert settings.elsevier_api_key == "sekret-123" and "sekret-123" not in repr(settings)
+
+
+def test_unknown_keys_are_errors_with_the_nearest_name(tmp_path):
+    cfg = tmp_path / "n.toml"
+    cfg.write_text('[nanosynth]\ndatabase_ur = "sqlite:///x.db"\n')
+    with pytest.raises(ConfigError, match="unknown setting 'database_ur'.*did you mean 'database_url'"):
+        load_settings(cfg)
+    cfg.write_text('[lab]\nsafety_limit = {temperature_c = [150, 200]}\n')
+    with pytest.raises(ConfigError, match="did you mean 'safety_limits'"):
+        load_settings(cfg)
+    cfg.write_text('[nanosynth]\nlog_level = "INFO"\n[lab.safety_limits]\ntemp = "hot"\n')
+    with pytest.raises(ConfigError, match=r"\[lab\] safety_limits: .*wrong shape"):
+        load_settings(cfg)
+
+
+def test_lab_limits_are_read_from_the_file_in_every_shape(tmp_path):
+    cfg = tmp_path / "n.toml"
+    for text in ('[lab.safety_limits]\ntemperature_c = [150, 280]\n',
+                 '[nanosynth]\nlog_level = "INFO"\n[lab]\nsafety_limits = ["temperature_c=150:280"]\n',
+                 '[nanosynth.lab]\nsafety_limits = ["temperature_c=150:280"]\n',
+                 '[[lab.safety_limits]]\nname = "temperature_c"\nmin = 150\nmax = 280\n'):
+        cfg.write_text(text)
+        (entry,) = load_settings(cfg).lab.safety_limits
+        assert (entry.name, entry.min, entry.max) == ("temperature_c", 150.0, 280.0)
