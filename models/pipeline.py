@@ -229,7 +229,7 @@ class PropertyModel(BaseEstimator):
         reasons = ["; ".join(report.reasons(r)) for r in samples["recipe_id"]]
         self._warn_out_of_domain(flagged, reasons)
         out = samples.copy()
-        dist = self.estimator_.predict_dist(design, inflate=np.where(flagged, self.ood_inflation, 1.0))
+        dist = self.estimator_.predict_dist(design, inflate=np.where(flagged, self._inflation(), 1.0))
         if spec.kind == "classification":
             _class_columns(out, dist)
         else:
@@ -252,12 +252,18 @@ class PropertyModel(BaseEstimator):
             sub_dists = {s: self.cascade_[s].predict_dist(frames).set_index("recipe_id") for s in use}
         return samples, sub_dists
 
+    def _inflation(self) -> float:
+        """Interval factor for out-of-domain rows: 1 for an estimator whose intervals are already calibrated on
+        held-out levels beyond the range (``gp``), else ``ood_inflation``."""
+        return 1.0 if getattr(self.estimator_, "calibrated_beyond_range", False) else self.ood_inflation
+
     def _warn_out_of_domain(self, flagged: np.ndarray, reasons: list[str]) -> None:
         if flagged.any():
             example = next(r for r, f in zip(reasons, flagged, strict=True) if f) or "cascade input"
             warnings.warn(
                 f"{int(flagged.sum())} of {len(flagged)} prediction input(s) are outside the training domain of "
-                f"{self.spec.name} (e.g. {example}): their uncertainty was widened ×{self.ood_inflation}",
+                f"{self.spec.name} (e.g. {example}): their uncertainty was widened ×{self._inflation():g}"
+                + (" (beyond-range calibration of the model)" if self._inflation() == 1.0 else ""),
                 OutOfDomainWarning, stacklevel=3)
 
     def _regression_columns(self, out: pd.DataFrame, dist) -> None:

@@ -76,8 +76,13 @@ class GPRegressor(RegressorMixin, BaseEstimator):
         Seed of the subsample and fold assignment; ``n_jobs`` is accepted for interface parity (unused).
     """
 
-    def __init__(self, interval: float = 0.9, columns: list[str] | None = None, max_train: int = 1500, n_folds: int = 5, max_levels: int = 8,
-                 log_ratio: float = 4.0, min_length: float = 0.7, ridge: float = 1.0, random_state: int = 0, n_jobs: int = 1):
+    #: Intervals beyond the training range are calibrated on held-out end levels (``q_out_``), so the model
+    #: pipeline does not widen them again for out-of-domain inputs.
+    calibrated_beyond_range = True
+
+    def __init__(self, interval: float = 0.9, columns: list[str] | None = None, max_train: int = 1500,
+                 n_folds: int = 5, max_levels: int = 8, log_ratio: float = 4.0, min_length: float = 0.7,
+                 ridge: float = 1.0, random_state: int = 0, n_jobs: int = 1):
         self.interval = interval
         self.columns = columns
         self.max_train = max_train
