@@ -116,14 +116,13 @@ def _oob_proba(probs: np.ndarray, masks: np.ndarray) -> np.ndarray:
     return proba
 
 
-class _EnsembleMixin:
-    """Validation, fitted-state and tags shared by the regressor and classifier mixins."""
+class FittedStateMixin:
+    """NaN-tolerant input tags and the fitted-state check of every nanosynth estimator.
 
-    interval: float
-    n_members: int
-    member_fraction: float
-    random_state: int
-    full_fit: bool
+    ``_fitted_attribute`` names the attribute that ``fit`` sets last.
+    """
+
+    _fitted_attribute = "members_"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -131,11 +130,21 @@ class _EnsembleMixin:
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "members_")
+        return hasattr(self, self._fitted_attribute)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "members_"):
+        if not hasattr(self, self._fitted_attribute):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(X, y) first")
+
+
+class _EnsembleMixin(FittedStateMixin):
+    """Validation, fitted-state and tags shared by the regressor and classifier mixins."""
+
+    interval: float
+    n_members: int
+    member_fraction: float
+    random_state: int
+    full_fit: bool
 
     def _validate_fit(self, X, y, y_numeric: bool) -> tuple[np.ndarray, np.ndarray]:
         Xa, ya = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False, y_numeric=y_numeric)

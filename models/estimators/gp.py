@@ -29,7 +29,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import validate_data
 
 from nanosynth.models.calibration import conformal_quantile
-from nanosynth.models.errors import ModelInputError, NotFittedError
+from nanosynth.models.errors import ModelInputError
+from nanosynth.models.estimators.base import FittedStateMixin, RegressionDist
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _levels(col: np.ndarray, max_levels: int) -> np.ndarray | None:
     return vals if 3 <= len(vals) <= max_levels else None
 
 
-class GPRegressor(RegressorMixin, BaseEstimator):
+class GPRegressor(FittedStateMixin, RegressorMixin, BaseEstimator):
     """Gaussian process with a linear trend and level-aware conformal intervals (regression only).
 
     Parameters
@@ -79,6 +80,7 @@ class GPRegressor(RegressorMixin, BaseEstimator):
     #: Intervals beyond the training range are calibrated on held-out end levels (``q_out_``), so the model
     #: pipeline does not widen them again for out-of-domain inputs.
     calibrated_beyond_range = True
+    _fitted_attribute = "z_train_"
 
     def __init__(self, interval: float = 0.9, columns: list[str] | None = None, max_train: int = 1500,
                  n_folds: int = 5, max_levels: int = 8, log_ratio: float = 4.0, min_length: float = 0.7,
@@ -93,18 +95,6 @@ class GPRegressor(RegressorMixin, BaseEstimator):
         self.ridge = ridge
         self.random_state = random_state
         self.n_jobs = n_jobs
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "z_train_")
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "z_train_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(X, y) first")
 
     # ---------------------------------------------------------------------------------------- input space
     def _prepare(self, X: np.ndarray) -> None:
@@ -294,8 +284,6 @@ class GPRegressor(RegressorMixin, BaseEstimator):
 
         Rows with any input beyond the training range use the end-level quantile ``q_out_``.
         """
-        from nanosynth.models.estimators.base import RegressionDist
-
         Z = self._z(self._validate_predict(X))
         mean, sd = self._predict_z(Z)
         beyond = ((Z < self.z_lo_ - 1e-9) | (Z > self.z_hi_ + 1e-9)).any(axis=1)
