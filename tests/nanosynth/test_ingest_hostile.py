@@ -11,18 +11,11 @@ from _ingest_fakes import OUTSIDE_TEXT, FakePipeline, good_text, write_corpus, w
 from sqlalchemy import select
 
 import nanosynth.ingest.inputs as inputs
-from nanosynth.db.engine import create_all, make_engine, session_scope
+from nanosynth.db.engine import session_scope
 from nanosynth.ingest import discover, job_status, run_ingest
 from nanosynth.ingest.tasks import TaskInput, process_task
 from nanosynth.schema.tables import IngestionRecord, Paper
 
-
-@pytest.fixture()
-def db(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'ingest.db'}")
-    create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 def records(engine) -> dict[str, tuple[str, str | None]]:

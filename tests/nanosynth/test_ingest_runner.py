@@ -17,7 +17,7 @@ import pytest
 from _ingest_fakes import FakePipeline, good_text, write_corpus
 from sqlalchemy import func, select, update
 
-from nanosynth.db.engine import create_all, make_engine, session_scope
+from nanosynth.db.engine import session_scope
 from nanosynth.ingest import job_status, run_ingest
 from nanosynth.schema.tables import (
     ChemicalUse,
@@ -43,13 +43,6 @@ def statuses(engine) -> dict[str, str]:
     with session_scope(engine) as s:
         return {Path(src).name: st for src, st in s.execute(select(IngestionRecord.source, IngestionRecord.status))}
 
-
-@pytest.fixture()
-def db(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'ingest.db'}")
-    create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture()
