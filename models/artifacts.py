@@ -25,7 +25,6 @@ import pandas as pd
 from nanosynth.artifacts import (
     MANIFEST,
     file_hashes,
-    sha256_file,
     sha256_text,
     verify_manifest,
     write_json,
@@ -222,6 +221,5 @@ def predictions_frame(model: PropertyModel, frames) -> pd.DataFrame:
     return keys.merge(dist, on="recipe_id", how="right")
 
 
-#: ``MANIFEST`` and ``sha256_file`` are re-exported from :mod:`nanosynth.artifacts` for callers of the old names.
-__all__ = ["ARTIFACT_FORMAT", "MANIFEST", "load_model", "predictions_frame", "save_model", "schema_version",
-           "sha256_file", "training_data_hash", "verify"]
+__all__ = ["ARTIFACT_FORMAT", "load_model", "predictions_frame", "save_model", "schema_version",
+           "training_data_hash", "verify"]
