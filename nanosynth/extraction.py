@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nanosynth.miner.extract.quantities import Quantity, QuantityKind, find_quantities
 from nanosynth.miner.extract.summary import PARTIAL_NOTE
 from nanosynth.miner.pipeline import Pipeline, PipelineConfig
 from nanosynth.schema.errors import NanosynthError, ReaderError
@@ -46,15 +47,6 @@ OUTCOMES = {"size_nm": "size_nm", "size_sd_nm": "size_sd_nm", "shape": "shape", 
             "pl_peak_nm": "pl_peak_nm", "fwhm_nm": "fwhm_nm", "plqy_pct": "plqy"}
 NO_RECIPE_REASON = "no synthesis recipe found in the text"
 
-_NUM = r"(\d+(?:\.\d+)?)"
-_TEMPERATURE = re.compile(_NUM + r"\s*(°\s*C|º\s*C|℃|o\s?C\b|degrees?\s+C(?:elsius)?\b|K\b)|room[\s-]temperature",
-                          re.I)
-_TIME = re.compile(_NUM + r"\s*(seconds?|secs?|s|minutes?|mins?|min|hours?|hrs?|h|days?|d)\b", re.I)
-_TIME_S = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "min": 60.0, "mins": 60.0,
-           "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0,
-           "hours": 3600.0, "d": 86400.0, "day": 86400.0, "days": 86400.0}
-_RATE = re.compile(_NUM + r"\s*(?:°\s*C|K|℃)\s*(?:/\s*min\b|min\s*[-−]1|per\s+min(?:ute)?)", re.I)
-_AMOUNT = re.compile(r"^\s*(?:~|≈|ca\.\s*|about\s+)?" + _NUM + r"\s*(\S.*?)?\s*$")
 _ATMOSPHERE_WORDS = {"n2": "N2|nitrogen", "ar": "Ar|argon", "vacuum": "vacuum", "air": "air"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _ABBREVIATION = re.compile(r"(?:\b(?:Fig|Figs|ca|approx|e\.g|i\.e|vs|No|Ref|Eq|et al|resp|wt|vol)\.)$", re.I)
@@ -194,17 +186,27 @@ class _Located:
 
     def find(self, provenance: Any, pattern: re.Pattern[str], accept) -> dict[str, Any] | None:
         """Evidence of the match of ``pattern`` nearest to the provenance span for which ``accept(match)``."""
+        return self._nearest(provenance, lambda text: ((m.start(), m.end()) for m in pattern.finditer(text)
+                                                       if accept(m)))
+
+    def find_quantity(self, provenance: Any, accept) -> dict[str, Any] | None:
+        """Evidence of the quantity (:func:`~nanosynth.miner.extract.quantities.find_quantities`) nearest to the
+        provenance span for which ``accept(quantity)``."""
+        return self._nearest(provenance, lambda text: ((q.char_start, q.char_end) for q in find_quantities(text)
+                                                       if accept(q)))
+
+    def _nearest(self, provenance: Any, candidates) -> dict[str, Any] | None:
+        """Evidence of the candidate span (``candidates(paragraph text)``) nearest to the provenance span, else of
+        the provenance span itself."""
         where = self.span(provenance)
         if where is None:
             return None
         para, a, b = where
         best: tuple[int, int, int] | None = None
-        for m in pattern.finditer(para.text):
-            if not accept(m):
-                continue
-            distance = 0 if m.start() < b and m.end() > a else min(abs(m.start() - b), abs(a - m.end()))
+        for start, end in candidates(para.text):
+            distance = 0 if start < b and end > a else min(abs(start - b), abs(a - end))
             if best is None or distance < best[0]:
-                best = (distance, m.start(), m.end())
+                best = (distance, start, end)
         if best is None:
             return self.evidence(para, a, b)
         return self.evidence(para, best[1], best[2])
@@ -306,10 +308,11 @@ def chemical_amounts(chem: ChemicalUseCreate) -> list[dict[str, Any]]:
                     f"{chem.amount_value:g} {unit}"})
         parts = parts[1:]
     for part in parts:
-        m = _AMOUNT.match(part)
-        if m is None or not m.group(2) or not _known_unit(m.group(2)):
+        found = find_quantities(part, ratios=False, qualitative=False)
+        q = found[0] if len(found) == 1 else None
+        if q is None or q.value is None or not q.raw_unit or not _known_unit(q.raw_unit):
             continue
-        out.append({"value": float(m.group(1)), "unit": m.group(2), "raw": part})
+        out.append({"value": float(q.value), "unit": q.raw_unit, "raw": part})
     # normalized values of another dimension derived from the stated one (mmol from a volume, via density and
     # molar mass); their raw text is the stated amount they come from
     stated = {_dimension(a["unit"]) for a in out}
@@ -354,20 +357,21 @@ def _first_step(steps: list[StepCreate], action: str | None, attribute: str) -> 
 
 
 def _temperature_match(value: float):
-    def accept(m: re.Match[str]) -> bool:
-        if m.group(1) is None:  # room temperature
+    """Accepts a temperature quantity equal to ``value`` °C (``room temperature`` for 15–30 °C)."""
+    def accept(q: Quantity) -> bool:
+        if q.kind is not QuantityKind.TEMPERATURE or q.normalized is None:
+            return False
+        if q.qualifier == "room_temperature":
             return 15.0 <= value <= 30.0
-        number = float(m.group(1))
-        celsius = number - 273.15 if m.group(2).strip().upper() == "K" else number
-        return abs(celsius - value) < 0.6
+        return abs(q.normalized - 273.15 - value) < 0.6
 
     return accept
 
 
-def _time_match(value: float):
-    def accept(m: re.Match[str]) -> bool:
-        seconds = float(m.group(1)) * _TIME_S.get(m.group(2).lower(), 0.0)
-        return abs(seconds - value) <= 0.01 * max(value, 1.0)
+def _relative_match(kind: QuantityKind, value: float):
+    """Accepts a quantity of ``kind`` whose normalized value (s, K/min) is ``value`` within 1 %."""
+    def accept(q: Quantity) -> bool:
+        return q.kind is kind and q.normalized is not None and abs(q.normalized - value) <= 0.01 * max(value, 1.0)
 
     return accept
 
@@ -384,15 +388,15 @@ def _conditions(steps: list[StepCreate], located: _Located,
             continue
         value = float(getattr(step, attribute))
         conditions[key] = value
-        pattern, accept = ((_TEMPERATURE, _temperature_match(value)) if attribute == "temperature_c"
-                           else (_TIME, _time_match(value)))
-        _put(evidence, f"conditions.{key}", located.find(step.provenance, pattern, accept))
+        accept = (_temperature_match(value) if attribute == "temperature_c"
+                  else _relative_match(QuantityKind.TIME, value))
+        _put(evidence, f"conditions.{key}", located.find_quantity(step.provenance, accept))
     rate_step = _first_step(steps, None, "heating_rate_k_min")
     if rate_step is not None:
         rate = float(rate_step.heating_rate_k_min)
         conditions["heating_rate_c_per_min"] = rate
-        _put(evidence, "conditions.heating_rate_c_per_min", located.find(
-            rate_step.provenance, _RATE, lambda m: abs(float(m.group(1)) - rate) < 0.01 * max(rate, 1.0)))
+        _put(evidence, "conditions.heating_rate_c_per_min",
+             located.find_quantity(rate_step.provenance, _relative_match(QuantityKind.RATE, rate)))
     gas = next((s for s in steps if s.atmosphere and s.action != "degas" and s.atmosphere != "vacuum"), None)
     if gas is not None:
         conditions["atmosphere"] = gas.atmosphere
