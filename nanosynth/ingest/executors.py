@@ -29,6 +29,20 @@ PLUGIN_PREFIX = "nanosynth-pipeline"
 WORKER_DEATH_ATTEMPTS = 3
 
 
+def _after_worker_death(chunk: list[TaskInput], exc: BaseException, attempts: Counter[str],
+                        retry_alone: list[TaskInput]) -> list[TaskResult]:
+    """A dying worker takes every task it holds with it: queue its documents to be retried alone (a few times)
+    so that only the culprit fails; returns the failures of the documents out of attempts."""
+    retry = [t for t in chunk if attempts[t.content_hash] < WORKER_DEATH_ATTEMPTS]
+    for t in retry:
+        attempts[t.content_hash] += 1
+    retry_alone.extend(retry)
+    if retry:
+        log.warning("a worker died holding %d document(s) (%s); retrying them one by one",
+                    len(chunk), type(exc).__name__)
+    return [_worker_failure(t, exc) for t in chunk if t not in retry]
+
+
 def _worker_failure(task: TaskInput, exc: BaseException) -> TaskResult:
     return TaskResult(content_hash=task.content_hash, source=task.source, ok=False,
                       error=f"worker failure {type(exc).__name__}: {exc} (the document crashes or exhausts the "
@@ -142,6 +156,7 @@ class DaskExecutor:
         source = iter(tasks)
         pending: dict[str, list[TaskInput]] = {}
         retry_alone: list[TaskInput] = []
+        isolated: set[str] = set()
         attempts: Counter[str] = Counter()
         completed = as_completed()
 
@@ -150,15 +165,20 @@ class DaskExecutor:
                 return TaskInput(task.content_hash, task.source, None, Path(task.path).read_bytes())
             return task
 
-        def submit(chunk: list[TaskInput]) -> None:
+        def submit(chunk: list[TaskInput]) -> str:
             future = self.client.submit(dask_process, [load(t) for t in chunk], self.plugin_name, pure=False,
                                         key=f"ingest-{chunk[0].content_hash[:12]}-{uuid.uuid4().hex[:8]}")
             pending[future.key] = chunk
             completed.add(future)
+            return future.key
 
         def submit_next() -> bool:
-            if retry_alone:
-                submit([retry_alone.pop(0)])
+            # a document that was on a dying worker runs alone on the cluster, so that a culprit that kills its
+            # worker again takes no innocent document with it
+            if retry_alone or isolated:
+                if pending:
+                    return False
+                isolated.add(submit([retry_alone.pop(0)]))
                 return True
             chunk = list(itertools.islice(source, self.docs_per_task))
             if not chunk:
@@ -170,19 +190,11 @@ class DaskExecutor:
             pass
         for future in completed:
             chunk = pending.pop(future.key)
+            isolated.discard(future.key)
             try:
                 results = future.result()
             except Exception as exc:  # KilledWorker, CancelledError, a crash in a native library...
-                # A dying worker takes every task it holds with it: retry the documents one by one (a few times,
-                # an innocent document may share a worker with the culprit) so that only the culprit fails.
-                retry = [t for t in chunk if attempts[t.content_hash] < WORKER_DEATH_ATTEMPTS]
-                for t in retry:
-                    attempts[t.content_hash] += 1
-                retry_alone.extend(retry)
-                if retry:
-                    log.warning("a worker died holding %d document(s) (%s); retrying them one by one",
-                                len(chunk), type(exc).__name__)
-                results = [_worker_failure(t, exc) for t in chunk if t not in retry]
+                results = _after_worker_death(chunk, exc, attempts, retry_alone)
             finally:
                 future.release()
             while len(pending) < limit and submit_next():
