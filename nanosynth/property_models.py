@@ -163,28 +163,35 @@ class FileFrames:
 
 
 def read_frames(path: Path, fmt: str | None) -> FileFrames:
-    """Frames from a dataset file (with ``fmt``, through its importer, nothing written) or a CSV of conditions.
+    """Frames from a dataset file (with ``fmt``, through its importer, nothing written), a recipe file (JSON, or CSV
+    with a ``chemical`` column: :mod:`nanosynth.recipe_files`) or a CSV of microreactor conditions.
 
     Raises
     ------
     ModelError
         When the file is missing or is neither a conditions CSV nor readable with ``fmt``.
     """
+    from nanosynth.db.queries import frames_from_records
     from nanosynth.models.features import frames_for_conditions
+    from nanosynth.recipe_files import is_recipe_table, read_recipe_file
 
     if fmt:
         from nanosynth.db.importers import parse_file
-        from nanosynth.db.queries import frames_from_records
 
         parsed = parse_file(fmt, path)
         return FileFrames(frames_from_records(parsed.records), None, len(parsed.rejections))
     if not path.is_file():
         raise ModelError(f"{path} does not exist")
+    if path.suffix.lower() == ".json":
+        return FileFrames(frames_from_records(read_recipe_file(path)))
     table = pd.read_csv(path)
+    if is_recipe_table(table):
+        return FileFrames(frames_from_records(read_recipe_file(path)))
     try:
         return FileFrames(frames_for_conditions(table), table)
     except ModelError as exc:
-        raise ModelError(f"{exc}; or, if {path.name} is a dataset file, pass --format "
+        raise ModelError(f"{exc}; or write the file as recipes (JSON, or CSV with a 'chemical' column: see "
+                         f"nanosynth.recipe_files), or, if {path.name} is a dataset file, pass --format "
                          "gu2024|cdse-hte|cdse-literature") from exc
 
 

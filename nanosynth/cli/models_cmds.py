@@ -142,8 +142,10 @@ def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds,
 @models_app.command("predict")
 def predict(
     model_dir: Path = typer.Option(..., "--model", help="Artifact directory (from models train)."),
-    data: Path = typer.Option(..., "--data", help="CSV of conditions (temperature_c, cd_mm, se_mm, oa_cd_ratio, "
-                              "time_s) or a dataset file read with --format."),
+    data: Path = typer.Option(..., "--data", help="Recipes (JSON, or CSV with one row per chemical: recipe, "
+                              "composition, chemical, role, amount, temperature_c, time_s ...), a CSV of "
+                              "microreactor conditions (temperature_c, cd_mm, se_mm, oa_cd_ratio, time_s) or a "
+                              "dataset file read with --format."),
     fmt: str | None = typer.Option(None, "--format", help="gu2024 | cdse-hte | cdse-literature (dataset file)."),
     out: Path | None = typer.Option(None, "--out", help="Write predictions as CSV here (default: stdout)."),
 ) -> None:
