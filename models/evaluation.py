@@ -282,3 +282,52 @@ def evaluate_model(model: PropertyModel, frames) -> EvaluationResult:
             for spectrum, part in merged.groupby("spectrum"):
                 metrics[f"mae_{spectrum}"] = float((part["mean_model"] - part["y"]).abs().mean())
     return EvaluationResult(metrics, merged, int((~merged["in_domain"]).sum()), len(caught))
+
+
+def _grid_space(frames, ids: pd.Index, factors=LEVEL_FACTORS) -> pd.DataFrame:
+    """The grid factors and log time of ``ids``, standardized (log scale for positive inputs spanning ≥ 4×)."""
+    from nanosynth.models.features import base_table
+
+    table = base_table(subset_frames(frames, ids))[[*factors, "log_time_s"]].astype(float)
+    table = table.loc[:, table.notna().any()]
+    for col in table:
+        lo, hi = table[col].min(), table[col].max()
+        if lo > 0 and hi >= 4 * lo:
+            table[col] = np.log(table[col])
+    table = table.fillna(table.median())
+    std = table.std().replace(0.0, 1.0)
+    return (table - table.mean()) / std
+
+
+def coverage_by_distance(frames, result: CVResult, bins: int = 6) -> pd.DataFrame:
+    """Interval coverage and width of out-of-fold predictions against their distance to the training data.
+
+    The distance of a held-out recipe is the Euclidean distance, in the standardized space of the grid factors
+    and log time (:func:`_grid_space`), to the nearest recipe its split trained on. Rows are binned by quantiles
+    of that distance.
+
+    Returns
+    -------
+    DataFrame
+        One row per bin: ``distance`` (bin median), ``n``, ``coverage``, ``interval_width`` and ``mae`` (learning
+        unit of the target, e.g. meV for peaks).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    pred = result.predictions
+    if pred.empty or "lower" not in pred:
+        raise ModelError("coverage by distance needs regression predictions with intervals")
+    space = _grid_space(frames, pd.Index(frames.recipes["recipe_id"]))
+    dist = pd.Series(np.nan, index=pred.index)
+    for _, part in pred.groupby("split"):
+        test = pd.Index(part["recipe_id"].unique())
+        train = space.index.difference(test)
+        nn = NearestNeighbors(n_neighbors=1).fit(space.loc[train].to_numpy())
+        d, _ = nn.kneighbors(space.loc[part["recipe_id"]].to_numpy())
+        dist.loc[part.index] = d[:, 0]
+    frame = pd.DataFrame({"distance": dist, "covered": (pred["y"] >= pred["lower"]) & (pred["y"] <= pred["upper"]),
+                          "width": pred["upper"] - pred["lower"], "error": (pred["pred"] - pred["y"]).abs()})
+    frame["bin"] = pd.qcut(frame["distance"].rank(method="first"), bins, labels=False)
+    return frame.groupby("bin").agg(distance=("distance", "median"), n=("covered", "size"),
+                                    coverage=("covered", "mean"), interval_width=("width", "mean"),
+                                    mae=("error", "mean")).reset_index(drop=True)

@@ -1,0 +1,55 @@
+"""Figures that tell the truth (issue 14, point 7): parity at the data's scale, sweeps, coverage vs distance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nanosynth.models.evaluation import coverage_by_distance, cross_validate
+from nanosynth.models.plots import _axis_range, coverage_distance_plot, parity_plot, sweep_plot
+from nanosynth.models.sources import get_source
+from nanosynth.schema.errors import ModelError
+
+GP_FAST = {"max_train": 300, "columns": list(get_source("cdse-hte").params("gp")["columns"])}
+
+
+def test_parity_axes_frame_the_points_not_a_runaway_interval(tmp_path):
+    y = np.linspace(2, 20, 40)
+    pred = y + 0.5
+    upper = pred + 1.0
+    upper[3] = 175.0  # one interval far wider than the data
+    assert _axis_range(y, pred, floor=0.0)[1] < 22
+    assert _axis_range(np.array([0.02, 1.0]), np.array([0.01, 0.9]), floor=0.0)[0] == 0.0  # sizes never < 0
+    png = parity_plot(y, pred, tmp_path / "p.png", lower=pred - 1.0, upper=upper, unit="nm", quantity="size")
+    assert png.stat().st_size > 1000
+
+
+@pytest.fixture(scope="module")
+def level_out(grid_frames):
+    return cross_validate(grid_frames, "abs_peak_nm", "gp", seed=0, group_by="experiment",
+                          estimator_params=GP_FAST, protocol="level-out")
+
+
+def test_coverage_by_distance_bins_every_held_out_prediction(grid_frames, level_out, tmp_path):
+    table = coverage_by_distance(grid_frames, level_out, bins=4)
+    assert len(table) == 4 and table["n"].sum() == len(level_out.predictions)
+    assert table["distance"].is_monotonic_increasing and (table["distance"] > 0).all()
+    assert table["coverage"].between(0, 1).all() and (table["interval_width"] > 0).all()
+    png = coverage_distance_plot(table, tmp_path / "c.png", unit="meV")
+    assert png.stat().st_size > 1000
+
+
+def test_coverage_by_distance_needs_intervals(grid_frames, level_out):
+    bare = type(level_out)(level_out.target, level_out.model, level_out.unit,
+                           predictions=level_out.predictions.drop(columns=["lower", "upper"]))
+    with pytest.raises(ModelError, match="intervals"):
+        coverage_by_distance(grid_frames, bare)
+
+
+def test_sweep_plot_marks_the_training_levels(tmp_path):
+    x = np.linspace(200, 320, 25)
+    sweep = pd.DataFrame({"temperature_c": x, "mean": 500 + x / 10, "lower": 490 + x / 10, "upper": 510 + x / 10})
+    png = sweep_plot(sweep, tmp_path / "s.png", x="temperature_c", training_levels=(210, 240, 270, 300),
+                     xlabel="growth temperature (°C)", ylabel="absorption peak (nm)")
+    assert png.stat().st_size > 1000
