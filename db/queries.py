@@ -16,15 +16,16 @@ from sqlmodel import Session
 from nanosynth.schema.enums import spectral_name
 from nanosynth.schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
 from nanosynth.schema.records import RecipeCreate
-from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Recipe, Step
+from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Provenance, Recipe, Step
 
 @dataclass(frozen=True)
 class RecipeFilter:
     """Filters for recipe queries (all optional, combined with AND).
 
     ``chemical`` matches a normalized or raw chemical name (case-insensitive substring) with an optional
-    ``role`` (a role name, or ``"precursor"`` for either precursor role); ``property_ranges`` maps an outcome property to ``(low, high)`` (either may be None) and keeps only
-    recipes that have that outcome within range.
+    ``role`` (a role name, or ``"precursor"`` for either precursor role); ``property_ranges`` maps an outcome
+    property to ``(low, high)`` (either may be None) and keeps only recipes that have that outcome within range;
+    ``min_confidence`` leaves out recipes whose extraction confidence is below it (rows without one pass).
     """
 
     dataset: str | Sequence[str] | None = None
@@ -36,6 +37,7 @@ class RecipeFilter:
     has_property: Sequence[str] = ()
     property_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     recipe_ids: Sequence[int] | None = None
+    min_confidence: float | None = None
     limit: int | None = None
 
 
@@ -57,6 +59,9 @@ def _recipe_select(flt: RecipeFilter):
         stmt = stmt.where(Recipe.method == flt.method)
     if flt.recipe_ids is not None:
         stmt = stmt.where(Recipe.id.in_(list(flt.recipe_ids)))
+    if flt.min_confidence is not None:  # recipes without a stated confidence (curated rows) pass
+        stmt = stmt.where(~exists().where(and_(Provenance.id == Recipe.provenance_id,
+                                               Provenance.confidence < flt.min_confidence)))
     if flt.chemical or flt.role:
         cond = [ChemicalUse.recipe_id == Recipe.id]
         if flt.chemical:

@@ -1,7 +1,10 @@
-"""Training sources: which dataset a source name selects, its default grouping, selection and model settings.
+"""Training sources: which recipes a ``--source`` selection takes from the database, and the modelling defaults.
 
-The CLI resolves a source to a database query (``db.queries.recipe_frames(session, dataset=...)``); this module
-only holds the modelling defaults.
+A selection is one or more parts joined by ``+`` (or ``,``): a curated dataset (``gu2024``, ``cdse-hte``,
+``cdse-literature``), ``mined`` (recipes extracted from ingested papers) or ``lab`` (results of reactor
+campaigns), optionally narrowed by composition, method and a minimum extraction confidence. The CLI resolves it
+to database queries (``db.queries.recipe_frames``); this module holds the parsing, the defaults of each part and
+:func:`one_per_paper`, which keeps one source's recipes per paper.
 """
 
 from __future__ import annotations
@@ -82,7 +85,92 @@ SOURCES: dict[str, SourceSpec] = {
 }
 
 
+#: Selection parts that pick recipes by where they came from (``Recipe.source_kind``) instead of by dataset.
+KIND_PARTS = {"mined": "literature", "lab": "campaign"}
+
+#: Defaults of a selection without a curated dataset (mined literature, lab results): few, heterogeneous recipes
+#: from many papers, so folds are grouped by paper and the ensembles are small.
+DATABASE_SPEC = SourceSpec(
+    "database", (), "doi",
+    estimator_params={"xgb": {"n_members": 5, "n_estimators": 300, "max_depth": 3, "learning_rate": 0.05},
+                      "nn": {"n_members": 5, "epochs": 200, "hidden": 64},
+                      "rf": {"n_members": 3, "n_estimators": 200, "max_features": 0.5},
+                      "et": {"n_members": 3, "n_estimators": 200, "max_features": 0.5}})
+
+#: Precedence when one paper is reported by several sources: a curated row beats a lab record beats a mined one.
+_KIND_RANK = {"curated_dataset": 0, "campaign": 1, "lab": 1, "literature": 2}
+
+
 def get_source(name: str) -> SourceSpec:
-    if name not in SOURCES:
-        raise ModelError(f"unknown source {name!r}: use one of {', '.join(SOURCES)}")
-    return SOURCES[name]
+    """The defaults of a curated source, or of the first curated part of a selection (``gu2024+mined``)."""
+    if name in SOURCES:
+        return SOURCES[name]
+    return parse_selection(name).spec()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A parsed ``--source`` selection over the whole database.
+
+    Attributes
+    ----------
+    datasets: curated dataset names selected.
+    kinds: ``Recipe.source_kind`` values selected (``literature`` for mined, ``campaign`` for lab).
+    composition, method: narrow every part (None = any).
+    min_confidence: mined recipes below this extraction confidence are left out (curated rows have none).
+    """
+
+    datasets: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    composition: tuple[str, ...] | None = None
+    method: str | None = None
+    min_confidence: float | None = None
+
+    def spec(self) -> SourceSpec:
+        """Modelling defaults: those of the first curated dataset, else :data:`DATABASE_SPEC`."""
+        return SOURCES[self.datasets[0]] if self.datasets else DATABASE_SPEC
+
+    def files(self) -> tuple[tuple[str, str], ...]:
+        """Dataset files of the curated parts (named in the error when the database lacks them)."""
+        return tuple(f for name in self.datasets for f in SOURCES[name].files)
+
+
+def parse_selection(text: str, composition=None, method: str | None = None,
+                    min_confidence: float | None = None) -> Selection:
+    """Parse ``gu2024``, ``mined``, ``cdse-literature+mined+lab`` ... into a :class:`Selection`.
+
+    Raises
+    ------
+    ModelError
+        On an unknown part (the valid ones are listed) or a confidence outside 0..1.
+    """
+    parts = [p.strip() for p in str(text).replace(",", "+").split("+") if p.strip()]
+    valid = [*SOURCES, *KIND_PARTS]
+    unknown = [p for p in parts if p not in valid]
+    if unknown or not parts:
+        raise ModelError(f"unknown source {', '.join(map(repr, unknown or [text]))}: use one or more of "
+                         f"{', '.join(valid)} joined by '+' (e.g. gu2024+mined)")
+    if min_confidence is not None and not 0.0 <= float(min_confidence) <= 1.0:
+        raise ModelError(f"--min-confidence {min_confidence} must lie between 0 and 1")
+    comps = None if composition is None else tuple([composition] if isinstance(composition, str) else composition)
+    return Selection(tuple(dict.fromkeys(p for p in parts if p in SOURCES)),
+                     tuple(dict.fromkeys(KIND_PARTS[p] for p in parts if p in KIND_PARTS)),
+                     comps, method, None if min_confidence is None else float(min_confidence))
+
+
+def one_per_paper(frames):
+    """Keep, for every paper (by DOI) reported by several sources, the recipes of its best source only.
+
+    A paper both curated and mined would otherwise count twice; the curated rows are kept (then lab records,
+    then mined ones). Recipes without a DOI are all kept. Returns the frames restricted to the kept recipes.
+    """
+    from nanosynth.models.features import subset_frames
+
+    rec = frames.recipes
+    if rec.empty or "doi" not in rec:
+        return frames
+    rank = rec["source_kind"].map(_KIND_RANK).fillna(3)
+    doi = rec["doi"].astype("string").str.lower()
+    best = rank.groupby(doi).transform("min")
+    keep = doi.isna() | (rank == best)
+    return frames if keep.all() else subset_frames(frames, rec.loc[keep, "recipe_id"])

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ModelRequest:
-    """What to fit: a source's recipes, a target, a model kind and its settings (defaults per source)."""
+    """What to fit: a selection of the database's recipes, a target, a model kind and its settings.
+
+    ``source`` is a selection (:func:`nanosynth.models.sources.parse_selection`: ``gu2024``, ``mined``,
+    ``cdse-literature+mined+lab`` ...) narrowed by ``composition``, ``method`` and ``min_confidence``; the
+    defaults (grouping, model kind, tuned parameters) are those of its first curated dataset.
+    """
 
     source: str
     target: str
@@ -35,28 +40,28 @@ class ModelRequest:
     max_size: float | None = None
     params: tuple[str, ...] = ()
     protocol: str = "grouped"
+    composition: tuple[str, ...] | None = None
+    method: str | None = None
+    min_confidence: float | None = None
+
+    def selection(self):
+        from nanosynth.models.sources import parse_selection
+
+        return parse_selection(self.source, self.composition, self.method, self.min_confidence)
 
     def kind(self) -> str:
         """The model kind: the requested one, else the source's default (``gp`` for cdse-hte, else ``xgb``)."""
-        from nanosynth.models.sources import get_source
-
-        return self.model or get_source(self.source).default_model
+        return self.model or self.selection().spec().default_model
 
     def size_limit(self) -> float | None:
-        from nanosynth.models.sources import get_source
-
-        return self.max_size if self.max_size is not None else get_source(self.source).max_size_nm
+        return self.max_size if self.max_size is not None else self.selection().spec().max_size_nm
 
     def grouping(self) -> str:
-        from nanosynth.models.sources import get_source
-
-        return self.group_by or get_source(self.source).group_by
+        return self.group_by or self.selection().spec().group_by
 
     def estimator_params(self) -> dict:
         """The source's tuned parameters for this model and target, overridden by ``name=value`` items."""
-        from nanosynth.models.sources import get_source
-
-        params = get_source(self.source).params(self.kind(), self.target)
+        params = self.selection().spec().params(self.kind(), self.target)
         for item in self.params:
             if "=" not in item:
                 raise ModelError(f"--param {item!r} must look like name=value (e.g. n_estimators=300)")
@@ -68,32 +73,63 @@ class ModelRequest:
         return params
 
 
-def source_frames(engine: Engine, source: str, data_dir: Path | str):
-    """The recipe frames of ``source`` from the database, restricted to nothing else.
+def _selection_filters(selection) -> list:
+    """One database filter per part of the selection (curated datasets, then source kinds)."""
+    from nanosynth.db.queries import RecipeFilter
+
+    narrow = {"composition": selection.composition, "method": selection.method,
+              "min_confidence": selection.min_confidence}
+    return ([RecipeFilter(dataset=list(selection.datasets), **narrow)] if selection.datasets else []) + \
+        [RecipeFilter(source_kind=kind, **narrow) for kind in selection.kinds]
+
+
+def source_frames(engine: Engine, source: str, data_dir: Path | str, *, composition=None, method: str | None = None,
+                  min_confidence: float | None = None):
+    """The recipe frames of a selection of the database (see :class:`ModelRequest`), one source per paper.
 
     Raises
     ------
     ModelError
-        When the database holds none of the source's recipes; the message names the imports to run.
+        When a curated part has no recipes in the database (the message names the imports to run) or the
+        selection matches nothing.
     """
     from nanosynth.db.engine import session_scope
-    from nanosynth.db.queries import RecipeFilter, count_recipes, recipe_frames
-    from nanosynth.models.sources import get_source
+    from nanosynth.db.queries import RecipeFilter, count_recipes, recipe_frames, recipe_ids
+    from nanosynth.models.sources import one_per_paper, parse_selection
 
-    spec = get_source(source)
+    selection = parse_selection(source, composition, method, min_confidence)
     with session_scope(engine) as session:
-        if not count_recipes(session, RecipeFilter(dataset=list(spec.datasets))):
-            commands = "; ".join(f"'nanosynth db import {Path(data_dir) / rel} --format {fmt}'"
-                                 for fmt, rel in spec.files)
-            raise ModelError(f"the database has no {source} recipes: import them first with {commands}")
-        return recipe_frames(session, dataset=list(spec.datasets))
+        for name in selection.datasets:
+            if not count_recipes(session, RecipeFilter(dataset=name)):
+                from nanosynth.models.sources import SOURCES
+
+                commands = "; ".join(f"'nanosynth db import {Path(data_dir) / rel} --format {fmt}'"
+                                     for fmt, rel in SOURCES[name].files)
+                raise ModelError(f"the database has no {name} recipes: import them first with {commands}")
+        filters = _selection_filters(selection)
+        ids = sorted({i for flt in filters for i in recipe_ids(session, flt)})
+        if not ids:
+            raise ModelError(f"no recipe in the database matches --source {source}"
+                             + (f" with {_narrowing(selection)}" if _narrowing(selection) else "")
+                             + ": ingest papers ('nanosynth ingest'), run a campaign, or widen the selection")
+        frames = recipe_frames(session, filters[0] if len(filters) == 1 else RecipeFilter(recipe_ids=ids))
+    return one_per_paper(frames)
+
+
+def _narrowing(selection) -> str:
+    parts = [f"composition {'/'.join(selection.composition)}" if selection.composition else "",
+             f"method {selection.method}" if selection.method else "",
+             f"confidence ≥ {selection.min_confidence:g}" if selection.min_confidence is not None else ""]
+    return ", ".join(p for p in parts if p)
 
 
 def selected_frames(engine: Engine, request: ModelRequest, data_dir: Path | str):
     """The source's frames with the request's size selection applied."""
     from nanosynth.models.pipeline import select_recipes
 
-    return select_recipes(source_frames(engine, request.source, data_dir), request.size_limit())
+    return select_recipes(source_frames(engine, request.source, data_dir, composition=request.composition,
+                                        method=request.method, min_confidence=request.min_confidence),
+                          request.size_limit())
 
 
 def cross_validate_request(frames, request: ModelRequest, folds: int, min_count: int | None = None,

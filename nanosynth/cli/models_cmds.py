@@ -19,7 +19,12 @@ from nanosynth.cli.apps import console, err_console, models_app, open_db, run_gu
 
 log = logging.getLogger(__name__)
 
-SOURCE_HELP = "gu2024 | cdse-hte | cdse-literature"
+SOURCE_HELP = ("Selection of the database's recipes: gu2024 | cdse-hte | cdse-literature (curated) | mined "
+               "(extracted from ingested papers) | lab (campaign results), several joined by '+', e.g. gu2024+mined; "
+               "a paper reported by several sources counts once (curated > lab > mined)")
+COMPOSITION_HELP = "Only recipes of this target composition (repeatable), e.g. CdSe."
+METHOD_HELP = "Only recipes of this synthesis method, e.g. hot_injection."
+CONFIDENCE_HELP = "Leave out mined recipes whose extraction confidence is below this (0–1)."
 TARGET_HELP = "size_nm | shape | abs_peak_nm | pl_peak_nm | fwhm_mev (cascade, both spectra) | pl_fwhm_mev | " \
               "abs_fwhm_mev | size_dist_pct"
 
@@ -50,19 +55,30 @@ def cv(
     protocol: str = typer.Option("grouped", "--protocol", help="grouped (folds of --group-by groups) | random | "
                                  "level-out (hold out each level of temperature, [Cd], [Se], OA:Cd; interior = "
                                  "interpolation, ends = extrapolation) | extrapolate (end levels only)"),
+    composition: list[str] | None = typer.Option(None, "--composition", help=COMPOSITION_HELP),
+    method: str | None = typer.Option(None, "--method", help=METHOD_HELP),
+    min_confidence: float | None = typer.Option(None, "--min-confidence", help=CONFIDENCE_HELP),
 ) -> None:
     """Cross-validate a model on a source; prints per-split and pooled figures (with coverage), last line mae=…
     or accuracy=…."""
     run_guarded(_cv, source, target, model, folds, seed, group_by, max_size, param, predictions, min_count,
-                protocol)
+                protocol, (composition, method, min_confidence))
+
+
+def _request(source, target, model, seed, group_by, max_size, param, protocol="grouped", narrow=(None,) * 3):
+    from nanosynth.property_models import ModelRequest
+
+    composition, method, min_confidence = narrow
+    return ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()), protocol,
+                        tuple(composition) if composition else None, method, min_confidence)
 
 
 def _cv(source, target, model, folds, seed, group_by, max_size, param, predictions, min_count=None,
-        protocol="grouped"):
+        protocol="grouped", narrow=(None,) * 3):
     from nanosynth.models.targets import get_target
-    from nanosynth.property_models import ModelRequest, cross_validate_request, selected_frames
+    from nanosynth.property_models import cross_validate_request, selected_frames
 
-    request = ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()), protocol)
+    request = _request(source, target, model, seed, group_by, max_size, param, protocol, narrow)
     tspec, limit = get_target(target), request.size_limit()
     engine = open_db()
     try:
@@ -116,15 +132,20 @@ def train(
                                  "figures in the manifest (0 = skip)."),
     param: list[str] | None = typer.Option(None, "--param", help="Estimator parameter name=value (repeatable)."),
     register: bool = typer.Option(True, "--register/--no-register", help="Add a ModelArtifact registry row."),
+    composition: list[str] | None = typer.Option(None, "--composition", help=COMPOSITION_HELP),
+    method: str | None = typer.Option(None, "--method", help=METHOD_HELP),
+    min_confidence: float | None = typer.Option(None, "--min-confidence", help=CONFIDENCE_HELP),
 ) -> None:
     """Train on the database's recipes of a source, save the artifact directory, register it."""
-    run_guarded(_train, source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register)
+    run_guarded(_train, source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register,
+                (composition, method, min_confidence))
 
 
-def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register):
-    from nanosynth.property_models import ModelRequest, train_and_register
+def _train(source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register,
+           narrow=(None,) * 3):
+    from nanosynth.property_models import train_and_register
 
-    request = ModelRequest(source, target, model, seed, group_by, max_size, tuple(param or ()))
+    request = _request(source, target, model, seed, group_by, max_size, param, narrow=narrow)
     engine = open_db()
     try:
         trained = train_and_register(engine, request, out, settings().data_dir, name=name, cv_folds=cv_folds,
