@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nanosynth.config import Settings
@@ -41,8 +42,8 @@ class DemoContext:
     results: dict[str, dict] = field(default_factory=dict)
 
 
-#: Small XGBoost ensemble of the demo's absorption-peak model.
-DEMO_MODEL_PARAMS = {"n_members": 3, "n_estimators": 200, "max_depth": 5, "learning_rate": 0.06}
+#: The demo's absorption-peak model: the cdse-hte source's default (chosen on the level-out protocol).
+DEMO_SOURCE, DEMO_TARGET = "cdse-hte", "abs_peak_nm"
 
 
 def stage_migrate(ctx: DemoContext) -> dict:
@@ -120,7 +121,8 @@ def stage_train_model(ctx: DemoContext) -> dict:
     predictions = result["predictions"]
 
     def render(console) -> None:
-        console.print(f"CdSe absorption-peak model (XGBoost ensemble, 5-fold CV grouped by experiment; energies in meV): "
+        console.print(f"CdSe absorption-peak model ({result['model']}, the cdse-hte default chosen on the level-out "
+                      f"protocol; 5-fold CV grouped by experiment, energies in meV): "
                       f"{', '.join(f'{k}={v:.3g}' for k, v in cv.items() if isinstance(v, int | float))}")
         console.print(f"registered as model artifact {artifact_id} → {result['artifact']}")
         cols = [c for c in ("temperature_c", "cd_mm", "se_mm", "oa_cd_ratio", "time_s", "mean", "lower", "upper",
@@ -170,14 +172,18 @@ def train_abs_peak_model(cdse_hte_frames, out_dir: Path | str, folds: int = 5) -
     from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions
     from nanosynth.models.plots import parity_plot
 
+    from nanosynth.models.sources import get_source
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    res = cross_validate(cdse_hte_frames, "abs_peak_nm", "xgb", folds, 0, "experiment", None, DEMO_MODEL_PARAMS)
+    source = get_source(DEMO_SOURCE)
+    kind, params = source.default_model, source.params(source.default_model, DEMO_TARGET)
+    res = cross_validate(cdse_hte_frames, DEMO_TARGET, kind, folds, 0, "experiment", None, params)
     overall = res.overall()
     p = res.predictions
     parity_plot(p["y"], p["pred"], out / "abs_peak_parity.png", lower=p["lower"], upper=p["upper"],
-                title="CdSe abs peak (CV by experiment)", unit="meV")
-    model = PropertyModel("abs_peak_nm", "xgb", group_by="experiment", estimator_params=DEMO_MODEL_PARAMS)
+                title=f"CdSe ({kind}, CV grouped by experiment)", unit="meV", quantity="absorption peak energy")
+    model = PropertyModel(DEMO_TARGET, kind, group_by="experiment", estimator_params=params)
     model.fit(cdse_hte_frames)
     save_model(model, out / "abs_peak_model", metrics={"cv": overall},
                data_hash=training_data_hash(cdse_hte_frames, "abs_peak_nm"))
@@ -188,7 +194,25 @@ def train_abs_peak_model(cdse_hte_frames, out_dir: Path | str, folds: int = 5) -
         warnings.simplefilter("ignore", OutOfDomainWarning)
         pred = predict_conditions(loaded, plan)
     pred.to_csv(out / "predictions.csv", index=False)
-    return {"cv": overall, "artifact": str(out / "abs_peak_model"), "predictions": pred}
+    _temperature_sweep(loaded, cdse_hte_frames, out / "abs_peak_sweep.png")
+    return {"cv": overall, "artifact": str(out / "abs_peak_model"), "predictions": pred, "model": kind}
+
+
+def _temperature_sweep(model, frames, path: Path) -> Path:
+    """Predicted absorption peak from 190 to 320 °C (other conditions fixed) with the training temperatures."""
+    from nanosynth.models.features import base_table
+    from nanosynth.models.pipeline import OutOfDomainWarning, predict_conditions
+    from nanosynth.models.plots import sweep_plot
+
+    temps = np.linspace(190.0, 320.0, 53)
+    rows = pd.DataFrame({"temperature_c": temps, "cd_mm": 10.0, "se_mm": 10.0, "oa_cd_ratio": 10.0, "time_s": 120.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutOfDomainWarning)
+        sweep = predict_conditions(model, rows)
+    levels = sorted(base_table(frames)["t_growth_c"].dropna().round(1).unique())
+    return sweep_plot(sweep, path, x="temperature_c", training_levels=levels, xlabel="growth temperature (°C)",
+                      ylabel="absorption peak (nm)",
+                      title="CdSe, 10 mM Cd and Se, OA:Cd 10, 120 s: between and beyond the training levels")
 
 
 def seed_campaign(engine, out_dir: Path, *, target_nm: float = 550.0, budget: int = 8, seed: int = 7,
