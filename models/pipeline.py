@@ -24,7 +24,7 @@ from nanosynth.models.features import (
     frames_for_conditions,
     subset_frames,
 )
-from nanosynth.models.targets import PEAK_OF_SPECTRUM, get_target, mev_to_nm, target_samples
+from nanosynth.models.targets import PEAK_OF_SPECTRUM, get_target, measured_inputs, mev_to_nm, target_samples
 from nanosynth.schema.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,8 @@ class PropertyModel(BaseEstimator):
     def _design(self, frames, samples: pd.DataFrame, X: pd.DataFrame, cascade_peaks: dict | None) -> pd.DataFrame:
         """Rows of ``samples`` (recipe_id, spectrum): features, plus spectrum flag and cascade peak (FWHM)."""
         design = X.loc[samples["recipe_id"].to_numpy()].reset_index(drop=True)
+        if self.spec.inputs:
+            design = pd.concat([design, measured_inputs(frames, self.spec, samples["recipe_id"].to_numpy())], axis=1)
         if self.spec.cascade:
             design["spectrum=pl"] = (samples["spectrum"].to_numpy() == "pl").astype(float)
             peak = np.full(len(samples), np.nan)

@@ -62,9 +62,9 @@ SOURCES: dict[str, SourceSpec] = {
                           "nn": {"n_members": 3, "epochs": 80, "hidden": 256},
                           "rf": {"n_members": 3, "n_estimators": 100, "max_features": 0.3},
                           "et": {"n_members": 3, "n_estimators": 150, "max_features": 0.5}},
-        target_params={"shape": {"xgb": {"n_estimators": 150, "max_depth": 8, "learning_rate": 0.1,
-                                         "colsample_bytree": 0.3},
-                                 "nn": {"epochs": 40}}}),
+        target_params={name: {"xgb": {"n_estimators": 150, "max_depth": 8, "learning_rate": 0.1,
+                                      "colsample_bytree": 0.3},
+                              "nn": {"epochs": 40}} for name in ("shape", "shape_given_size")}),
     "cdse-hte": SourceSpec(
         "cdse-hte", ("cdse-hte",), "experiment",
         files=(("cdse-hte", "cdse_hte/cdse_uv_train_val.csv"), ("cdse-hte", "cdse_hte/cdse_pl_train_val.csv")),

@@ -31,6 +31,8 @@ class TargetSpec:
     unit: unit of reported errors (``meV``, ``nm``, ``%`` or ``""``).
     cascade: peak target whose prediction feeds this one (per spectrum).
     log: learn log(value) (positive, multiplicative errors such as sizes); reported back in the unit.
+    inputs: measured outcomes used as inputs (``shape_given_size``: Gu et al.'s shape model takes the measured
+        size); a recipe without them is predicted with the input missing.
     """
 
     name: str
@@ -41,12 +43,14 @@ class TargetSpec:
     unit: str = ""
     cascade: bool = False
     log: bool = False
+    inputs: tuple[str, ...] = ()
 
 
 TARGETS: dict[str, TargetSpec] = {
     "size_nm": TargetSpec("size_nm", "size_nm", "regression", unit="nm", log=True),
     "size_dist_pct": TargetSpec("size_dist_pct", "size_dist_pct", "regression", unit="%"),
     "shape": TargetSpec("shape", "shape", "classification"),
+    "shape_given_size": TargetSpec("shape_given_size", "shape", "classification", inputs=("size_nm",)),
     "abs_peak_nm": TargetSpec("abs_peak_nm", "abs_peak_nm", "regression", energy=True, unit="meV"),
     "pl_peak_nm": TargetSpec("pl_peak_nm", "pl_peak_nm", "regression", energy=True, unit="meV"),
     "fwhm_mev": TargetSpec("fwhm_mev", "fwhm_mev", "regression", spectra=("absorption", "pl"), unit="meV",
@@ -106,3 +110,16 @@ def target_samples(frames, spec: TargetSpec, max_value: float | None = None) -> 
     out = pd.DataFrame({"recipe_id": sel["recipe_id"].to_numpy(), "spectrum": spectrum.to_numpy(), "y": y.to_numpy()})
     out = out.drop_duplicates(["recipe_id", "spectrum"], keep="first").reset_index(drop=True)
     return out
+
+
+def measured_inputs(frames, spec: TargetSpec, recipe_ids) -> pd.DataFrame:
+    """Columns ``measured_<property>`` of ``spec.inputs`` for ``recipe_ids`` (first numeric value, else NaN)."""
+    out = pd.DataFrame(index=pd.Index(recipe_ids))
+    outs = frames.outcomes
+    for prop in spec.inputs:
+        sel = outs[outs["property"] == prop] if len(outs) else outs
+        values = pd.to_numeric(sel["value"], errors="coerce") if len(sel) else pd.Series(dtype=float)
+        first = pd.Series(values.to_numpy(), index=sel["recipe_id"].to_numpy()).dropna() if len(sel) else values
+        first = first[~first.index.duplicated()]
+        out[f"measured_{prop}"] = first.reindex(out.index).to_numpy(dtype=float)
+    return out.reset_index(drop=True)

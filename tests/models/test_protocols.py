@@ -109,3 +109,19 @@ def test_cdse_hte_defaults_to_the_smooth_model():
     assert ModelRequest("cdse-hte", "abs_peak_nm").kind() == "gp"
     assert ModelRequest("gu2024", "size_nm").kind() == "xgb"
     assert ModelRequest("cdse-hte", "abs_peak_nm", "xgb").kind() == "xgb"
+
+
+def test_shape_given_size_takes_the_measured_size_as_an_input(recipe_frames_small):
+    from nanosynth.models.targets import get_target, measured_inputs
+
+    spec = get_target("shape_given_size")
+    assert spec.prop == "shape" and spec.inputs == ("size_nm",)
+    ids = recipe_frames_small.recipes["recipe_id"].to_numpy()
+    table = measured_inputs(recipe_frames_small, spec, ids)
+    sizes = recipe_frames_small.outcomes.query("property == 'size_nm'").drop_duplicates("recipe_id")
+    assert list(table.columns) == ["measured_size_nm"] and len(table) == len(ids)
+    assert table["measured_size_nm"].notna().sum() == len(set(sizes["recipe_id"]) & set(ids))
+    model = PropertyModel("shape_given_size", "xgb", estimator_params={"n_members": 2, "n_estimators": 20})
+    model.fit(recipe_frames_small)
+    assert "measured_size_nm" in model.columns_
+    assert len(model.predict(recipe_frames_small)) == len(ids)
