@@ -25,8 +25,8 @@ SOURCE_HELP = ("Selection of the database's recipes: gu2024 | cdse-hte | cdse-li
 COMPOSITION_HELP = "Only recipes of this target composition (repeatable), e.g. CdSe."
 METHOD_HELP = "Only recipes of this synthesis method, e.g. hot_injection."
 CONFIDENCE_HELP = "Leave out mined recipes whose extraction confidence is below this (0–1)."
-TARGET_HELP = "size_nm | shape | shape_given_size (measured size as an input, as in Gu et al.) | abs_peak_nm | pl_peak_nm | fwhm_mev (cascade, both spectra) | pl_fwhm_mev | " \
-              "abs_fwhm_mev | size_dist_pct"
+TARGET_HELP = ("size_nm | shape | shape_given_size (measured size as an input, as in Gu et al.) | abs_peak_nm | "
+               "pl_peak_nm | fwhm_mev (cascade, both spectra) | pl_fwhm_mev | abs_fwhm_mev | size_dist_pct")
 
 
 def _fmt(value) -> str:
