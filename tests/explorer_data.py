@@ -48,7 +48,8 @@ def mined_records() -> tuple[PaperCreate, list[RecipeCreate]]:
 
 def curated_records() -> list[RecipeCreate]:
     """Two curated rows: the mined paper's recipe as a curator wrote it, and a PbS recipe of another paper."""
-    def row(n: int, doi: str, comp: str, temp: float, minutes: float, size: float, ligand: str) -> RecipeCreate:
+    def row(n: int, doi: str, comp: str, temp: float, minutes: float, size: float, ligand: str,
+            extra_steps: tuple = (), extra_outcomes: tuple = ()) -> RecipeCreate:
         return RecipeCreate.model_validate({
             "source_key": f"xmpl-curated:{n}", "source_kind": "curated_dataset", "dataset": "xmpl-curated",
             "paper": {"key": f"doi:{doi}", "doi": doi, "source_kind": "dataset_citation", "citation": doi},
@@ -57,9 +58,14 @@ def curated_records() -> list[RecipeCreate]:
                            "confidence": 1.0, "citation": doi},
             "chemicals": [{"name_raw": ligand, "role": "ligand", "amount_raw": "1 mmol", "amount_value": 1.0,
                            "amount_unit": "mmol", "amount_mmol": 1.0}],
-            "steps": [{"order": 0, "action": "grow", "temperature_c": temp, "time_s": minutes * 60}],
-            "outcomes": [{"property": "size_nm", "value": size}]})
-    return [row(1, DOI, "CdSe", 262.0, 5.0, 4.1, "oleic acid"),
+            "steps": [*extra_steps, {"order": len(extra_steps), "action": "grow", "temperature_c": temp,
+                                     "time_s": minutes * 60}],
+            "outcomes": [{"property": "size_nm", "value": size}, *extra_outcomes]})
+    # agrees on growth temperature (±5 °C), time and size (±10 %); absorption peak 575 vs 560 nm disagrees;
+    # the injection temperature was not mined
+    return [row(1, DOI, "CdSe", 262.0, 5.0, 4.1, "oleic acid",
+                extra_steps=({"order": 0, "action": "inject", "temperature_c": 300.0},),
+                extra_outcomes=({"property": "abs_peak_nm", "value": 575.0},)),
             row(2, "10.1000/xmpl.2", "PbS", 120.0, 1.0, 6.5, "oleylamine")]
 
 

@@ -282,3 +282,30 @@ def _print_card(card: dict) -> None:
         table.add_row(v["field"], f"{value} {v['unit'] or ''}".strip(), _highlight(v), v["extractor"] or "",
                       "" if v["confidence"] is None else f"{v['confidence']:.2f}")
     Console(width=max(console.width, 160)).print(table)
+
+
+@db_app.command("agreement")
+def agreement_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of tables.")) -> None:
+    """Per-field agreement of mined with curated values, over every paper (by DOI) that is both."""
+    from nanosynth.db.agreement import agreement
+    from nanosynth.db.engine import session_scope
+
+    try:
+        engine = open_db()
+        with session_scope(engine) as session:
+            report = agreement(session)
+        engine.dispose()
+    except NanosynthError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(f"{report['papers']} papers both curated and mined (linked by DOI)")
+    table = Table(title="mined vs curated, per field")
+    for col in ("field", "tolerance", "compared", "agree", "rate", "not mined"):
+        table.add_column(col, justify="left" if col in ("field", "tolerance") else "right")
+    for field, row in report["fields"].items():
+        rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
+        table.add_row(field, report["tolerances"][field], str(row["compared"]), str(row["agree"]), rate,
+                      str(row["missing"]))
+    console.print(table)

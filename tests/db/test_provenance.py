@@ -48,4 +48,4 @@ def test_curated_values_name_their_dataset_row(explorer_db):
     assert (frame["curated_dataset"] == "xmpl-curated").all() and (frame["row_number"] == 1).all()
     assert frame["sentence"].isna().all()
     assert card["recipe"]["source"] == "curated" and card["recipe"]["doi"] == DOI
-    assert {v["field"] for v in card["values"]} >= {"size_nm", "step 0 grow: temperature_c"}
+    assert {v["field"] for v in card["values"]} >= {"size_nm", "step 1 grow: temperature_c", "abs_peak_nm"}

@@ -88,3 +88,12 @@ def _export(url, tmp_path, *args):
     result = _run(["db", "export", "-o", str(out), *args], url)
     assert result.exit_code == 0, result.output
     return out
+
+
+def test_db_agreement(explorer_db):
+    url, _ = explorer_db
+    report = json.loads(_run(["db", "agreement", "--json"], url).output)
+    assert report["papers"] == 1 and report["fields"]["size_nm"]["agree"] == 1
+    printed = _run(["db", "agreement"], url)
+    assert printed.exit_code == 0 and "1 papers both curated and mined" in printed.output
+    assert "growth_temperature_c" in printed.output and "100%" in printed.output
