@@ -57,6 +57,11 @@ def tolerance_label(field: str) -> str:
     return {"abs": f"±{tol:g}", "rel": f"±{tol * 100:g} %", "equal": "equal"}[kind]
 
 
+def _py(value):
+    """A numpy scalar as the Python value (JSON-able)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
@@ -83,7 +88,7 @@ def compare_paper(wide: pd.DataFrame) -> list[dict]:
             candidates = [v for v in mined[field] if _present(v)] if field in mined.columns else []
             best = _nearest(field, candidates, cur[field]) if candidates else None
             rows.append({"paper_id": int(cur["paper_id"]), "doi": cur["doi"], "field": field,
-                         "curated": cur[field], "mined": best, "agree": None if best is None else
+                         "curated": _py(cur[field]), "mined": _py(best), "agree": None if best is None else
                          within(field, best, cur[field]), "tolerance": tolerance_label(field),
                          "curated_recipe_id": int(cur["recipe_id"]),
                          "mined_recipe_ids": [int(r) for r in mined["recipe_id"]]})

@@ -27,6 +27,7 @@ class RecipeFilter:
     ``role`` (a role name, or ``"precursor"`` for either precursor role); ``property_ranges`` maps an outcome property to ``(low, high)`` (either may be None) and keeps only
     recipes that have that outcome within range.
 
+    ``shape`` keeps recipes with that shape outcome (a normalized shape name such as ``sphere``).
     ``source`` keeps recipes from these sources (``curated``, ``mined``, ``lab``, ``simulated``, or ``literature``
     for curated and mined). Simulated recipes (the reactor's digital twin) are left out unless ``include`` holds
     ``"simulated"``, ``source`` names it, or the filter names the recipes (``dataset`` or ``recipe_ids``).
@@ -38,6 +39,7 @@ class RecipeFilter:
     include: Sequence[str] = ()
     composition: str | Sequence[str] | None = None
     method: str | None = None
+    shape: str | None = None
     chemical: str | None = None
     role: str | None = None
     has_property: Sequence[str] = ()
@@ -102,6 +104,9 @@ def _recipe_select(flt: RecipeFilter):
         elif flt.role:
             cond.append(ChemicalUse.role == flt.role)
         stmt = stmt.where(exists().where(and_(*cond)))
+    if flt.shape:
+        stmt = stmt.where(exists().where(and_(Outcome.recipe_id == Recipe.id, Outcome.property == "shape",
+                                              Outcome.value_text == flt.shape)))
     for prop in flt.has_property:
         stmt = stmt.where(exists().where(and_(Outcome.recipe_id == Recipe.id, Outcome.property == prop)))
     for prop, (low, high) in flt.property_ranges.items():
@@ -126,6 +131,20 @@ def count_recipes(session: Session, flt: RecipeFilter | None = None) -> int:
     """Number of recipes matching ``flt``."""
     ids = _recipe_select(flt or RecipeFilter()).subquery()
     return int(session.execute(select(func.count()).select_from(ids)).scalar_one())
+
+
+def source_counts(session: Session, flt: RecipeFilter | None = None) -> dict[str, int]:
+    """Recipes per :class:`~nanosynth.schema.enums.RecipeSource` among those matching ``flt`` if its source
+    and simulated restrictions were lifted (the counts of a source facet)."""
+    from dataclasses import replace
+
+    open_flt = replace(flt or RecipeFilter(), source=None, include=(RecipeSource.SIMULATED.value,), limit=None)
+    ids = _recipe_select(open_flt).subquery()
+    src = source_column()
+    rows = session.execute(select(src, func.count()).where(Recipe.id.in_(select(ids.c.id))).group_by(src)).all()
+    counts = dict.fromkeys((s.value for s in RecipeSource), 0)
+    counts.update({name: int(n) for name, n in rows})
+    return counts
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
