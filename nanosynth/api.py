@@ -4,6 +4,7 @@
 >>> db = nanosynth.open()                                                   # doctest: +SKIP
 >>> cdse = db.recipes(composition="CdSe", size_nm=(3, 5), source="literature")  # doctest: +SKIP
 >>> db.provenance(int(cdse.recipe_id[0]))[["field", "value", "unit", "sentence"]]  # doctest: +SKIP
+>>> db.values(source="mined", field="temperature")[["field", "value", "sentence"]]  # doctest: +SKIP
 
 The database is found as the CLI finds it (``NANOSYNTH_DATABASE_URL``, ``nanosynth.toml``, else
 ``./nanosynth.db``) and opened only if it exists and is migrated: nothing is created.
@@ -99,6 +100,21 @@ class Database:
                           dataset=dataset, chemical=chemical, role=role, limit=limit, **ranges)
         with session_scope(self.engine) as session:
             return recipes_wide(session, flt)
+
+    def values(self, field: str | None = None, **filters: Any) -> pd.DataFrame:
+        """Every value of the recipes matching ``filters`` (the arguments of :meth:`recipes`) with its evidence.
+
+        ``field`` keeps values whose field name contains it (``"temperature"``, ``"size_nm"``, ``"ligand"``).
+        Columns as in :meth:`provenance`, plus ``recipe_id`` and ``source``.
+        """
+        from nanosynth.db.engine import session_scope
+        from nanosynth.db.provenance import provenance_frame
+
+        with session_scope(self.engine) as session:
+            frame = provenance_frame(session, self.filter(**filters))
+        if field:
+            frame = frame[frame["field"].str.contains(field, case=False, regex=False)].reset_index(drop=True)
+        return frame
 
     def provenance(self, recipe_id: int) -> pd.DataFrame:
         """Every value of one recipe with its evidence, one row per value.
