@@ -232,22 +232,30 @@ def export(
         console.print(f"wrote {p}")
 
 
+def _read(func, *args):
+    """``func(session, *args)`` in one session of the configured database; a NanosynthError exits with status 1."""
+    from nanosynth.db.engine import session_scope
+
+    try:
+        engine = open_db()
+        try:
+            with session_scope(engine) as session:
+                return func(session, *args)
+        finally:
+            engine.dispose()
+    except NanosynthError as exc:
+        fail(exc)
+
+
 @db_app.command("show")
 def show(
     recipe_id: int = typer.Argument(..., help="Recipe id (column recipe_id of 'nanosynth db query')."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of a table."),
 ) -> None:
     """Every value of one recipe with its evidence: sentence (value highlighted), span, extractor, confidence."""
-    from nanosynth.db.engine import session_scope
     from nanosynth.db.provenance import recipe_card
 
-    try:
-        engine = open_db()
-        with session_scope(engine) as session:
-            card = recipe_card(session, recipe_id)
-        engine.dispose()
-    except NanosynthError as exc:
-        fail(exc)
+    card = _read(recipe_card, recipe_id)
     if as_json:
         typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
         return
@@ -288,15 +296,8 @@ def _print_card(card: dict) -> None:
 def agreement_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of tables.")) -> None:
     """Per-field agreement of mined with curated values, over every paper (by DOI) that is both."""
     from nanosynth.db.agreement import agreement
-    from nanosynth.db.engine import session_scope
 
-    try:
-        engine = open_db()
-        with session_scope(engine) as session:
-            report = agreement(session)
-        engine.dispose()
-    except NanosynthError as exc:
-        fail(exc)
+    report = _read(agreement)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
         return
