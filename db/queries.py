@@ -171,8 +171,7 @@ def recipe_frames(session: Session, flt: RecipeFilter | None = None, **filters) 
     for chunk in _chunks(ids):
         parts["recipes"].append(_frame(session, select(
             Recipe.id, Recipe.source_key, Recipe.source_kind, source_column(), Recipe.dataset, Recipe.series_key,
-            Recipe.method,
-            Recipe.target_composition, Recipe.target_phase, Recipe.success, Recipe.paper_id, Paper.doi,
+            Recipe.method, Recipe.target_composition, Recipe.target_phase, Recipe.success, Recipe.paper_id, Paper.doi,
             Paper.citation,
         ).outerjoin(Paper, Paper.id == Recipe.paper_id).where(Recipe.id.in_(chunk)), RECIPE_COLUMNS))
         parts["chemicals"].append(_frame(session, select(
@@ -213,7 +212,8 @@ def frames_from_records(records: Sequence[RecipeCreate]) -> RecipeFrames:
         citation = rec.paper.citation if rec.paper is not None else (rec.provenance.citation if rec.provenance
                                                                      else None)
         rec_rows.append((rid, rec.source_key, rec.source_kind, recipe_source(rec.source_kind, rec.simulated),
-                         rec.dataset, rec.series_key, rec.method, rec.target_composition, rec.target_phase, rec.success, rec.paper_id, doi, citation))
+                         rec.dataset, rec.series_key, rec.method, rec.target_composition, rec.target_phase,
+                         rec.success, rec.paper_id, doi, citation))
         chem_rows += [(rid, *(getattr(c, k) for k in CHEMICAL_COLUMNS[1:])) for c in rec.chemicals]
         step_rows += [(rid, *(getattr(s, k) for k in STEP_COLUMNS[1:])) for s in rec.steps]
         out_rows += [(rid, *(getattr(o, k) for k in OUTCOME_COLUMNS[1:])) for o in rec.outcomes]

@@ -77,8 +77,8 @@ def simulated_campaign(session) -> int:
     params = {"temperature_c": 250.0, "cd_mm": 10.0, "se_mm": 10.0, "oa_cd_ratio": 5.0, "time_s": 120.0}
     add_experiments(session, [
         {"campaign_id": cid, "seq": seq, "status": "done", "parameters": params,
-         "predicted": {"outcomes": {"abs_peak_nm": {"mean": peak - 4, "std": 2.0}},
-                                        "source": "prior_seed"}, "result": {"status": "done", "outcomes": {"abs_peak_nm": peak}}}
+         "predicted": {"outcomes": {"abs_peak_nm": {"mean": peak - 4, "std": 2.0}}, "source": "prior_seed"},
+         "result": {"status": "done", "outcomes": {"abs_peak_nm": peak}}}
         for seq, peak in ((0, 540.0), (1, 549.0))])
     exp = list_experiments(session, cid)[0]
     rec = experiment_recipe(cid, exp.seq, exp.id, params, {"abs_peak_nm": 540.0, "size_nm": 3.4},

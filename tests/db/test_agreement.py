@@ -26,7 +26,8 @@ def test_same_doi_links_curated_and_mined_and_agreement_counts_each_field(explor
     assert rows["growth_temperature_c"]["curated"] == 262.0 and rows["growth_temperature_c"]["mined"] == 260.0
     assert rows["growth_temperature_c"]["agree"] and rows["size_nm"]["agree"]
     assert rows["abs_peak_nm"]["agree"] is False and rows["injection_temperature_c"]["mined"] is None
-    assert rows["size_nm"]["curated_recipe_id"] == ids["curated"] and rows["size_nm"]["mined_recipe_ids"] == [ids["mined"]]
+    assert rows["size_nm"]["curated_recipe_id"] == ids["curated"]
+    assert rows["size_nm"]["mined_recipe_ids"] == [ids["mined"]]
     fields = report["fields"]
     assert fields["growth_temperature_c"] == {"compared": 1, "agree": 1, "missing": 0, "rate": 1.0}
     assert fields["abs_peak_nm"]["rate"] == 0.0 and fields["injection_temperature_c"]["missing"] == 1
