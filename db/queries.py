@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from nanosynth.schema.enums import spectral_name
+from nanosynth.schema.enums import RecipeSource, expand_sources, recipe_source, source_kinds, spectral_name
+from nanosynth.schema.errors import NanosynthError
 from nanosynth.schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
 from nanosynth.schema.records import RecipeCreate
 from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Provenance, Recipe, Step
@@ -26,12 +27,20 @@ class RecipeFilter:
     ``role`` (a role name, or ``"precursor"`` for either precursor role); ``property_ranges`` maps an outcome
     property to ``(low, high)`` (either may be None) and keeps only recipes that have that outcome within range;
     ``min_confidence`` leaves out recipes whose extraction confidence is below it (rows without one pass).
+
+    ``shape`` keeps recipes with that shape outcome (a normalized shape name such as ``sphere``).
+    ``source`` keeps recipes from these sources (``curated``, ``mined``, ``lab``, ``simulated``, or ``literature``
+    for curated and mined). Simulated recipes (the reactor's digital twin) are left out unless ``include`` holds
+    ``"simulated"``, ``source`` names it, or the filter names the recipes (``dataset`` or ``recipe_ids``).
     """
 
     dataset: str | Sequence[str] | None = None
     source_kind: str | None = None
+    source: str | Sequence[str] | None = None
+    include: Sequence[str] = ()
     composition: str | Sequence[str] | None = None
     method: str | None = None
+    shape: str | None = None
     chemical: str | None = None
     role: str | None = None
     has_property: Sequence[str] = ()
@@ -47,8 +56,36 @@ def _as_list(value) -> list | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def source_column():
+    """SQL expression of a recipe's :class:`~nanosynth.schema.enums.RecipeSource` (labelled ``source``)."""
+    whens = [(Recipe.simulated.is_(True), RecipeSource.SIMULATED.value)]
+    whens += [(Recipe.source_kind.in_(source_kinds(src.value)), src.value) for src in RecipeSource
+              if src is not RecipeSource.SIMULATED]
+    return case(*whens, else_=RecipeSource.LAB.value).label("source")
+
+
+def _source_condition(flt: RecipeFilter):
+    """The WHERE clause of ``flt.source`` and of the simulated default (None when nothing is filtered)."""
+    try:
+        sources = expand_sources(flt.source) if flt.source is not None else None
+        unknown = set(flt.include) - {RecipeSource.SIMULATED.value}
+        if unknown:
+            raise ValueError(f"cannot include {sorted(unknown)}: only 'simulated' is left out by default")
+    except ValueError as exc:
+        raise NanosynthError(str(exc)) from exc
+    simulated = RecipeSource.SIMULATED.value
+    if sources is None:
+        named = flt.dataset is not None or flt.recipe_ids is not None or simulated in flt.include
+        return None if named else Recipe.simulated.is_(False)
+    parts = [and_(Recipe.source_kind.in_(source_kinds(src)), Recipe.simulated.is_(src == simulated))
+             for src in sources]
+    return or_(*parts)
+
+
 def _recipe_select(flt: RecipeFilter):
     stmt = select(Recipe.id)
+    if (cond := _source_condition(flt)) is not None:
+        stmt = stmt.where(cond)
     if (ds := _as_list(flt.dataset)) is not None:
         stmt = stmt.where(Recipe.dataset.in_(ds))
     if flt.source_kind:
@@ -72,6 +109,9 @@ def _recipe_select(flt: RecipeFilter):
         elif flt.role:
             cond.append(ChemicalUse.role == flt.role)
         stmt = stmt.where(exists().where(and_(*cond)))
+    if flt.shape:
+        stmt = stmt.where(exists().where(and_(Outcome.recipe_id == Recipe.id, Outcome.property == "shape",
+                                              Outcome.value_text == flt.shape)))
     for prop in flt.has_property:
         stmt = stmt.where(exists().where(and_(Outcome.recipe_id == Recipe.id, Outcome.property == prop)))
     for prop, (low, high) in flt.property_ranges.items():
@@ -98,6 +138,20 @@ def count_recipes(session: Session, flt: RecipeFilter | None = None) -> int:
     return int(session.execute(select(func.count()).select_from(ids)).scalar_one())
 
 
+def source_counts(session: Session, flt: RecipeFilter | None = None) -> dict[str, int]:
+    """Recipes per :class:`~nanosynth.schema.enums.RecipeSource` among those matching ``flt`` if its source
+    and simulated restrictions were lifted (the counts of a source facet)."""
+    from dataclasses import replace
+
+    open_flt = replace(flt or RecipeFilter(), source=None, include=(RecipeSource.SIMULATED.value,), limit=None)
+    ids = _recipe_select(open_flt).subquery()
+    src = source_column()
+    rows = session.execute(select(src, func.count()).where(Recipe.id.in_(select(ids.c.id))).group_by(src)).all()
+    counts = dict.fromkeys((s.value for s in RecipeSource), 0)
+    counts.update({name: int(n) for name, n in rows})
+    return counts
+
+
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
     rows = session.execute(stmt).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
@@ -121,8 +175,8 @@ def recipe_frames(session: Session, flt: RecipeFilter | None = None, **filters) 
     parts: dict[str, list[pd.DataFrame]] = {"recipes": [], "chemicals": [], "steps": [], "outcomes": []}
     for chunk in _chunks(ids):
         parts["recipes"].append(_frame(session, select(
-            Recipe.id, Recipe.source_key, Recipe.source_kind, Recipe.dataset, Recipe.series_key, Recipe.method,
-            Recipe.target_composition, Recipe.target_phase, Recipe.success, Recipe.paper_id, Paper.doi,
+            Recipe.id, Recipe.source_key, Recipe.source_kind, source_column(), Recipe.dataset, Recipe.series_key,
+            Recipe.method, Recipe.target_composition, Recipe.target_phase, Recipe.success, Recipe.paper_id, Paper.doi,
             Paper.citation,
         ).outerjoin(Paper, Paper.id == Recipe.paper_id).where(Recipe.id.in_(chunk)), RECIPE_COLUMNS))
         parts["chemicals"].append(_frame(session, select(
@@ -162,8 +216,9 @@ def frames_from_records(records: Sequence[RecipeCreate]) -> RecipeFrames:
         doi = rec.paper.doi if rec.paper is not None else None
         citation = rec.paper.citation if rec.paper is not None else (rec.provenance.citation if rec.provenance
                                                                      else None)
-        rec_rows.append((rid, rec.source_key, rec.source_kind, rec.dataset, rec.series_key, rec.method,
-                         rec.target_composition, rec.target_phase, rec.success, rec.paper_id, doi, citation))
+        rec_rows.append((rid, rec.source_key, rec.source_kind, recipe_source(rec.source_kind, rec.simulated),
+                         rec.dataset, rec.series_key, rec.method, rec.target_composition, rec.target_phase,
+                         rec.success, rec.paper_id, doi, citation))
         chem_rows += [(rid, *(getattr(c, k) for k in CHEMICAL_COLUMNS[1:])) for c in rec.chemicals]
         step_rows += [(rid, *(getattr(s, k) for k in STEP_COLUMNS[1:])) for s in rec.steps]
         out_rows += [(rid, *(getattr(o, k) for k in OUTCOME_COLUMNS[1:])) for o in rec.outcomes]

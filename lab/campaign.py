@@ -297,8 +297,9 @@ class CampaignRunner:
             row = store.update_experiment(s, exp.id, status=status.value, result=summary, error=error,
                                           raw_data_uri=raw_uri, finished_at=result.finished_at or utcnow())
             if result.ok:
+                caps = self.adapter.capabilities()
                 rec = experiment_recipe(campaign_id, row.seq, row.id, row.parameters, result.outcomes,
-                                        self.adapter.capabilities().reactor)
+                                        caps.reactor, simulated=caps.simulated)
                 if rec is not None:
                     add_recipes(s, [rec], replace=True)
                     s.refresh(row)

@@ -17,11 +17,12 @@ def campaign_dataset(campaign_id: int) -> str:
 
 
 def experiment_recipe(campaign_id: int, seq: int, experiment_id: int, parameters: dict[str, float],
-                      outcomes: dict[str, Any], adapter: str) -> RecipeCreate | None:
+                      outcomes: dict[str, Any], adapter: str, simulated: bool = False) -> RecipeCreate | None:
     """The recipe of one finished CdSe batch-reactor experiment, or None when its parameters are not that kind.
 
     Parameters are the batch-microreactor ones (``temperature_c``, ``cd_mm``, ``se_mm``, ``oa_cd_ratio``,
     ``time_s``); outcomes are the fitted spectral values (``abs_peak_nm``, ``pl_peak_nm``, ``*_fwhm_mev`` ...).
+    ``simulated`` marks a run on a simulator (the digital twin): such recipes are left out of default queries.
     """
     need = ("temperature_c", "cd_mm", "se_mm", "oa_cd_ratio", "time_s")
     if not all(k in parameters for k in need):
@@ -55,6 +56,7 @@ def experiment_recipe(campaign_id: int, seq: int, experiment_id: int, parameters
         "target_composition": "CdSe",
         "success": bool(out),
         "experiment_id": experiment_id,
+        "simulated": simulated,
         "notes": f"run on {adapter}",
         "provenance": {"extractor": EXTRACTOR, "dataset": campaign_dataset(campaign_id), "confidence": 1.0},
         "chemicals": [

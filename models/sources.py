@@ -1,8 +1,8 @@
 """Training sources: which recipes a ``--source`` selection takes from the database, and the modelling defaults.
 
 A selection is one or more parts joined by ``+`` (or ``,``): a curated dataset (``gu2024``, ``cdse-hte``,
-``cdse-literature``), ``mined`` (recipes extracted from ingested papers) or ``lab`` (results of reactor
-campaigns), optionally narrowed by composition, method and a minimum extraction confidence. The CLI resolves it
+``cdse-literature``), ``mined`` (recipes extracted from ingested papers), ``lab`` (real reactor runs) or
+``simulated`` (campaigns on the digital twin), optionally narrowed by composition, method and a minimum extraction confidence. The CLI resolves it
 to database queries (``db.queries.recipe_frames``); this module holds the parsing, the defaults of each part and
 :func:`one_per_paper`, which keeps one source's recipes per paper.
 """
@@ -85,8 +85,10 @@ SOURCES: dict[str, SourceSpec] = {
 }
 
 
-#: Selection parts that pick recipes by where they came from (``Recipe.source_kind``) instead of by dataset.
-KIND_PARTS = {"mined": "literature", "lab": "campaign"}
+#: Selection parts that pick recipes by where they came from (the ``source`` of every query:
+#: :class:`nanosynth.schema.enums.RecipeSource`) instead of by curated dataset. ``simulated`` (campaigns on the
+#: digital twin) is only used when named.
+SOURCE_PARTS = ("mined", "lab", "simulated")
 
 #: Defaults of a selection without a curated dataset (mined literature, lab results): few, heterogeneous recipes
 #: from many papers, so folds are grouped by paper and the ensembles are small.
@@ -115,13 +117,13 @@ class Selection:
     Attributes
     ----------
     datasets: curated dataset names selected.
-    kinds: ``Recipe.source_kind`` values selected (``literature`` for mined, ``campaign`` for lab).
+    sources: recipe sources selected besides them (``mined``, ``lab``, ``simulated``).
     composition, method: narrow every part (None = any).
     min_confidence: mined recipes below this extraction confidence are left out (curated rows have none).
     """
 
     datasets: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
     composition: tuple[str, ...] | None = None
     method: str | None = None
     min_confidence: float | None = None
@@ -145,7 +147,7 @@ def parse_selection(text: str, composition=None, method: str | None = None,
         On an unknown part (the valid ones are listed) or a confidence outside 0..1.
     """
     parts = [p.strip() for p in str(text).replace(",", "+").split("+") if p.strip()]
-    valid = [*SOURCES, *KIND_PARTS]
+    valid = [*SOURCES, *SOURCE_PARTS]
     unknown = [p for p in parts if p not in valid]
     if unknown or not parts:
         raise ModelError(f"unknown source {', '.join(map(repr, unknown or [text]))}: use one or more of "
@@ -154,7 +156,7 @@ def parse_selection(text: str, composition=None, method: str | None = None,
         raise ModelError(f"--min-confidence {min_confidence} must lie between 0 and 1")
     comps = None if composition is None else tuple([composition] if isinstance(composition, str) else composition)
     return Selection(tuple(dict.fromkeys(p for p in parts if p in SOURCES)),
-                     tuple(dict.fromkeys(KIND_PARTS[p] for p in parts if p in KIND_PARTS)),
+                     tuple(dict.fromkeys(p for p in parts if p in SOURCE_PARTS)),
                      comps, method, None if min_confidence is None else float(min_confidence))
 
 

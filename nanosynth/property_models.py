@@ -80,7 +80,7 @@ def _selection_filters(selection) -> list:
     narrow = {"composition": selection.composition, "method": selection.method,
               "min_confidence": selection.min_confidence}
     return ([RecipeFilter(dataset=list(selection.datasets), **narrow)] if selection.datasets else []) + \
-        [RecipeFilter(source_kind=kind, **narrow) for kind in selection.kinds]
+        [RecipeFilter(source=src, **narrow) for src in selection.sources]
 
 
 def source_frames(engine: Engine, source: str, data_dir: Path | str, *, composition=None, method: str | None = None,

@@ -14,6 +14,59 @@ class SourceKind(StrEnum):
     CAMPAIGN = "campaign"
 
 
+class RecipeSource(StrEnum):
+    """Where a recipe came from, as a reader of the data asks it (the ``source`` column of every query).
+
+    ``curated``: a row of a curated dataset; ``mined``: extracted from a paper by the miner; ``lab``: a real
+    experiment (a lab run or a campaign on a real reactor); ``simulated``: a campaign run on the digital twin.
+    Simulated recipes are left out of queries unless asked for (``include=("simulated",)``).
+    """
+
+    CURATED = "curated"
+    MINED = "mined"
+    LAB = "lab"
+    SIMULATED = "simulated"
+
+
+#: Names that stand for several sources in a filter (``source="literature"`` = curated and mined).
+SOURCE_GROUPS: dict[str, tuple[str, ...]] = {"literature": (RecipeSource.CURATED.value, RecipeSource.MINED.value)}
+_SOURCE_OF_KIND = {SourceKind.LITERATURE.value: RecipeSource.MINED, SourceKind.CURATED_DATASET.value:
+                   RecipeSource.CURATED, SourceKind.LAB.value: RecipeSource.LAB,
+                   SourceKind.CAMPAIGN.value: RecipeSource.LAB}
+
+
+def recipe_source(source_kind: str, simulated: bool = False) -> str:
+    """The :class:`RecipeSource` of a recipe from its ``source_kind`` and ``simulated`` flag."""
+    if simulated:
+        return RecipeSource.SIMULATED.value
+    return _SOURCE_OF_KIND[str(source_kind)].value
+
+
+def source_kinds(source: str) -> tuple[str, ...]:
+    """The ``source_kind`` values a :class:`RecipeSource` covers (simulated recipes are campaign recipes)."""
+    if source == RecipeSource.SIMULATED.value:
+        return (SourceKind.CAMPAIGN.value,)
+    return tuple(kind for kind, src in _SOURCE_OF_KIND.items() if src.value == source)
+
+
+def expand_sources(sources) -> tuple[str, ...]:
+    """Source names (or groups such as ``literature``) → :class:`RecipeSource` values.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown source and the valid names.
+    """
+    out: list[str] = []
+    valid = [s.value for s in RecipeSource] + list(SOURCE_GROUPS)
+    for name in ([sources] if isinstance(sources, str) else list(sources)):
+        key = str(name).strip().lower()
+        if key not in valid:
+            raise ValueError(f"unknown source {name!r}: use one of {', '.join(valid)}")
+        out += SOURCE_GROUPS.get(key, (key,))
+    return tuple(dict.fromkeys(out))
+
+
 class PaperSource(StrEnum):
     """How a paper's text reached the database."""
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-RECIPE_COLUMNS = ["recipe_id", "source_key", "source_kind", "dataset", "series_key", "method",
+RECIPE_COLUMNS = ["recipe_id", "source_key", "source_kind", "source", "dataset", "series_key", "method",
                   "target_composition", "target_phase", "success", "paper_id", "doi", "citation"]
 CHEMICAL_COLUMNS = ["recipe_id", "name_raw", "name", "formula", "role", "amount_mmol", "amount_ml", "amount_g",
                     "concentration_mm", "ratio", "amount_raw"]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from nanosynth.schema.doi import normalize_doi
@@ -167,6 +167,8 @@ class RecipeBase(SQLModel):
     notes: str | None = None
     experiment_id: int | None = Field(default=None, foreign_key="experiment.id", index=True)
     provenance_id: int | None = Field(default=None, foreign_key="provenance.id")
+    simulated: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
+                            description="made by a simulator (the reactor's digital twin), not a real experiment")
 
     @field_validator("source_kind")
     @classmethod

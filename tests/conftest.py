@@ -71,3 +71,18 @@ def any_db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("pg_database_url")
+
+
+@pytest.fixture()
+def explorer_db(any_db_url):
+    """(url, ids): a migrated database (SQLite file, and PostgreSQL when configured) holding ``explorer_data``."""
+    from explorer_data import fill
+
+    from nanosynth.db.engine import make_engine
+    from nanosynth.db.migrate import upgrade
+
+    upgrade(any_db_url)
+    eng = make_engine(any_db_url)
+    ids = fill(eng)
+    eng.dispose()
+    return any_db_url, ids

@@ -78,6 +78,8 @@ def test_wheel_ships_models_and_migrations(wheel_venv):
             "root = files('nanosynth')\n"
             "verify_manifest(root / 'miner' / 'classify' / 'default_model')\n"
             "assert any((root / 'db' / 'migrations' / 'versions').iterdir())\n"
+            "assert (root / 'web' / 'templates' / 'recipe.html').is_file()\n"
+            "assert (root / 'web' / 'static' / 'style.css').is_file()\n"
             "print('ok')")
     result = _python(wheel_venv, code)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

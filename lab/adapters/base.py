@@ -91,6 +91,8 @@ class Capabilities(BaseModel):
     parameters: tuple[ParameterSpec, ...]
     outputs: tuple[OutputSpec, ...]
     spectra: tuple[str, ...] = Field(default=(), description="spectra returned: 'absorption', 'pl'")
+    simulated: bool = Field(default=False, description="a simulator (digital twin): its results are labelled "
+                                                       "simulated in the database")
 
     @field_validator("parameters")
     @classmethod

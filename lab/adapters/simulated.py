@@ -175,7 +175,8 @@ class SimulatedReactor(ReactorAdapter):
     # ------------------------------------------------------------------ contract
     def capabilities(self) -> Capabilities:
         return Capabilities(reactor="nanosynth digital twin: CdSe hot-injection batch microreactor",
-                            parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"))
+                            parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"),
+                            simulated=True)
 
     def connect(self) -> None:
         if self._calibration is None:

@@ -114,7 +114,7 @@ def frames_for_conditions(conditions: pd.DataFrame, composition: str = "CdSe") -
     ids = np.arange(len(conditions))
     recipes = pd.DataFrame({
         "recipe_id": ids, "source_key": [f"conditions:{i}" for i in ids], "source_kind": "lab",
-        "dataset": None, "series_key": [f"conditions:{i}" for i in ids], "method": "hot_injection",
+        "source": "lab", "dataset": None, "series_key": [f"conditions:{i}" for i in ids], "method": "hot_injection",
         "target_composition": composition, "target_phase": None, "success": None, "paper_id": None, "doi": None,
         "citation": None,
     }, columns=RECIPE_COLUMNS)

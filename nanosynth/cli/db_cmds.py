@@ -130,6 +130,12 @@ def query(
     ligand: str | None = typer.Option(None, help="Shorthand: a ligand name."),
     has: list[str] = typer.Option(None, "--has", help="Keep recipes that have this outcome (repeatable)."),
     ranges: list[str] = typer.Option(None, "--range", help="PROPERTY=LOW:HIGH, e.g. size_nm=2:5 (repeatable)."),
+    source: list[str] = typer.Option(None, "--source", help="curated | mined | lab | simulated | literature "
+                                     "(= curated + mined); repeatable."),
+    include: list[str] = typer.Option(None, "--include", help="'simulated': keep the digital twin's recipes "
+                                      "(left out by default)."),
+    with_provenance: bool = typer.Option(False, "--with-provenance", help="One row per value with its DOI, "
+                                         "section, sentence, span, extractor and confidence."),
     layout: str = typer.Option("wide", help="wide | long"),
     limit: int | None = typer.Option(None, help="At most this many recipes."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write CSV/Parquet (by suffix) instead of printing."),
@@ -137,16 +143,18 @@ def query(
     all_columns: bool = typer.Option(False, "--all-columns", help="Print every column (use --out for files)."),
 ) -> None:
     """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
+    from dataclasses import replace
+
     from nanosynth.db.engine import session_scope
-    from nanosynth.db.export import write_frame
-    from nanosynth.db.queries import recipe_frames, recipes_long, wide_frame
+    from nanosynth.db.export import query_frame, write_frame
 
     try:
         flt = _recipe_filter(composition, dataset, source_kind, method, chemical, role, precursor, ligand, has,
                              ranges, limit)
+        flt = replace(flt, source=source or None, include=tuple(include or ()))
         engine = open_db()
         with session_scope(engine) as session:
-            frame = recipes_long(session, flt) if layout == "long" else wide_frame(recipe_frames(session, flt))
+            frame = query_frame(session, flt, layout, with_provenance)
         engine.dispose()
         if out is not None:
             path = write_frame(frame, out)
@@ -182,7 +190,7 @@ def _print_recipes(frame, rows: int, all_columns: bool) -> None:
     show = frame.head(rows)
     preferred = ["recipe_id", "dataset", "target_composition", "method", "growth_temperature_c", "growth_time_s",
                  "cation_precursors", "ligands", "size_nm", "shape", "abs_peak_nm", "pl_peak_nm",
-                 "kind", "name", "value", "unit"]
+                 "kind", "name", "field", "value", "unit", "sentence", "extractor", "confidence"]
     cols = [c for c in preferred if c in show.columns] if all_columns is False else list(show.columns)
     table = Table(show_lines=False)
     for col in cols:
@@ -200,6 +208,10 @@ def export(
     layout: str = typer.Option("wide", help="wide (one row per recipe) | long (one row per value) | tables"),
     dataset: list[str] = typer.Option(None, "--dataset", "-d"),
     composition: list[str] = typer.Option(None, "--composition", "-c"),
+    source: list[str] = typer.Option(None, "--source", help="curated | mined | lab | simulated | literature"),
+    include: list[str] = typer.Option(None, "--include", help="'simulated': keep the digital twin's recipes."),
+    with_provenance: bool = typer.Option(False, "--with-provenance", help="One row per value with its evidence "
+                                         "(tables layout: an extra provenance file)."),
 ) -> None:
     """Export recipes to CSV or Parquet."""
     from nanosynth.db.engine import session_scope
@@ -210,9 +222,91 @@ def export(
         engine = open_db()
         with session_scope(engine) as session:
             paths = do_export(session, out, fmt, layout,
-                              RecipeFilter(dataset=dataset or None, composition=composition or None))
+                              RecipeFilter(dataset=dataset or None, composition=composition or None,
+                                           source=source or None, include=tuple(include or ())),
+                              with_provenance=with_provenance)
         engine.dispose()
     except NanosynthError as exc:
         fail(exc)
     for p in paths:
         console.print(f"wrote {p}")
+
+
+def _read(func, *args):
+    """``func(session, *args)`` in one session of the configured database; a NanosynthError exits with status 1."""
+    from nanosynth.db.engine import session_scope
+
+    try:
+        engine = open_db()
+        try:
+            with session_scope(engine) as session:
+                return func(session, *args)
+        finally:
+            engine.dispose()
+    except NanosynthError as exc:
+        fail(exc)
+
+
+@db_app.command("show")
+def show(
+    recipe_id: int = typer.Argument(..., help="Recipe id (column recipe_id of 'nanosynth db query')."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of a table."),
+) -> None:
+    """Every value of one recipe with its evidence: sentence (value highlighted), span, extractor, confidence."""
+    from nanosynth.db.provenance import recipe_card
+
+    card = _read(recipe_card, recipe_id)
+    if as_json:
+        typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
+        return
+    _print_card(card)
+
+
+def _highlight(value: dict) -> str:
+    """The value's sentence with the value in bold reverse (rich markup), or where a curated value came from."""
+    from rich.markup import escape
+
+    sentence, start, end = value.get("sentence"), value.get("span_start"), value.get("span_end")
+    if sentence and start is not None and end is not None:
+        return (f"{escape(sentence[:start])}[bold reverse]{escape(sentence[start:end])}[/]"
+                f"{escape(sentence[end:])}  [dim]({value['section'] or 'paragraph'}, chars {value['char_start']}"
+                f"-{value['char_end']})[/]")
+    if value.get("curated_dataset"):
+        return f"[dim]dataset {escape(value['curated_dataset'])}, row {value.get('row_number')}[/]"
+    return ""
+
+
+def _print_card(card: dict) -> None:
+    rec = card["recipe"]
+    console.print(f"[bold]recipe {rec['id']}[/] ({rec['source']}) {rec['target_composition'] or ''} "
+                  f"{rec['method']}  key {rec['source_key']}")
+    if rec["doi"]:
+        console.print(f"paper: https://doi.org/{rec['doi']}  {rec['title'] or ''}")
+    table = Table(show_lines=True)
+    for col in ("field", "value", "evidence", "extractor", "confidence"):
+        table.add_column(col, overflow="fold")
+    for v in card["values"]:
+        value = v["value"] if not isinstance(v["value"], float) else f"{v['value']:.4g}"
+        table.add_row(v["field"], f"{value} {v['unit'] or ''}".strip(), _highlight(v), v["extractor"] or "",
+                      "" if v["confidence"] is None else f"{v['confidence']:.2f}")
+    Console(width=max(console.width, 160)).print(table)
+
+
+@db_app.command("agreement")
+def agreement_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of tables.")) -> None:
+    """Per-field agreement of mined with curated values, over every paper (by DOI) that is both."""
+    from nanosynth.db.agreement import agreement
+
+    report = _read(agreement)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(f"{report['papers']} papers both curated and mined (linked by DOI)")
+    table = Table(title="mined vs curated, per field")
+    for col in ("field", "tolerance", "compared", "agree", "rate", "not mined"):
+        table.add_column(col, justify="left" if col in ("field", "tolerance") else "right")
+    for field, row in report["fields"].items():
+        rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
+        table.add_row(field, report["tolerances"][field], str(row["compared"]), str(row["agree"]), rate,
+                      str(row["missing"]))
+    console.print(table)

@@ -35,6 +35,6 @@ def demo(out_dir: Path = typer.Option(Path("demo-out"), help="Folder for the dem
             render(console)
     summary = ctx.results["summary"]
     render_stats(summary["stats"])
-    console.print(f"CdSe recipes with a size or absorption outcome, all sources: "
+    console.print(f"CdSe recipes with a size or absorption outcome, curated, mined and lab (simulated left out): "
                   f"[bold]{summary['cdse_with_size_or_abs']}[/] {summary['cdse_by_dataset']} → {summary['cdse_csv']}")
     console.print(f"database: {settings().database_url}")

@@ -16,6 +16,7 @@ from nanosynth.cli import (  # noqa: F401  (imported for their command registrat
     miner_classify_cmds,
     miner_ner_cmds,
     models_cmds,
+    serve_cmds,
 )
 
 app = apps.app

@@ -20,8 +20,9 @@ from nanosynth.cli.apps import console, err_console, models_app, open_db, run_gu
 log = logging.getLogger(__name__)
 
 SOURCE_HELP = ("Selection of the database's recipes: gu2024 | cdse-hte | cdse-literature (curated) | mined "
-               "(extracted from ingested papers) | lab (campaign results), several joined by '+', e.g. gu2024+mined; "
-               "a paper reported by several sources counts once (curated > lab > mined)")
+               "(extracted from ingested papers) | lab (real reactor runs) | simulated (digital-twin campaigns), "
+               "several joined by '+', e.g. gu2024+mined; a paper reported by several sources counts once "
+               "(curated > lab > mined)")
 COMPOSITION_HELP = "Only recipes of this target composition (repeatable), e.g. CdSe."
 METHOD_HELP = "Only recipes of this synthesis method, e.g. hot_injection."
 CONFIDENCE_HELP = "Leave out mined recipes whose extraction confidence is below this (0–1)."

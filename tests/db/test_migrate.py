@@ -64,3 +64,29 @@ def test_0002_adds_paragraph_section_type_to_existing_rows_and_downgrades(any_db
     assert "section_type" not in {c["name"] for c in inspect(engine).get_columns("paragraph")}
     engine.dispose()
     assert current_revision(any_db_url) == "0001"
+
+
+def test_0003_marks_existing_twin_recipes_simulated_and_downgrades(any_db_url):
+    assert upgrade(any_db_url, "0002") == "0002"
+    engine = make_engine(any_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO campaign (name, status, adapter, target, config, created_at) VALUES "
+                          "('c', 'done', 'nanosynth.lab.adapters.simulated:SimulatedReactor', '{}', '{}', "
+                          "CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO experiment (campaign_id, seq, status, parameters, created_at) "
+                          "SELECT id, 0, 'done', '{}', CURRENT_TIMESTAMP FROM campaign"))
+        conn.execute(text("INSERT INTO recipe (source_key, source_kind, method, experiment_id, created_at) "
+                          "SELECT 'campaign:1:exp0', 'campaign', 'hot_injection', id, CURRENT_TIMESTAMP "
+                          "FROM experiment"))
+        conn.execute(text("INSERT INTO recipe (source_key, source_kind, method, created_at) VALUES "
+                          "('real:1', 'campaign', 'hot_injection', CURRENT_TIMESTAMP), "
+                          "('ds:1', 'curated_dataset', 'unknown', CURRENT_TIMESTAMP)"))
+    assert upgrade(any_db_url, "0003") == "0003"
+    with engine.connect() as conn:
+        flags = dict(conn.execute(text("SELECT source_key, simulated FROM recipe")).all())
+    engine.dispose()
+    assert {k: bool(v) for k, v in flags.items()} == {"campaign:1:exp0": True, "real:1": False, "ds:1": False}
+    command.downgrade(alembic_config(any_db_url), "0002")
+    engine = make_engine(any_db_url)
+    assert "simulated" not in {c["name"] for c in inspect(engine).get_columns("recipe")}
+    engine.dispose()

@@ -57,3 +57,27 @@ def test_frames_from_records_match_database_frames(loaded, lit_file):
     assert db_frames.chemicals[cols].reset_index(drop=True).equals(mem.chemicals[cols].reset_index(drop=True))
     assert list(db_frames.outcomes.columns) == list(mem.outcomes.columns)
     assert mem.steps["temperature_k"].tolist() == db_frames.steps["temperature_k"].tolist()
+
+
+def test_every_recipe_says_its_source_and_simulated_ones_are_left_out_by_default(explorer_db):
+    from nanosynth.db.engine import make_engine
+    from nanosynth.schema.errors import NanosynthError
+
+    url, ids = explorer_db
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        default = recipes_wide(s)
+        everything = recipes_wide(s, RecipeFilter(include=("simulated",)))
+        literature = recipes_wide(s, RecipeFilter(source="literature"))
+        simulated = recipes_wide(s, RecipeFilter(source="simulated"))
+        by_dataset = recipes_wide(s, RecipeFilter(dataset=[f"lab-campaign-{ids['campaign']}"]))
+        with pytest.raises(NanosynthError, match="unknown source 'mind'.*mined"):
+            recipes_wide(s, RecipeFilter(source="mind"))
+        with pytest.raises(NanosynthError, match="only 'simulated'"):
+            recipes_wide(s, RecipeFilter(include=("lab",)))
+    engine.dispose()
+    assert ids["simulated"] not in set(default["recipe_id"])
+    assert dict(zip(everything["recipe_id"], everything["source"])) == {
+        ids["mined"]: "mined", ids["curated"]: "curated", ids["pbs"]: "curated", ids["simulated"]: "simulated"}
+    assert set(literature["source"]) == {"mined", "curated"} and len(literature) == 3
+    assert list(simulated["recipe_id"]) == [ids["simulated"]] == list(by_dataset["recipe_id"])

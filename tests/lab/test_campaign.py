@@ -51,6 +51,7 @@ def test_seeded_campaign_reaches_target_and_records_everything(engine, tmp_path)
     with Session(engine) as s:  # lab results are recipes of kind 'campaign' linked to their experiment
         recs = s.exec(select(Recipe).where(Recipe.source_kind == "campaign")).all()
     assert {r.experiment_id for r in recs} == {e.id for e in ran if e.status == "done"}
+    assert recs and all(r.simulated for r in recs)  # the twin's results are labelled simulated
 
 
 def test_unseeded_campaign_starts_space_filling(engine):

@@ -55,3 +55,45 @@ def test_errors_are_clean(tmp_path, lit_file):
     assert result.exit_code == 1 and "unknown --format" in result.output
     result = runner.invoke(app, ["--database-url", url, "db", "query", "--range", "size_nm"])
     assert result.exit_code == 1 and "PROPERTY=LOW:HIGH" in result.output
+
+
+def test_db_show_and_query_with_provenance(explorer_db, tmp_path):
+    from explorer_data import DOI, MINED_TEMPERATURE
+
+    url, ids = explorer_db
+    shown = _run(["db", "show", str(ids["mined"])], url)
+    assert shown.exit_code == 0 and f"https://doi.org/{DOI}" in shown.output
+    assert "260 °C" in shown.output and "Experimental, chars" in " ".join(shown.output.split())
+    card = json.loads(_run(["db", "show", str(ids["mined"]), "--json"], url).output)
+    temp = next(v for v in card["values"] if v["field"] == "step 0 grow: temperature_c")
+    assert temp["sentence"][temp["span_start"]:temp["span_end"]] == MINED_TEMPERATURE
+    missing = runner.invoke(app, ["--database-url", url, "db", "show", "999999"])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    out = tmp_path / "prov.csv"
+    result = _run(["db", "query", "-c", "CdSe", "--with-provenance", "-o", str(out)], url)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert {"doi", "section", "sentence", "extractor", "confidence"} <= set(frame.columns)
+    assert set(frame["recipe_id"]) == {ids["mined"], ids["curated"]}  # simulated left out by default
+    with_sim = pd.read_csv(_export(url, tmp_path, "--include", "simulated", "--with-provenance"))
+    assert ids["simulated"] in set(with_sim["recipe_id"]) and "sentence" in with_sim.columns
+    only_sim = pd.read_csv(_export(url, tmp_path, "--source", "simulated"))
+    assert list(only_sim["recipe_id"]) == [ids["simulated"]] and list(only_sim["source"]) == ["simulated"]
+    bad = runner.invoke(app, ["--database-url", url, "db", "query", "--source", "mind"])
+    assert bad.exit_code == 1 and "unknown source" in bad.output
+
+
+def _export(url, tmp_path, *args):
+    out = tmp_path / f"export{len(list(tmp_path.iterdir()))}.csv"
+    result = _run(["db", "export", "-o", str(out), *args], url)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_db_agreement(explorer_db):
+    url, _ = explorer_db
+    report = json.loads(_run(["db", "agreement", "--json"], url).output)
+    assert report["papers"] == 1 and report["fields"]["size_nm"]["agree"] == 1
+    printed = _run(["db", "agreement"], url)
+    assert printed.exit_code == 0 and "1 papers both curated and mined" in printed.output
+    assert "growth_temperature_c" in printed.output and "100%" in printed.output

@@ -50,10 +50,10 @@ def mined_db(tmp_path_factory):
 
 def test_selection_parts_and_defaults():
     sel = parse_selection("cdse-literature+mined+lab", composition="CdSe", min_confidence=0.5)
-    assert sel.datasets == ("cdse-literature",) and sel.kinds == ("literature", "campaign")
+    assert sel.datasets == ("cdse-literature",) and sel.sources == ("mined", "lab")
     assert sel.composition == ("CdSe",) and sel.spec() is SOURCES["cdse-literature"]
     assert parse_selection("mined").spec() is DATABASE_SPEC and DATABASE_SPEC.group_by == "doi"
-    with pytest.raises(ModelError, match="'minde'.*gu2024.*mined.*lab"):
+    with pytest.raises(ModelError, match="'minde'.*gu2024.*mined.*lab.*simulated"):
         parse_selection("gu2024+minde")
     with pytest.raises(ModelError, match="between 0 and 1"):
         parse_selection("mined", min_confidence=1.5)
