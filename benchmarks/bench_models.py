@@ -40,15 +40,16 @@ CONFIGS = [
 
 
 def frames_for(source: str, url: str, data_dir: Path):
-    from nanosynth.db.engine import create_all, make_engine, session_scope
+    from nanosynth.db.engine import make_engine, session_scope
     from nanosynth.db.importers import import_file
+    from nanosynth.db.migrate import upgrade
     from nanosynth.db.queries import RecipeFilter, count_recipes, recipe_frames
     from nanosynth.models.pipeline import select_recipes
     from nanosynth.models.sources import get_source
 
     spec = get_source(source)
+    upgrade(url)  # migrations, so a scratch database from an older schema is brought up to date
     engine = make_engine(url)
-    create_all(engine)
     with session_scope(engine) as session:
         if not count_recipes(session, RecipeFilter(dataset=list(spec.datasets))):
             for fmt, rel in spec.files:

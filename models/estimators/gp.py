@@ -42,11 +42,14 @@ def _rbf(a: np.ndarray, b: np.ndarray, length: np.ndarray, amp: float) -> np.nda
     return amp * np.exp(-0.5 * np.clip(sq, 0.0, None))
 
 
-def _levels(col: np.ndarray, max_levels: int) -> np.ndarray | None:
-    """The distinct values of a column (3 significant digits) when there are 3..``max_levels`` of them."""
-    vals = np.unique(np.round(col, 3 - int(np.floor(np.log10(max(np.nanmax(np.abs(col)), 1e-12)))) - 1))
-    vals = vals[np.isfinite(vals)]
-    return vals if 3 <= len(vals) <= max_levels else None
+def _levels(col: np.ndarray, max_levels: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(rounded column, its distinct values)`` at 3 significant digits when there are 3..``max_levels`` values.
+
+    Rows are matched to a level on the rounded column itself, so a level is never lost to rounding.
+    """
+    rounded = np.round(col, 3 - int(np.floor(np.log10(max(np.nanmax(np.abs(col)), 1e-12)))) - 1)
+    vals = np.unique(rounded[np.isfinite(rounded)])
+    return (rounded, vals) if 3 <= len(vals) <= max_levels else None
 
 
 class GPRegressor(FittedStateMixin, RegressorMixin, BaseEstimator):
@@ -232,12 +235,12 @@ class GPRegressor(FittedStateMixin, RegressorMixin, BaseEstimator):
         """(test mask, is-end-level) for every level of every grid-like input."""
         folds = []
         for j in range(Z.shape[1]):
-            levels = _levels(Z[:, j], self.max_levels)
-            if levels is None:
+            found = _levels(Z[:, j], self.max_levels)
+            if found is None:
                 continue
+            rounded, levels = found
             for k, level in enumerate(levels):
-                test = np.isclose(Z[:, j], level, atol=1e-3 * (levels[-1] - levels[0]))
-                folds.append((test, k in (0, len(levels) - 1)))
+                folds.append((rounded == level, k in (0, len(levels) - 1)))
         return folds
 
     def _calibrate(self, Zc: np.ndarray, yz: np.ndarray, groups: np.ndarray, Z: np.ndarray) -> np.ndarray:

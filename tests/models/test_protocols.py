@@ -125,3 +125,15 @@ def test_shape_given_size_takes_the_measured_size_as_an_input(recipe_frames_smal
     model.fit(recipe_frames_small)
     assert "measured_size_nm" in model.columns_
     assert len(model.predict(recipe_frames_small)) == len(ids)
+
+
+def test_gp_calibration_holds_out_every_level_of_every_grid_factor():
+    """Each grid level is found on the standardized inputs (none lost to rounding): 4 factors × 4 levels."""
+    from nanosynth.models.estimators.gp import GPRegressor
+
+    grid = np.array([[t, c, r] for t in (210.0, 240.0, 270.0, 300.0) for c in (5.0, 10.0, 20.0, 40.0)
+                     for r in (3.0, 10.0, 20.0, 40.0)])
+    Z = (np.log(grid) - np.log(grid).mean(axis=0)) / np.log(grid).std(axis=0)
+    folds = GPRegressor(max_levels=8)._level_folds(Z)
+    assert len(folds) == 12 and sum(end for _, end in folds) == 6
+    assert all(test.sum() == 16 for test, _ in folds)
