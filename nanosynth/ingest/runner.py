@@ -59,18 +59,12 @@ def run_ingest(
     documents: Sequence[DocumentInput] = (),
     pipeline: PipelineFactory | None = None,
     job: str = "default",
-    workers: int = 1,
-    scheduler: str | None = None,
-    retry_failed: bool = False,
-    reprocess: bool = False,
-    batch_size: int = 16,
-    flush_interval_s: float = 2.0,
-    stale_after_s: float = 3600.0,
-    suffixes: frozenset[str] = DOCUMENT_SUFFIXES,
-    progress: ProgressCallback | None = None,
+    workers: int = 1, scheduler: str | None = None,
+    retry_failed: bool = False, reprocess: bool = False,
+    batch_size: int = 16, flush_interval_s: float = 2.0, stale_after_s: float = 3600.0,
+    suffixes: frozenset[str] = DOCUMENT_SUFFIXES, progress: ProgressCallback | None = None,
     docs_per_task: int = 4,
-    limits: DocumentLimits | None = None,
-    worker_writes: bool = True,
+    limits: DocumentLimits | None = None, worker_writes: bool = True,
 ) -> JobSummary:
     """Ingest documents into the database as a resumable, idempotent job.
 
@@ -99,14 +93,9 @@ def run_ingest(
     suffixes, progress:
         File types ingested when walking directories (other files are recorded as skipped); called with
         :class:`ProgressEvent` s (the CLI draws its progress bar from them).
-    limits:
-        Per-document limits (size, time, attempts, PDF stream size; default :class:`DocumentLimits` ()). Larger
-        files are recorded failed unread; a document over time, or whose worker died ``max_attempts`` times (in
-        this run or in dead runs before it), is recorded failed; the job goes on.
-    worker_writes:
-        Dask workers write their own results (default), so that the driver's database writes do not bound the
-        speed-up; False sends every result back to the driver. In-memory databases are always written by the
-        driver.
+    limits, worker_writes:
+        Per-document limits (:class:`DocumentLimits`: size, time, attempts, PDF streams; over one, a document is
+        recorded failed and the job goes on); Dask workers write their own results (False: the driver writes all).
 
     Returns
     -------
@@ -118,8 +107,9 @@ def run_ingest(
         Bad paths or executor settings; the database is unreachable or not migrated.
     """
     _check_job(job, batch_size, workers)
+    url = _worker_database_url(engine) if worker_writes else None
     options = _Options(job, workers, scheduler, retry_failed, reprocess, batch_size, flush_interval_s, stale_after_s,
-                       docs_per_task, limits or DocumentLimits(), _worker_database_url(engine) if worker_writes else None)
+                       docs_per_task, limits or DocumentLimits(), url)
     return _run_job(engine, _Inputs(paths, documents, suffixes), pipeline or default_pipeline, options,
                     progress or (lambda event: None))
 
