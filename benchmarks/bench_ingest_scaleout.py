@@ -122,7 +122,7 @@ def _child(pg: Postgres, papers: list[str], workers: int, scheduler: str | None,
 def report(runs: dict[str, dict], args, n_papers: int, mb: float) -> str:
     one = runs["1 process"]
     cmd = "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_ingest_scaleout.py " + " ".join(
-        shlex.quote(a) for a in sys.argv[1:] if "://" not in a or "@" not in a)
+        "<postgresql-url>" if "@" in a and "://" in a else shlex.quote(a) for a in sys.argv[1:])
     lines = ["## Ingestion scale-out on full papers (PostgreSQL)", "", f"Command: `{cmd}`", "",
              f"Papers: {n_papers} full articles ({mb:.1f} MB of text) from `{args.papers}`; pipeline "
              f"`{args.pipeline}` ({one['summary']['pipeline_version']}); PostgreSQL; {os.cpu_count()} cores "

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 #: Largest inflated size of one stream when no limit was set (``[ingest] pdf_stream_mb`` sets it in ingestion).
-DEFAULT_STREAM_LIMIT = 256 * 1024 * 1024
+DEFAULT_STREAM_LIMIT = 128 * 1024 * 1024
 _CHUNK = 1 << 20
 
 _limit: ContextVar[int | None] = ContextVar("nanosynth_pdf_stream_limit", default=None)
@@ -53,12 +53,17 @@ def bounded_inflate(data: bytes, limit: int) -> bytes:
     Raises ``zlib.error`` on invalid or truncated data, like ``zlib.decompress``.
     """
     inflater = zlib.decompressobj()
-    out = inflater.decompress(data, limit + 1)
-    if len(out) > limit:
-        raise PdfStreamTooLarge(limit)
+    pieces, size = [], 0
+    while data:  # in pieces, so that a bomb is stopped holding at most ``limit`` bytes
+        piece = inflater.decompress(data, _CHUNK)
+        size += len(piece)
+        if size > limit:
+            raise PdfStreamTooLarge(limit)
+        pieces.append(piece)
+        data = inflater.unconsumed_tail
     if not inflater.eof:
         raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
-    return out
+    return b"".join(pieces)
 
 
 class _BoundedInflater:

@@ -35,7 +35,7 @@ class DocumentLimits(BaseModel):
     max_file_mb: float = Field(default=50.0, gt=0)
     time_limit_s: float = Field(default=600.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)
-    pdf_stream_mb: float = Field(default=256.0, gt=0)
+    pdf_stream_mb: float = Field(default=128.0, gt=0)
 
     @property
     def max_file_bytes(self) -> int:

@@ -67,7 +67,7 @@ def test_ingest_limits_defaults_file_and_env(tmp_path, monkeypatch):
     cfg = tmp_path / "n.toml"
     cfg.write_text("[ingest]\nmax_file_mb = 5\ntime_limit_s = 30\n")
     limits = load_settings(cfg).ingest
-    assert (limits.max_file_mb, limits.time_limit_s, limits.max_attempts, limits.pdf_stream_mb) == (5, 30, 3, 256)
+    assert (limits.max_file_mb, limits.time_limit_s, limits.max_attempts, limits.pdf_stream_mb) == (5, 30, 3, 128)
     monkeypatch.setenv("NANOSYNTH_INGEST__TIME_LIMIT_S", "7")
     limits = load_settings(cfg).ingest
     assert (limits.max_file_mb, limits.time_limit_s) == (5, 7)   # env overrides one key, the file keeps the rest
@@ -77,3 +77,10 @@ def test_ingest_limits_defaults_file_and_env(tmp_path, monkeypatch):
     cfg.write_text("[ingest]\nmax_attempts = 0\n")
     with pytest.raises(ConfigError, match="max_attempts"):
         load_settings(cfg)
+
+
+def test_reader_default_stream_limit_is_the_settings_default():
+    from nanosynth.ingest.limits import DocumentLimits
+    from nanosynth.miner.readers.pdf_limits import DEFAULT_STREAM_LIMIT
+
+    assert DocumentLimits().pdf_stream_bytes == DEFAULT_STREAM_LIMIT
