@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -61,7 +62,9 @@ def run_once(papers: list[str], db_url: str, workers: int, scheduler: str | None
     engine.dispose()
     n = summary.processed
     span = marks.get("last", 0) - marks.get("first", 0)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     out.write_text(json.dumps({"summary": summary.to_dict(), "wall_s": summary.elapsed_s,
+                               "driver_cpu_s": usage.ru_utime + usage.ru_stime,
                                "papers_per_s": summary.docs_per_s, "first_s": marks.get("first"),
                                "steady_per_s": (n - 1) / span if n > 1 and span > 0 else 0.0}))
 
@@ -111,9 +114,14 @@ def _child(pg: Postgres, papers: list[str], workers: int, scheduler: str | None,
            pipeline, "--listing", str(listing), "--out", str(out)]
     cmd += ["--scheduler", scheduler] if scheduler else []
     cmd += [] if worker_writes else ["--driver-writes"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         subprocess.run(cmd, check=True)
-        return json.loads(out.read_text())
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = json.loads(out.read_text())
+        # CPU of the run's process and all its descendants (Dask nannies and workers are reaped before it exits)
+        result["total_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return result
     finally:
         pg.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
         pg.admin(f'DROP DATABASE IF EXISTS "{name}"')
@@ -128,17 +136,26 @@ def report(runs: dict[str, dict], args, n_papers: int, mb: float) -> str:
              f"`{args.pipeline}` ({one['summary']['pipeline_version']}); PostgreSQL; {os.cpu_count()} cores "
              f"(1-min load average at the end: {os.getloadavg()[0]:.1f}).", "",
              "| run | wall (s) | papers/s (wall) | start-up (s) | papers/s (steady) | speed-up wall | "
-             "speed-up steady | done / failed | driver write time (s) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "speed-up steady | done / failed | write time (s) | CPU/paper all (ms) | CPU/paper driver (ms) | "
+             "projected speed-up |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    cpu_one = one["total_cpu_s"] / max(1, one["summary"]["processed"])
     for label, r in runs.items():
         s = r["summary"]
         wall_up = r["papers_per_s"] / one["papers_per_s"] if one["papers_per_s"] else 0.0
         steady_up = r["steady_per_s"] / one["steady_per_s"] if one["steady_per_s"] else 0.0
+        cpu, driver = (r[k] / max(1, s["processed"]) for k in ("total_cpu_s", "driver_cpu_s"))
+        workers = max(1, s["workers"])
+        # on idle cores a run is bound by its CPU spread over its workers, or by the driver alone
+        projected = cpu_one / max(cpu / workers, driver) if r is not one else 1.0
         lines.append(f"| {label} | {r['wall_s']:.1f} | {r['papers_per_s']:.3f} | {r['first_s'] or 0:.1f} | "
                      f"{r['steady_per_s']:.3f} | {wall_up:.2f}× | {steady_up:.2f}× | {s['done']} / {s['failed']} | "
-                     f"{s['write_s']:.1f} |")
+                     f"{s['write_s']:.1f} | {1000 * cpu:.0f} | {1000 * driver:.0f} | {projected:.2f}× |")
     lines += ["", "Speed-up = papers/s of the run / papers/s of one process. Target (issue 15): ≥ 1.7× on 2 "
-              "workers. Write time counts the driver's own writes in one process, the workers' writes with Dask."]
+              "workers. Write time counts the driver's own writes in one process, the workers' writes with Dask. "
+              "CPU per paper counts every process of the run (driver, scheduler, nannies, workers); the projected "
+              "speed-up on idle cores (CPU of one process / max(CPU of the run / workers, driver CPU)) is an "
+              "estimate from CPU time, less sensitive to other load than wall time, not a measurement."]
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ Imported only when a Dask executor starts (importing :mod:`distributed` reads Da
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -14,6 +15,7 @@ from distributed import WorkerPlugin, get_worker
 from nanosynth.ingest.limits import DocumentLimits
 from nanosynth.ingest.protocol import PipelineFactory, PipelineLike
 from nanosynth.ingest.tasks import TaskInput, TaskResult, process_task, worker_name
+from nanosynth.schema.errors import DatabaseError
 
 #: Exit status of a worker that ended itself because a document stayed stuck past its time limit.
 STUCK_EXIT_CODE = 70
@@ -84,7 +86,11 @@ def dask_process(tasks: list[TaskInput], plugin_name: str, limits: DocumentLimit
         return results
     from nanosynth.ingest.storing import store_results
 
-    store_results(plugin.engine, list(zip(tasks, results, strict=True)))
+    try:
+        store_results(plugin.engine, list(zip(tasks, results, strict=True)))
+    except DatabaseError as exc:  # this worker cannot reach the database: the driver writes these results
+        log.warning("worker %s cannot write its results (%s); sending them to the driver", worker_name(), exc)
+        return [dataclasses.replace(r, stored=False, recipes_written=0, recipes_existing=0) for r in results]
     return [r.summarized() for r in results]
 
 

@@ -265,14 +265,14 @@ def _plan(engine: Engine, opt: _Options, version: str, docs: list[DocumentInput]
         if status is IngestionStatus.PENDING:
             plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
         elif status is IngestionStatus.RUNNING:
-            if (state.job == job or _is_stale(state, opt.stale_after_s)) and state.attempts >= opt.limits.max_attempts:
-                refused.append(_gave_up(doc, state))
-            elif state.job == job or _is_stale(state, opt.stale_after_s):
-                summary.requeued += 1
-                plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
-            else:
+            if state.job != job and not _is_stale(state, opt.stale_after_s):
                 summary.busy += 1
                 _skip(summary, f"being processed by job {state.job!r}")
+            elif state.attempts >= opt.limits.max_attempts:   # dead runs died on it that often: give up
+                refused.append(_gave_up(doc, state))
+            else:
+                summary.requeued += 1
+                plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
         elif status is IngestionStatus.DONE:
             if reprocess:
                 plan.append(_Planned(doc, state, True))

@@ -152,3 +152,18 @@ def test_remote_scheduler_with_postgres_workers_write_their_results(pg_database_
     assert again.processed == 0
     single.dispose()
     engine.dispose()
+
+
+def test_workers_that_cannot_reach_the_database_send_their_results_to_the_driver(tmp_path, monkeypatch):
+    import nanosynth.ingest.runner as runner
+
+    corpus = write_corpus(tmp_path / "papers", n_good=4, broken=1, empty=0, extra_files=False)
+    engine = make_engine(f"sqlite:///{tmp_path / 'driver.db'}")
+    create_all(engine)
+    monkeypatch.setattr(runner, "_worker_database_url", lambda e: f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="fallback", workers=2)
+    assert (summary.done, summary.failed, summary.recipes) == (4, 1, 8)
+    with session_scope(engine) as s:
+        statuses = sorted(r.status for r in s.execute(select(IngestionRecord)).scalars())
+    assert statuses == ["done"] * 4 + ["failed"]
+    engine.dispose()
