@@ -6,7 +6,8 @@ HERE = Path(__file__).resolve().parent
 ORDER = [("readers.md", "Readers (issue 3)"), ("classifier.md", "Paragraph classifier (issue 3)"),
          ("ner.md", "Entity recognition (issue 4)"), ("extract.md", "Recipe extraction (issue 4)"),
          ("realpapers.md", "Real papers end to end (issue 13)"), ("extract_speed.md", "Extraction speed (issue 13)"),
-         ("ingest.md", "Ingestion jobs (issue 5)"), ("models.md", "Property models (issue 6)"),
+         ("ingest.md", "Ingestion jobs (issue 5)"), ("ingest_scaleout.md", "Ingestion scale-out on full papers (issue 15)"),
+         ("ingest_limits.md", "Per-document ingestion limits (issue 15)"), ("models.md", "Property models (issue 6)"),
          ("lab.md", "Lab: digital twin and campaigns (issue 7)")]
 
 HEADER = """# Benchmark results

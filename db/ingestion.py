@@ -38,6 +38,7 @@ class RecordState:
     started_at: datetime | None
     error: str | None
     source: str
+    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def load_states(session: Session, hashes: Sequence[str], version: str) -> dict[s
     states: dict[str, RecordState] = {}
     for chunk in _chunks(list(hashes)):
         rows = session.execute(
-            select(C.id, C.content_hash, C.status, C.job, C.started_at, C.error, C.source)
+            select(C.id, C.content_hash, C.status, C.job, C.started_at, C.error, C.source, C.attempts)
             .where(C.content_hash.in_(chunk), C.pipeline_version == version)
         ).all()
         for row in rows:
@@ -143,7 +144,11 @@ def done_under_other_versions(session: Session, hashes: Sequence[str], version: 
 
 
 def claim(session: Session, state: RecordState, job: str, source: str) -> bool:
-    """Mark a document ``running`` for ``job`` unless another job changed it since ``state`` was read."""
+    """Mark a document ``running`` for ``job`` unless another job changed it since ``state`` was read.
+
+    ``attempts`` counts consecutive claims that never finished: it grows when a document left ``running`` by a
+    dead run is claimed again, and starts again at 1 otherwise.
+    """
     conditions = [C.id == state.id, C.status == state.status]
     if state.status == IngestionStatus.RUNNING.value:
         conditions.append(C.job == state.job)
@@ -152,7 +157,8 @@ def claim(session: Session, state: RecordState, job: str, source: str) -> bool:
     result = session.execute(
         update(TABLE).where(and_(*conditions)).values(
             status=IngestionStatus.RUNNING.value, job=job, source=source, started_at=utcnow(), error=None,
-            finished_at=None, duration_s=None))
+            finished_at=None, duration_s=None,
+            attempts=C.attempts + 1 if state.status == IngestionStatus.RUNNING.value else 1))
     return result.rowcount == 1
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nanosynth.ingest.limits import DocumentLimits
 from nanosynth.lab.adapters.base import LimitEntry, coerce_limit_entries
 from nanosynth.schema.errors import ConfigError, NanosynthError
 
@@ -61,9 +62,13 @@ class Settings(BaseSettings):
         On-disk cache for fetched documents.
     lab:
         Lab settings (``[lab]`` table): safety limits of every campaign.
+    ingest:
+        Per-document limits of ingestion jobs (``[ingest]`` table, or ``NANOSYNTH_INGEST__TIME_LIMIT_S=60``):
+        see :class:`nanosynth.ingest.limits.DocumentLimits`.
     """
 
-    model_config = SettingsConfigDict(env_prefix="NANOSYNTH_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="NANOSYNTH_", env_nested_delimiter="__", extra="ignore",
+                                      frozen=True)
 
     database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / DEFAULT_DB_FILE}")
     data_dir: Path = Path("../shared/data")
@@ -74,6 +79,7 @@ class Settings(BaseSettings):
     springer_api_key: str | None = Field(default=None, repr=False)
     unpaywall_email: str | None = None
     lab: LabSettings = Field(default_factory=LabSettings)
+    ingest: DocumentLimits = Field(default_factory=DocumentLimits)
 
 
 def check_keys(values: Mapping[str, Any], valid: Iterable[str], where: str) -> None:
@@ -110,8 +116,9 @@ def _file_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} sets {twice} both inside and outside [nanosynth]: keep one")
     values.update(table)
     check_keys(values, Settings.model_fields, f"config file {path}")
-    if isinstance(values.get("lab"), dict):
-        check_keys(values["lab"], LabSettings.model_fields, f"the [lab] table of {path}")
+    for name, model in (("lab", LabSettings), ("ingest", DocumentLimits)):
+        if isinstance(values.get(name), dict):
+            check_keys(values[name], model.model_fields, f"the [{name}] table of {path}")
     return values
 
 
@@ -131,6 +138,10 @@ def load_settings(config_file: Path | None = None, **overrides) -> Settings:
     file_values = _file_values(path) if path is not None else {}
     env_set = {k.lower().removeprefix("nanosynth_") for k in os.environ if k.startswith("NANOSYNTH_")}
     values = {k: v for k, v in file_values.items() if k not in env_set}
+    for key in env_set:  # NANOSYNTH_INGEST__TIME_LIMIT_S overrides that one key of the file's [ingest] table
+        table, _, sub = key.partition("__")
+        if sub and isinstance(values.get(table), dict):
+            values[table] = {k: v for k, v in values[table].items() if k != sub}
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Settings(**values)

@@ -423,6 +423,8 @@ class IngestionRecordBase(SQLModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     duration_s: float | None = Field(default=None, ge=0)
+    attempts: int = Field(default=0, ge=0, sa_column_kwargs={"server_default": "0"},
+                          description="consecutive runs that claimed the document without finishing it")
 
     @field_validator("status")
     @classmethod

@@ -36,6 +36,22 @@ JATS_PROFILE = XmlProfile(
 _ROOT_RE = re.compile(r"<article[\s>]")
 
 
+def _article(root: etree._Element, warnings: list[str]) -> etree._Element:
+    """The ``<article>``: the root itself, or the first record of an API answer (Springer Nature's
+    ``<response><records><article>``); a warning when the answer holds more than one."""
+    if local(root.tag) == "article":
+        return root
+    found = root.xpath("./*[local-name()='records']/*[local-name()='article']") \
+        if local(root.tag) == "response" else []
+    if not found:
+        raise ReaderError(f"JATS XML must have an <article> root element (or <response><records><article>, as "
+                          f"in Springer Nature API answers), found <{local(root.tag)}>")
+    if len(found) > 1:
+        warnings.append(f"the API answer holds {len(found)} articles; only the first was read (fetch one DOI "
+                        f"per file)")
+    return found[0]
+
+
 class JatsXmlReader(Reader):
     """JATS XML: metadata from ``<front>`` (``article-title``, ``article-id[@pub-id-type='doi']``,
     ``journal-title``, ``pub-date/year``, ``contrib``); abstract, ``<body>`` sections and back matter
@@ -52,8 +68,7 @@ class JatsXmlReader(Reader):
 
     def parse(self, data: bytes, filename: str | None = None) -> Document:
         root, warnings = parse_xml(data, what="JATS XML", encoding=self.options.encoding)
-        if local(root.tag) != "article":
-            raise ReaderError(f"JATS XML must have an <article> root element, found <{local(root.tag)}>")
+        root = _article(root, warnings)
         meta = self._metadata(root)
         blocks: list[Block] = []
         for abstract in root.xpath("./*[local-name()='front']/*[local-name()='article-meta']"

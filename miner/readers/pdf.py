@@ -24,6 +24,12 @@ from nanosynth.miner.readers.pdf_layout import (
     remove_headers_footers,
     split_blocks,
 )
+from nanosynth.miner.readers.pdf_limits import (
+    DEFAULT_STREAM_LIMIT,
+    PdfStreamTooLarge,
+    current_limit,
+    stream_limit,
+)
 from nanosynth.miner.readers.textutil import (
     Dehyphenator,
     caption_label,
@@ -45,6 +51,21 @@ logger = logging.getLogger(__name__)
 
 _ABSTRACT_RUNIN = re.compile(r"^(abstract|summary)\s*[:.\-–—]\s*", re.I)
 _NUMBERED = re.compile(r"^((\d{1,2}\.){1,3}\d{0,2}|\d{1,2}|[IVX]{1,5}\.)\s+[A-Z]")
+
+
+def _stream_too_large(exc: BaseException) -> PdfStreamTooLarge | None:
+    """The :class:`PdfStreamTooLarge` behind ``exc`` (pdfplumber and this reader wrap pdfminer's errors)."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        err = stack.pop()
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        if isinstance(err, PdfStreamTooLarge):
+            return err
+        seen.add(id(err))
+        stack += [err.__cause__, err.__context__, *err.args]
+    return None
 
 
 def _starts_block(text: str) -> bool:
@@ -195,7 +216,7 @@ class GenericPdfReader(Reader):
         if truncated and not self.options.allow_truncated:
             raise ReaderError(f"PDF {filename or ''} is truncated (no %%EOF end marker); download it again, or "
                               f"pass allow_truncated=True to read the pages that can be recovered")
-        pages, pdf_meta, warnings, page_count = self._extract(data)
+        pages, pdf_meta, warnings, page_count = self._bounded_extract(data)
         if truncated:
             warnings.append("PDF is truncated (no %%EOF); some pages may be missing")
         pages, removed = remove_headers_footers(pages)
@@ -222,6 +243,20 @@ class GenericPdfReader(Reader):
                    if a.strip()]
         return Document.assemble(blocks, title=title, doi=doi, year=year, authors=authors, page_count=page_count,
                                  warnings=warnings, **self._meta(data, filename))
+
+    def _bounded_extract(self, data: bytes) -> tuple[list[list[Line]], dict, list[str], int]:
+        """:meth:`_extract` with every stream's inflated size bounded (:mod:`~nanosynth.miner.readers.pdf_limits`)."""
+        limit = current_limit() or DEFAULT_STREAM_LIMIT
+        try:
+            with stream_limit(limit):
+                return self._extract(data)
+        except Exception as exc:
+            bomb = _stream_too_large(exc)
+            if bomb is None:
+                raise
+            raise ReaderError(f"PDF refused: {bomb} (a decompression bomb?); the stream was not inflated. If the "
+                              f"file is genuine, raise the per-stream limit ([ingest] pdf_stream_mb, "
+                              f"NANOSYNTH_INGEST__PDF_STREAM_MB)") from bomb
 
     def _title(self, first_page: list[Line], body_size: float, meta: dict) -> tuple[str | None, set[int]]:
         """The largest-font lines in the top half of page 1 (≥ 1.25 × body size), else the metadata Title."""

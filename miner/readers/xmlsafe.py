@@ -2,7 +2,9 @@
 
 Every XML/HTML reader parses through :func:`parse_xml` / :func:`parse_html`. External entity declarations
 (``<!ENTITY x SYSTEM "file:///etc/passwd">``) are refused with a :class:`~nanosynth.schema.errors.ReaderError`; the parser is
-in any case configured never to resolve entities, load DTDs or touch the network.
+in any case configured never to resolve entities, load DTDs or touch the network. The one exception: external
+*parameter* entities that the DOCTYPE declares but never references (``<!ENTITY % article SYSTEM "...dtd">``
+with no ``%article;``, as in Springer Nature API answers) are removed unread before parsing, with a warning.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ logger = logging.getLogger(__name__)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _EXTERNAL_ENTITY = re.compile(r"<!ENTITY\s+(%\s*)?([\w.:-]+)\s+(SYSTEM|PUBLIC)\b", re.I)
 _ANY_ENTITY = re.compile(r"<!ENTITY\s", re.I)
+_LITERAL = r"(?:\"[^\"]*\"|'[^']*')"
+#: A whole external parameter entity declaration: ``<!ENTITY % name SYSTEM "uri">`` / ``PUBLIC "id" "uri"``.
+_EXTERNAL_PARAMETER_DECL = re.compile(
+    rf"<!ENTITY\s+%\s*([\w.:-]+)\s+(?:SYSTEM\s+{_LITERAL}|PUBLIC\s+{_LITERAL}\s+{_LITERAL})\s*>", re.I)
 
 
 def xml_parser() -> etree.XMLParser:
@@ -53,6 +59,7 @@ def parse_xml(data: bytes, *, what: str = "XML", encoding: str | None = None) ->
         Undecodable bytes, external entity declarations (never resolved), or malformed XML (with line/column).
     """
     text = decode_bytes(data, what=what, encoding=encoding, markup="xml")
+    text, warnings = _drop_unused_parameter_entities(text)
     prolog = _prolog(text)
     external = _EXTERNAL_ENTITY.search(prolog)
     if external:
@@ -61,7 +68,6 @@ def parse_xml(data: bytes, *, what: str = "XML", encoding: str | None = None) ->
             f"entities are never resolved for safety. Remove the <!ENTITY ...> declarations from the DOCTYPE and "
             f"retry"
         )
-    warnings = []
     if _ANY_ENTITY.search(prolog):
         warnings.append("internal <!ENTITY> declarations were not expanded (entity references dropped)")
     text = _XML_DECL.sub("", text, count=1)
@@ -75,6 +81,27 @@ def parse_xml(data: bytes, *, what: str = "XML", encoding: str | None = None) ->
     if root is None:
         raise ReaderError(f"{what} has no root element")
     return root, warnings
+
+
+def _drop_unused_parameter_entities(text: str) -> tuple[str, list[str]]:
+    """Remove external parameter entity declarations the DOCTYPE never references (``%name;``), unread.
+
+    A parameter entity is only ever expanded where ``%name;`` appears in the DTD, so an unreferenced declaration
+    is inert; removing it before parsing guarantees that no parser setting could make lxml load it. Referenced
+    ones, and general external entities, are left for :func:`parse_xml` to refuse.
+    """
+    prolog = _prolog(text)
+    rest = text[len(prolog):]
+    unused = [m for m in _EXTERNAL_PARAMETER_DECL.finditer(prolog)
+              if not re.search(rf"%\s*{re.escape(m.group(1))}\s*;", prolog)]
+    if not unused:
+        return text, []
+    for match in reversed(unused):
+        prolog = prolog[:match.start()] + prolog[match.end():]
+    names = ", ".join(f"%{m.group(1)}" for m in unused)
+    logger.debug("ignored unused external parameter entities %s", names)
+    return prolog + rest, [
+        f"external parameter entities declared but never used were ignored, not loaded: {names}"]
 
 
 def parse_html(data: bytes, *, encoding: str | None = None) -> etree._Element:

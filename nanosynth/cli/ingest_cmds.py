@@ -92,7 +92,8 @@ def run(
     engine = None
     try:
         kwargs = dict(pipeline=load_pipeline_factory(pipeline), job=job, workers=workers, scheduler=scheduler,
-                      retry_failed=retry_failed, reprocess=reprocess, batch_size=batch_size)
+                      retry_failed=retry_failed, reprocess=reprocess, batch_size=batch_size,
+                      limits=settings().ingest)
         identifiers = read_identifier_file(doi_file) if doi_file is not None else []
         engine = apps.open_db()
         with progress:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 import logging
 import uuid
@@ -9,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from nanosynth.ingest.limits import DocumentLimits, setting_hint
 from nanosynth.ingest.protocol import PipelineFactory, PipelineLike
 from nanosynth.ingest.tasks import (
     TaskInput,
@@ -25,28 +28,26 @@ log = logging.getLogger(__name__)
 #: Prefix of the Dask worker-plugin name that holds the pipeline (followed by the pipeline version).
 PLUGIN_PREFIX = "nanosynth-pipeline"
 
-#: How many times a document is retried alone after the worker holding it died.
-WORKER_DEATH_ATTEMPTS = 3
-
-
 def _after_worker_death(chunk: list[TaskInput], exc: BaseException, attempts: Counter[str],
-                        retry_alone: list[TaskInput]) -> list[TaskResult]:
-    """A dying worker takes every task it holds with it: queue its documents to be retried alone (a few times)
-    so that only the culprit fails; returns the failures of the documents out of attempts."""
-    retry = [t for t in chunk if attempts[t.content_hash] < WORKER_DEATH_ATTEMPTS]
-    for t in retry:
+                        retry_alone: list[TaskInput], max_attempts: int) -> list[TaskResult]:
+    """A dying worker takes every task it holds with it: queue its documents to be retried alone (up to
+    ``max_attempts`` attempts in all) so that only the culprit fails; returns the failures of the documents out of
+    attempts."""
+    for t in chunk:
         attempts[t.content_hash] += 1
+    retry = [t for t in chunk if attempts[t.content_hash] < max_attempts]
     retry_alone.extend(retry)
     if retry:
         log.warning("a worker died holding %d document(s) (%s); retrying them one by one",
                     len(chunk), type(exc).__name__)
-    return [_worker_failure(t, exc) for t in chunk if t not in retry]
+    return [_worker_failure(t, exc, attempts[t.content_hash]) for t in chunk if t not in retry]
 
 
-def _worker_failure(task: TaskInput, exc: BaseException) -> TaskResult:
+def _worker_failure(task: TaskInput, exc: BaseException, attempts: int) -> TaskResult:
     return TaskResult(content_hash=task.content_hash, source=task.source, ok=False,
-                      error=f"worker failure {type(exc).__name__}: {exc} (the document crashes or exhausts the "
-                            "memory of the worker process)")
+                      error=f"worker failure {type(exc).__name__}: {exc} (gave up after {attempts} attempts: the "
+                            f"document crashes, hangs or exhausts the memory of the worker process; "
+                            f"{setting_hint('max_attempts')} to try more)")
 
 
 class InlineExecutor:
@@ -54,8 +55,9 @@ class InlineExecutor:
 
     workers = 1
 
-    def __init__(self, pipeline: PipelineLike):
+    def __init__(self, pipeline: PipelineLike, limits: DocumentLimits | None = None):
         self.pipeline = pipeline
+        self.limits = limits
 
     def start(self) -> None:
         """Load the models (once)."""
@@ -63,7 +65,7 @@ class InlineExecutor:
 
     def map_unordered(self, tasks: Iterable[TaskInput]) -> Iterator[TaskResult]:
         for task in tasks:
-            yield process_task(self.pipeline, task)
+            yield process_task(self.pipeline, task, self.limits)
 
     def worker_memory(self) -> dict[str, float]:
         return {worker_name(): round(peak_rss_mb(), 1)}
@@ -93,17 +95,25 @@ class DaskExecutor:
     docs_per_task:
         Documents processed by one Dask task (amortizes the per-task overhead; a chunk whose worker dies is
         retried document by document, so only the culprit is recorded as failed).
+    limits:
+        Per-document limits applied on the workers; ``max_attempts`` caps the attempts of a document whose worker
+        dies (a document stuck in native code past its time limit ends its worker).
+    database_url:
+        Workers write their results to this database themselves (None: results go back to the caller).
     """
 
     def __init__(self, factory: PipelineFactory, version: str, *, workers: int | None = None,
                  scheduler: str | None = None, ship_bytes: bool | None = None, in_flight_per_worker: int = 3,
-                 docs_per_task: int = 4):
+                 docs_per_task: int = 4, limits: DocumentLimits | None = None, database_url: str | None = None):
         if (workers is None) == (scheduler is None):
             raise ConfigError("give either a number of local workers or a scheduler address, not both")
         if workers is not None and workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {workers})")
         self.factory = factory
-        self.plugin_name = f"{PLUGIN_PREFIX}-{version}"
+        self.limits = limits or DocumentLimits()
+        self.database_url = database_url
+        url_tag = hashlib.sha256((database_url or "").encode()).hexdigest()[:8]
+        self.plugin_name = f"{PLUGIN_PREFIX}-{version}-{url_tag}"
         self.n_workers = workers
         self.scheduler = scheduler
         self.ship_bytes = (scheduler is not None) if ship_bytes is None else ship_bytes
@@ -144,7 +154,8 @@ class DaskExecutor:
             where = self.scheduler or "a local cluster"
             raise ConfigError(f"cannot start/connect to Dask at {where}: {exc}. Check the scheduler address "
                               "(tcp://host:8786) and that its workers run the same nanosynth version") from exc
-        self.client.register_plugin(PipelinePlugin(self.factory, self.plugin_name), name=self.plugin_name)
+        self.client.register_plugin(PipelinePlugin(self.factory, self.plugin_name, self.database_url),
+                                    name=self.plugin_name)
         log.info("Dask ready: %d workers", self.workers)
 
     def map_unordered(self, tasks: Iterable[TaskInput]) -> Iterator[TaskResult]:
@@ -162,11 +173,12 @@ class DaskExecutor:
 
         def load(task: TaskInput) -> TaskInput:
             if self.ship_bytes and task.data is None:
-                return TaskInput(task.content_hash, task.source, None, Path(task.path).read_bytes())
+                return dataclasses.replace(task, path=None, data=Path(task.path).read_bytes())
             return task
 
         def submit(chunk: list[TaskInput]) -> str:
-            future = self.client.submit(dask_process, [load(t) for t in chunk], self.plugin_name, pure=False,
+            future = self.client.submit(dask_process, [load(t) for t in chunk], self.plugin_name, self.limits,
+                                        pure=False,
                                         key=f"ingest-{chunk[0].content_hash[:12]}-{uuid.uuid4().hex[:8]}")
             pending[future.key] = chunk
             completed.add(future)
@@ -194,7 +206,7 @@ class DaskExecutor:
             try:
                 results = future.result()
             except Exception as exc:  # KilledWorker, CancelledError, a crash in a native library...
-                results = _after_worker_death(chunk, exc, attempts, retry_alone)
+                results = _after_worker_death(chunk, exc, attempts, retry_alone, self.limits.max_attempts)
             finally:
                 future.release()
             while len(pending) < limit and submit_next():

@@ -20,20 +20,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from nanosynth.db import ingestion
 from nanosynth.db.engine import session_scope
-from nanosynth.db.write import write_document
 from nanosynth.ingest.executors import DaskExecutor, InlineExecutor
 from nanosynth.ingest.inputs import DOCUMENT_SUFFIXES, DocumentInput, discover
+from nanosynth.ingest.limits import MB, DocumentLimits, setting_hint
 from nanosynth.ingest.protocol import PipelineFactory, default_pipeline
+from nanosynth.ingest.storing import store_results
 from nanosynth.ingest.summary import MAX_ERROR_CHARS, FailureInfo, JobSummary, ProgressEvent
 from nanosynth.ingest.tasks import TaskInput, TaskResult, peak_rss_mb
 from nanosynth.schema.enums import IngestionStatus
@@ -41,10 +41,6 @@ from nanosynth.schema.errors import ConfigError, DatabaseError
 from nanosynth.schema.tables import utcnow
 
 log = logging.getLogger(__name__)
-
-#: SQLSTATEs worth retrying a transaction for (PostgreSQL deadlock, serialization failure).
-_RETRY_SQLSTATES = {"40P01", "40001"}
-WRITE_ATTEMPTS = 4
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
@@ -56,18 +52,6 @@ class _Planned:
     replace: bool
 
 
-def _is_transient(exc: BaseException) -> bool:
-    """Unique-key races and deadlocks between concurrent writers: retry the transaction."""
-    for err in (exc, exc.__cause__):
-        if isinstance(err, IntegrityError):
-            return True
-        if isinstance(err, DBAPIError) and getattr(err.orig, "sqlstate", None) in _RETRY_SQLSTATES:
-            return True
-        if isinstance(err, DBAPIError) and "database is locked" in str(err.orig):
-            return True
-    return False
-
-
 def run_ingest(
     engine: Engine,
     paths: Sequence[Path | str] = (),
@@ -75,16 +59,12 @@ def run_ingest(
     documents: Sequence[DocumentInput] = (),
     pipeline: PipelineFactory | None = None,
     job: str = "default",
-    workers: int = 1,
-    scheduler: str | None = None,
-    retry_failed: bool = False,
-    reprocess: bool = False,
-    batch_size: int = 16,
-    flush_interval_s: float = 2.0,
-    stale_after_s: float = 3600.0,
-    suffixes: frozenset[str] = DOCUMENT_SUFFIXES,
-    progress: ProgressCallback | None = None,
+    workers: int = 1, scheduler: str | None = None,
+    retry_failed: bool = False, reprocess: bool = False,
+    batch_size: int = 16, flush_interval_s: float = 2.0, stale_after_s: float = 3600.0,
+    suffixes: frozenset[str] = DOCUMENT_SUFFIXES, progress: ProgressCallback | None = None,
     docs_per_task: int = 4,
+    limits: DocumentLimits | None = None, worker_writes: bool = True,
 ) -> JobSummary:
     """Ingest documents into the database as a resumable, idempotent job.
 
@@ -113,6 +93,9 @@ def run_ingest(
     suffixes, progress:
         File types ingested when walking directories (other files are recorded as skipped); called with
         :class:`ProgressEvent` s (the CLI draws its progress bar from them).
+    limits, worker_writes:
+        Per-document limits (:class:`DocumentLimits`: size, time, attempts, PDF streams; over one, a document is
+        recorded failed and the job goes on); Dask workers write their own results (False: the driver writes all).
 
     Returns
     -------
@@ -124,8 +107,9 @@ def run_ingest(
         Bad paths or executor settings; the database is unreachable or not migrated.
     """
     _check_job(job, batch_size, workers)
+    url = _worker_database_url(engine) if worker_writes else None
     options = _Options(job, workers, scheduler, retry_failed, reprocess, batch_size, flush_interval_s, stale_after_s,
-                       docs_per_task)
+                       docs_per_task, limits or DocumentLimits(), url)
     return _run_job(engine, _Inputs(paths, documents, suffixes), pipeline or default_pipeline, options,
                     progress or (lambda event: None))
 
@@ -141,6 +125,8 @@ class _Options:
     flush_interval_s: float
     stale_after_s: float
     docs_per_task: int
+    limits: DocumentLimits
+    worker_database_url: str | None
 
 
 @dataclass(frozen=True)
@@ -157,15 +143,16 @@ def _run_job(engine: Engine, inputs: _Inputs, factory: PipelineFactory, opt: _Op
     version = probe.version
     if not version or len(version) > 64:
         raise ConfigError(f"pipeline version {version!r} must be a non-empty string of at most 64 characters")
-    summary = JobSummary(job=opt.job, pipeline_version=version)
-    unique = _unique_inputs(inputs.paths, inputs.documents, inputs.suffixes, summary)
+    summary = JobSummary(job=opt.job, pipeline_version=version, limits=opt.limits.model_dump())
+    log.info("job %s: per-document limits %s", opt.job, opt.limits.describe())
+    unique = [_size_checked(doc, opt.limits) for doc in
+              _unique_inputs(inputs.paths, inputs.documents, inputs.suffixes, summary)]
     refused = [doc for doc in unique if doc.problem is not None]
-    plan = _plan(engine, opt.job, version, [doc for doc in unique if doc.problem is None], summary,
-                 retry_failed=opt.retry_failed, reprocess=opt.reprocess, stale_after_s=opt.stale_after_s)
+    plan = _plan(engine, opt, version, [doc for doc in unique if doc.problem is None], summary, refused)
     emit(ProgressEvent("start", total=len(plan) + len(refused), skipped=summary.skipped))
     _record_refused(engine, opt.job, version, refused, summary, emit, len(plan) + len(refused))
     if plan:
-        executor = _executor(factory, probe, version, opt.workers, opt.scheduler, opt.docs_per_task)
+        executor = _executor(factory, probe, version, opt)
         summary.workers = executor.workers
         try:
             executor.start()
@@ -208,14 +195,41 @@ def _unique_inputs(paths: Sequence[Path | str], documents: Sequence[DocumentInpu
     return list(unique.values())
 
 
-def _executor(factory: PipelineFactory, probe, version: str, workers: int, scheduler: str | None,
-              docs_per_task: int):
+def _executor(factory: PipelineFactory, probe, version: str, opt: _Options):
     """Dask on an existing cluster, a local Dask cluster of ``workers`` processes, or this process."""
-    if scheduler is not None:
-        return DaskExecutor(factory, version, scheduler=scheduler, docs_per_task=docs_per_task)
-    if workers > 1:
-        return DaskExecutor(factory, version, workers=workers, docs_per_task=docs_per_task)
-    return InlineExecutor(probe)
+    common = dict(docs_per_task=opt.docs_per_task, limits=opt.limits, database_url=opt.worker_database_url)
+    if opt.scheduler is not None:
+        return DaskExecutor(factory, version, scheduler=opt.scheduler, **common)
+    if opt.workers > 1:
+        return DaskExecutor(factory, version, workers=opt.workers, **common)
+    return InlineExecutor(probe, opt.limits)
+
+
+def _worker_database_url(engine: Engine) -> str | None:
+    """The URL Dask workers open to write their results (password included); None for an in-memory database."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return None
+        url = url.set(database=str(Path(url.database).resolve()))
+    return url.render_as_string(hide_password=False)
+
+
+def _size_checked(doc: DocumentInput, limits: DocumentLimits) -> DocumentInput:
+    """``doc``, refused (recorded failed unread) when it is larger than ``max_file_mb``."""
+    if doc.problem is not None or not doc.supported or doc.size <= limits.max_file_bytes:
+        return doc
+    problem = (f"too large: {doc.source} is {doc.size / MB:.1f} MB, over the per-document limit of "
+               f"{limits.max_file_mb:g} MB; {setting_hint('max_file_mb')} to ingest it")
+    log.warning("%s", problem)
+    return replace(doc, problem=problem)
+
+
+def _gave_up(doc: DocumentInput, state: ingestion.RecordState) -> DocumentInput:
+    return replace(doc, problem=(
+        f"gave up after {state.attempts} attempts: the process extracting {doc.source} died or was stopped "
+        f"each time (a crash, the memory, or a hang); {setting_hint('max_attempts')} or run with "
+        f"--retry-failed to try again"))
 
 
 def _new_record(doc: DocumentInput) -> ingestion.NewRecord:
@@ -236,9 +250,11 @@ def _skip(summary: JobSummary, reason: str) -> None:
     summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
 
 
-def _plan(engine: Engine, job: str, version: str, docs: list[DocumentInput], summary: JobSummary, *,
-          retry_failed: bool, reprocess: bool, stale_after_s: float) -> list[_Planned]:
-    """Register every document and decide which ones this run processes."""
+def _plan(engine: Engine, opt: _Options, version: str, docs: list[DocumentInput], summary: JobSummary,
+          refused: list[DocumentInput]) -> list[_Planned]:
+    """Register every document and decide which ones this run processes (appends to ``refused`` the documents
+    left ``running`` by ``max_attempts`` dead runs)."""
+    job, retry_failed, reprocess = opt.job, opt.retry_failed, opt.reprocess
     with session_scope(engine) as session:
         states = ingestion.register(session, job, version, [_new_record(d) for d in docs])
         redo = ingestion.done_under_other_versions(session, [d.content_hash for d in docs], version)
@@ -249,12 +265,14 @@ def _plan(engine: Engine, job: str, version: str, docs: list[DocumentInput], sum
         if status is IngestionStatus.PENDING:
             plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
         elif status is IngestionStatus.RUNNING:
-            if state.job == job or _is_stale(state, stale_after_s):
-                summary.requeued += 1
-                plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
-            else:
+            if state.job != job and not _is_stale(state, opt.stale_after_s):
                 summary.busy += 1
                 _skip(summary, f"being processed by job {state.job!r}")
+            elif state.attempts >= opt.limits.max_attempts:   # dead runs died on it that often: give up
+                refused.append(_gave_up(doc, state))
+            else:
+                summary.requeued += 1
+                plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
         elif status is IngestionStatus.DONE:
             if reprocess:
                 plan.append(_Planned(doc, state, True))
@@ -289,7 +307,7 @@ def _record_refused(engine: Engine, job: str, version: str, refused: list[Docume
     summary.done = summary.processed - summary.failed
 
 
-def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict[str, _Planned],
+def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict[str, TaskInput],
                    chunk: int, summary: JobSummary) -> Iterator[TaskInput]:
     """Claim documents chunk by chunk as the executor asks for work (so a crash leaves few ``running``)."""
     for start in range(0, len(plan), chunk):
@@ -301,100 +319,53 @@ def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict
                 summary.busy += 1
                 _skip(summary, "claimed by another job meanwhile")
         for p in claimed:
-            by_hash[p.doc.content_hash] = p
-            yield TaskInput(content_hash=p.doc.content_hash, source=p.doc.source, path=str(p.doc.path))
+            task = TaskInput(content_hash=p.doc.content_hash, source=p.doc.source, path=str(p.doc.path),
+                             record_id=p.state.id, replace=p.replace, paper_fields=p.doc.paper_fields)
+            by_hash[task.content_hash] = task
+            yield task
 
 
 def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: JobSummary, emit: ProgressCallback,
              batch_size: int, flush_interval_s: float, refused: int = 0) -> None:
-    by_hash: dict[str, _Planned] = {}
+    """Run the plan; results the workers did not store themselves are written here in batches."""
+    by_hash: dict[str, TaskInput] = {}
     buffer: list[TaskResult] = []
     last_flush = time.monotonic()
     tasks = _claimed_tasks(engine, job, plan, by_hash, batch_size, summary)
     try:
         for result in executor.map_unordered(tasks):
-            buffer.append(result)
             summary.processed += 1
             summary.extract_s += result.duration_s
-            if not result.ok:
-                summary.failed += 1
+            if result.stored:
+                _account(summary, result)
+            else:
+                buffer.append(result)
             emit(ProgressEvent("document", total=len(plan) + refused, completed=summary.processed,
-                               failed=summary.failed,
+                               failed=summary.failed + sum(not r.ok for r in buffer),
                                skipped=summary.skipped, source=result.source, ok=result.ok))
-            if len(buffer) >= batch_size or time.monotonic() - last_flush >= flush_interval_s:
+            if buffer and (len(buffer) >= batch_size or time.monotonic() - last_flush >= flush_interval_s):
                 _flush(engine, buffer, by_hash, summary)
-                buffer.clear()
                 last_flush = time.monotonic()
     finally:
         if buffer:  # results already computed are written even when the loop is interrupted (Ctrl-C)
             _flush(engine, buffer, by_hash, summary)
-            buffer.clear()
     summary.done = summary.processed - summary.failed
 
 
-def _apply(session, result: TaskResult, planned: _Planned) -> tuple[int, int]:
-    """Write one result and its record status; returns (recipes written, recipes already present)."""
-    if not result.ok:
-        ingestion.finish(session, planned.state.id, ok=False, error=result.error, duration_s=result.duration_s)
-        return 0, 0
-    paper = result.paper
-    extra = {k: v for k, v in planned.doc.paper_fields.items() if getattr(paper, k, None) in (None, "")}
-    if extra:
-        paper = paper.model_copy(update=extra)
-    paper_id, report = write_document(session, paper, list(result.recipes), replace=planned.replace)
-    ingestion.finish(session, planned.state.id, ok=True, error=result.note, paper_id=paper_id,
-                     recipes=len(result.recipes), duration_s=result.duration_s)
-    return report.added + report.replaced, report.skipped
-
-
-def _flush(engine: Engine, results: list[TaskResult], by_hash: dict[str, _Planned], summary: JobSummary) -> None:
-    """Write a batch in one transaction; on any error fall back to one transaction per document."""
-    t0 = time.perf_counter()
-    try:
-        _write_batch(engine, results, by_hash, summary)
-    finally:
-        summary.write_s += time.perf_counter() - t0
-
-
-def _write_batch(engine: Engine, results: list[TaskResult], by_hash: dict[str, _Planned],
-                 summary: JobSummary) -> None:
-    try:
-        with session_scope(engine) as session:
-            written = [_apply(session, r, by_hash[r.content_hash]) for r in results]
-    except Exception as exc:  # noqa: BLE001 - retried document by document below
-        log.info("batch of %d could not be written at once (%s); writing one by one", len(results),
-                 type(exc).__name__)
-    else:
-        summary.recipes += sum(w[0] for w in written)
-        summary.recipes_existing += sum(w[1] for w in written)
-        summary.failures.extend(FailureInfo(r.source, r.content_hash, r.error or "") for r in results if not r.ok)
-        return
+def _flush(engine: Engine, buffer: list[TaskResult], by_hash: dict[str, TaskInput], summary: JobSummary) -> None:
+    """Write the buffered results in one transaction (one per document on errors) and count them."""
+    results = list(buffer)
+    buffer.clear()
+    store_results(engine, [(by_hash[r.content_hash], r) for r in results])
     for result in results:
-        _write_one(engine, result, by_hash[result.content_hash], summary)
+        _account(summary, result)
 
 
-def _write_one(engine: Engine, result: TaskResult, planned: _Planned, summary: JobSummary) -> None:
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            with session_scope(engine) as session:
-                written, existing = _apply(session, result, planned)
-            summary.recipes += written
-            summary.recipes_existing += existing
-            if not result.ok:
-                summary.failures.append(FailureInfo(result.source, result.content_hash, result.error or ""))
-            return
-        except Exception as exc:  # noqa: BLE001
-            if _is_transient(exc) and attempt < WRITE_ATTEMPTS:
-                log.debug("transient write conflict on %s (attempt %d): %s", result.source, attempt, exc)
-                time.sleep(0.05 * attempt)
-                continue
-            if isinstance(exc, DatabaseError) and isinstance(exc.__cause__, (OperationalError, InterfaceError)):
-                raise  # the database itself is unreachable: stop; the rerun resumes
-            error = f"write failed: {type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-            log.warning("%s: %s", result.source, error)
-            with session_scope(engine) as session:
-                ingestion.finish(session, planned.state.id, ok=False, error=error, duration_s=result.duration_s)
-            if result.ok:
-                summary.failed += 1
-            summary.failures.append(FailureInfo(result.source, result.content_hash, error))
-            return
+def _account(summary: JobSummary, result: TaskResult) -> None:
+    """Count a stored result in the summary."""
+    summary.recipes += result.recipes_written
+    summary.recipes_existing += result.recipes_existing
+    summary.write_s += result.write_s
+    if not result.ok:
+        summary.failed += 1
+        summary.failures.append(FailureInfo(result.source, result.content_hash, result.error or ""))

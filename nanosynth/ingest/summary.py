@@ -76,6 +76,8 @@ class JobSummary:
         writing results to the database.
     worker_peak_rss_mb:
         Peak resident memory of each worker process (the driver's own when running in one process).
+    limits:
+        The per-document limits in effect (:class:`nanosynth.ingest.limits.DocumentLimits`).
     """
 
     job: str
@@ -99,6 +101,7 @@ class JobSummary:
     previous_failures: list[FailureInfo] = field(default_factory=list)
     worker_peak_rss_mb: dict[str, float] = field(default_factory=dict)
     driver_peak_rss_mb: float = 0.0
+    limits: dict = field(default_factory=dict)
 
     @property
     def docs_per_s(self) -> float:

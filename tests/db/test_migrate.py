@@ -90,3 +90,20 @@ def test_0003_marks_existing_twin_recipes_simulated_and_downgrades(any_db_url):
     engine = make_engine(any_db_url)
     assert "simulated" not in {c["name"] for c in inspect(engine).get_columns("recipe")}
     engine.dispose()
+
+
+def test_0004_adds_ingestion_attempts_to_existing_rows_and_downgrades(any_db_url):
+    assert upgrade(any_db_url, "0003") == "0003"
+    engine = make_engine(any_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO ingestion_record (job, source, content_hash, pipeline_version, status, "
+                          "recipes, created_at) VALUES ('j', 'a.txt', 'h', 'v', 'running', 0, CURRENT_TIMESTAMP)"))
+    assert upgrade(any_db_url, "0004") == "0004"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT source, attempts FROM ingestion_record")).one() == ("a.txt", 0)
+    engine.dispose()
+    command.downgrade(alembic_config(any_db_url), "0003")
+    engine = make_engine(any_db_url)
+    assert "attempts" not in {c["name"] for c in inspect(engine).get_columns("ingestion_record")}
+    engine.dispose()
+    assert current_revision(any_db_url) == "0003"

@@ -197,3 +197,35 @@ def test_page_memory_is_released_while_reading():
         tracemalloc.stop()
     assert doc.page_count == 25
     assert peak < 15 * 1024 * 1024, f"peak traced memory {peak / 1e6:.1f} MB"
+
+
+def test_flate_bomb_is_refused_not_inflated():
+    """200 MB of zeros in a ~200 KB FlateDecode stream: refused once the stream passes the limit (16 MB here);
+    memory stays near the limit instead of growing to twice the inflated stream."""
+    from nanosynth.miner.readers.pdf_limits import stream_limit
+
+    data = mp.flate_bomb_pdf(200)
+    assert len(data) < 400_000
+    tracemalloc.start()
+    try:
+        with stream_limit(16 * 1024 * 1024), pytest.raises(ReaderError, match="decompression bomb") as info:
+            read_document(data, "bomb.pdf")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "16 MB" in str(info.value) and "pdf_stream_mb" in str(info.value)
+    assert peak < 40 * 1024 * 1024, f"peak traced memory {peak / 1e6:.1f} MB"
+
+
+def test_stream_limit_leaves_normal_pdfs_and_other_contexts_alone(two_column):
+    from nanosynth.miner.readers.pdf_limits import bounded_inflate, current_limit, stream_limit
+
+    with stream_limit(16 * 1024 * 1024):
+        assert read_document(mp.many_pages_pdf(2), "two.pdf").page_count == 2
+        assert current_limit() == 16 * 1024 * 1024
+    assert current_limit() is None
+    import zlib
+
+    assert bounded_inflate(zlib.compress(b"abc" * 1000), 3000) == b"abc" * 1000
+    with pytest.raises(zlib.error):
+        bounded_inflate(zlib.compress(b"abc" * 1000)[:-6], 3000)

@@ -4,12 +4,14 @@ Document format (plain text): first line = title; an optional ``KEY: <paper key>
 share one paper, to provoke write races); paragraphs separated by blank lines; each paragraph containing
 "synthesis" yields one recipe. Bytes starting with ``BROKEN`` raise ReaderError, empty input raises ReaderError,
 ``CRASH`` raises a ValueError (an unexpected bug), ``FLAKY`` fails unless the pipeline is built with
-``flaky=False``.
+``flaky=False``, ``KILLME`` ends the process, ``SLOW`` keeps working in Python for a minute, ``HANG`` blocks in
+native code for an hour; PDF bytes go through the real PDF reader (and its stream limit).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import time
 from dataclasses import dataclass, field
@@ -65,6 +67,16 @@ class FakePipeline:
             raise ReaderError(f"{source} is corrupt: the file is truncated")
         if b"KILLME" in data:   # a native crash that takes the whole worker process down
             os._exit(17)
+        if b"SLOW" in data:     # pure-Python work that never ends in reasonable time
+            end = time.monotonic() + 60
+            while time.monotonic() < end:
+                time.sleep(0.01)
+        if b"HANG" in data:     # stuck inside native code (cannot be interrupted from Python)
+            time.sleep(3600)
+        if data.startswith(b"%PDF"):
+            from nanosynth.miner.readers import read_document
+
+            data = read_document(data, source).text.encode() or b"empty PDF"
         if b"CRASH" in data:
             raise ValueError("unexpected token in layout analysis")
         if b"FLAKY" in data and self.flaky:
@@ -133,9 +145,10 @@ def write_corpus(root: Path, n_good: int = 8, broken: int = 1, empty: int = 1, c
 OUTSIDE_TEXT = "Outside secret\n\nA synthesis that lives outside the input folder.\n"
 
 
-def write_hostile_inputs(root: Path, outside: Path) -> dict[str, str]:
+def write_hostile_inputs(root: Path, outside: Path, *, limits: bool = False, killer: bool = False) -> dict[str, str]:
     """Files under ``root`` that must be recorded, never read: links leaving ``root`` (to a file and to a folder),
-    a dangling link, a link loop and a named pipe; plus a link to a file inside ``root`` (fine).
+    a dangling link, a link loop and a named pipe; plus a link to a file inside ``root`` (fine). With ``limits``,
+    also the documents over the :func:`small_limits` (:func:`write_limit_cases`; ``killer`` for Dask).
 
     ``outside`` is a folder outside ``root`` holding :data:`OUTSIDE_TEXT`. Returns file name -> expected reason.
     """
@@ -150,8 +163,42 @@ def write_hostile_inputs(root: Path, outside: Path) -> dict[str, str]:
     (root / "loop.txt").symlink_to(root / "loop.txt")
     (root / "alias.txt").symlink_to(root / "inside.txt")
     os.mkfifo(root / "pipe.txt")
-    return {"passwd.txt": "symbolic link leaves the input folder",
+    extra = write_limit_cases(root, killer=killer) if limits else {}
+    return extra | {"passwd.txt": "symbolic link leaves the input folder",
             "relative_escape.txt": "symbolic link leaves the input folder",
             "linked_folder": "symbolic link leaves the input folder",
             "gone.txt": "dangling symbolic link", "loop.txt": "dangling symbolic link",
             "pipe.txt": "not a regular file"}
+
+
+def flate_bomb_pdf(inflated_mb: int) -> bytes:
+    """A PDF whose one stream inflates to ``inflated_mb`` MB (the reader fixtures' generator)."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "readers" / "make_pdfs.py"
+    spec = importlib.util.spec_from_file_location("make_pdfs_readers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.flate_bomb_pdf(inflated_mb)
+
+
+def small_limits():
+    """Per-document limits small enough for :func:`write_limit_cases` to trip every one."""
+    from nanosynth.ingest.limits import DocumentLimits
+
+    return DocumentLimits(max_file_mb=0.05, time_limit_s=1, max_attempts=2, pdf_stream_mb=8)
+
+
+def write_limit_cases(root: Path, *, killer: bool = False) -> dict[str, str]:
+    """Documents over the :func:`small_limits` (issue 15, point 7): a file over the size cap, a document slower
+    than the time limit, a PDF decompression bomb, and (``killer``, for Dask) one that kills its worker every time
+    and one stuck in native code. Returns file name -> start of the expected recorded reason."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "huge.txt").write_text(good_text(901) + "filler line\n" * 6000)   # ~70 kB > 50 kB
+    (root / "slow.txt").write_text("Slow paper\n\nSLOW synthesis at 250 C\n")
+    (root / "bomb.pdf").write_bytes(flate_bomb_pdf(32))   # ~32 kB, under the size cap
+    cases = {"huge.txt": "too large", "slow.txt": "timed out after 1 s",
+             "bomb.pdf": "ReaderError: PDF refused: a PDF stream inflates to more than 8 MB"}
+    if killer:
+        (root / "killer.txt").write_text("Killer paper\n\nKILLME synthesis\n")
+        (root / "hang.txt").write_text("Hanging paper\n\nHANG synthesis\n")
+        cases |= {"killer.txt": "worker failure", "hang.txt": "worker failure"}
+    return cases

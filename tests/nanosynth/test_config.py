@@ -59,3 +59,28 @@ def test_lab_limits_are_read_from_the_file_in_every_shape(tmp_path):
         cfg.write_text(text)
         (entry,) = load_settings(cfg).lab.safety_limits
         assert (entry.name, entry.min, entry.max) == ("temperature_c", 150.0, 280.0)
+
+
+def test_ingest_limits_defaults_file_and_env(tmp_path, monkeypatch):
+    for name in ("MAX_FILE_MB", "TIME_LIMIT_S", "MAX_ATTEMPTS", "PDF_STREAM_MB"):
+        monkeypatch.delenv(f"NANOSYNTH_INGEST__{name}", raising=False)
+    cfg = tmp_path / "n.toml"
+    cfg.write_text("[ingest]\nmax_file_mb = 5\ntime_limit_s = 30\n")
+    limits = load_settings(cfg).ingest
+    assert (limits.max_file_mb, limits.time_limit_s, limits.max_attempts, limits.pdf_stream_mb) == (5, 30, 3, 128)
+    monkeypatch.setenv("NANOSYNTH_INGEST__TIME_LIMIT_S", "7")
+    limits = load_settings(cfg).ingest
+    assert (limits.max_file_mb, limits.time_limit_s) == (5, 7)   # env overrides one key, the file keeps the rest
+    cfg.write_text("[ingest]\ntime_limit = 30\n")
+    with pytest.raises(ConfigError, match="did you mean 'time_limit_s'"):
+        load_settings(cfg)
+    cfg.write_text("[ingest]\nmax_attempts = 0\n")
+    with pytest.raises(ConfigError, match="max_attempts"):
+        load_settings(cfg)
+
+
+def test_reader_default_stream_limit_is_the_settings_default():
+    from nanosynth.ingest.limits import DocumentLimits
+    from nanosynth.miner.readers.pdf_limits import DEFAULT_STREAM_LIMIT
+
+    assert DocumentLimits().pdf_stream_bytes == DEFAULT_STREAM_LIMIT

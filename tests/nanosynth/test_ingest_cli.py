@@ -140,3 +140,14 @@ def test_doi_file_fetches_then_ingests(cli, tmp_path, monkeypatch):
         assert (data["done"], data["failed"], data["total"]) == (2, 0, 2)
     finally:
         api.stop()
+
+
+def test_ingest_limits_come_from_the_settings_and_are_in_the_summary(cli, tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "papers", n_good=2, broken=0, empty=0, extra_files=False)
+    (corpus / "big.txt").write_text(good_text(5) + "filler\n" * 3000)
+    monkeypatch.setenv("NANOSYNTH_INGEST__MAX_FILE_MB", "0.01")
+    result = cli("ingest", str(corpus), "--pipeline", FAKE, "--job", "lim", "--json")
+    summary = json.loads(result.output)
+    assert summary["limits"]["max_file_mb"] == 0.01 and summary["limits"]["time_limit_s"] == 600
+    assert (summary["done"], summary["failed"]) == (2, 1)
+    assert summary["failures"][0]["error"].startswith("too large") and "max_file_mb" in summary["failures"][0]["error"]

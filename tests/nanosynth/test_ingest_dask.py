@@ -100,3 +100,70 @@ def test_a_document_that_kills_its_worker_fails_alone(tmp_path):
     assert summary.failures[0].source.endswith("killer.txt")
     assert "worker failure KilledWorker" in summary.failures[0].error
     engine.dispose()
+
+
+def test_limits_are_enforced_on_dask_workers(tmp_path):
+    """On the workers: the time limit stops a slow document, a document stuck in native code ends its worker,
+    and a document that kills its worker is given up after ``max_attempts``; the others are done."""
+    from _ingest_fakes import small_limits, write_limit_cases
+
+    corpus = write_corpus(tmp_path / "papers", n_good=5, broken=0, empty=0, extra_files=False)
+    expected = write_limit_cases(corpus, killer=True)
+    engine = make_engine(f"sqlite:///{tmp_path / 'limits.db'}")
+    create_all(engine)
+    summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="limits", workers=2, limits=small_limits())
+    assert (summary.done, summary.failed) == (5, 5)
+    with session_scope(engine) as s:
+        found = {os.path.basename(r.source): (r.status, r.error) for r in s.execute(select(IngestionRecord)).scalars()}
+    for name, reason in expected.items():
+        assert found[name][0] == "failed" and found[name][1].startswith(reason), (name, found[name])
+    assert "gave up after 2 attempts" in found["killer.txt"][1] and "max_attempts" in found["killer.txt"][1]
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_remote_scheduler_with_postgres_workers_write_their_results(pg_database_url, tmp_path, monkeypatch):
+    """A scheduler started elsewhere (given by address) with process workers, on PostgreSQL: the workers write
+    their own results (the driver writes none), and the database equals a single-process run's."""
+    from distributed import LocalCluster
+
+    import nanosynth.ingest.runner as runner
+
+    corpus = write_corpus(tmp_path / "papers", n_good=12, broken=1, empty=1, crash=1, extra_files=False)
+    single = make_engine(f"sqlite:///{tmp_path / 'single.db'}")
+    create_all(single)
+    one = run_ingest(single, [corpus], pipeline=FakePipeline, job="remote")
+    engine = make_engine(pg_database_url)
+    create_all(engine)
+    driver_writes = []
+    real_store = runner.store_results
+    monkeypatch.setattr(runner, "store_results", lambda e, pairs: (driver_writes.extend(pairs), real_store(e, pairs)))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        two = run_ingest(engine, [corpus], pipeline=FakePipeline, job="remote", scheduler=cluster.scheduler_address,
+                         docs_per_task=2)
+        again = run_ingest(engine, [corpus], pipeline=FakePipeline, job="remote", scheduler=cluster.scheduler_address)
+    assert driver_writes == []
+    assert two.workers == 2
+    for field in ("processed", "done", "failed", "recipes"):
+        assert getattr(one, field) == getattr(two, field), field
+    assert sorted(f.error for f in one.failures) == sorted(f.error for f in two.failures)
+    assert snapshot(single) == snapshot(engine)
+    assert again.processed == 0
+    single.dispose()
+    engine.dispose()
+
+
+def test_workers_that_cannot_reach_the_database_send_their_results_to_the_driver(tmp_path, monkeypatch):
+    import nanosynth.ingest.runner as runner
+
+    corpus = write_corpus(tmp_path / "papers", n_good=4, broken=1, empty=0, extra_files=False)
+    engine = make_engine(f"sqlite:///{tmp_path / 'driver.db'}")
+    create_all(engine)
+    monkeypatch.setattr(runner, "_worker_database_url", lambda e: f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="fallback", workers=2)
+    assert (summary.done, summary.failed, summary.recipes) == (4, 1, 8)
+    with session_scope(engine) as s:
+        statuses = sorted(r.status for r in s.execute(select(IngestionRecord)).scalars())
+    assert statuses == ["done"] * 4 + ["failed"]
+    engine.dispose()

@@ -148,16 +148,16 @@ def test_running_documents_of_dead_or_other_jobs(db, tmp_path):
 
 def test_write_failure_of_one_document_is_recorded(db, tmp_path, monkeypatch):
     corpus = write_corpus(tmp_path / "papers", n_good=4, broken=0, empty=0, extra_files=False)
-    import nanosynth.ingest.runner as runner
+    import nanosynth.ingest.storing as storing
 
-    real = runner.write_document
+    real = storing.write_document
 
     def flaky_write(session, paper, recipes, replace=False):
         if paper.title.endswith(" 2"):
             raise ValueError("constraint violated by this paper")
         return real(session, paper, recipes, replace=replace)
 
-    monkeypatch.setattr(runner, "write_document", flaky_write)
+    monkeypatch.setattr(storing, "write_document", flaky_write)
     summary = run_ingest(db, [corpus], pipeline=FakePipeline, job="j", batch_size=10)
     assert (summary.done, summary.failed) == (3, 1)
     assert summary.failures[0].error.startswith("write failed: ValueError")
