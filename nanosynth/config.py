@@ -135,4 +135,7 @@ def load_settings(config_file: Path | None = None, **overrides) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {exc}") from exc
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})"
+                             for e in exc.errors())
+        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {problems}; fix the value in the "
+                          "file, the NANOSYNTH_* environment variable or the option") from exc

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from nanosynth import __version__
 from nanosynth.config import Settings, load_settings
@@ -20,7 +23,21 @@ if TYPE_CHECKING:
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+
+
+class _RootGroup(TyperGroup):
+    """The root command: the one place where errors of every command are turned into one line for a person."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001  (every error ends here: one line, traceback behind --debug)
+            report_error(exc)
+
+
+app = typer.Typer(cls=_RootGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="nanosynth: literature → synthesis database → property models → automated reactors.")
 db_app = typer.Typer(no_args_is_help=True, help="Database: migrations, curated imports, stats, queries, export.")
 miner_app = typer.Typer(no_args_is_help=True, help="Text mining: readers, paragraph classifier, NER, extraction.")
@@ -48,10 +65,13 @@ def _root(
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="On an error, print the full traceback after the "
+                               "one-line message."),
 ) -> None:
     _state.clear()  # one invocation, one settings object (tests invoke the app many times in one process)
     _state["config"] = config
     _state["database_url"] = database_url
+    _state["debug"] = debug
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
@@ -77,10 +97,33 @@ def open_db() -> Engine:
     return open_database(settings().database_url)
 
 
-def fail(exc: NanosynthError) -> None:
-    """Print a NanosynthError for a person and exit with status 1."""
-    err_console.print(f"[bold red]error:[/] {exc}")
+def fail(exc: Exception) -> None:
+    """Print an error for a person and exit with status 1.
+
+    One line that says what is wrong and how to fix it (no password, rich markup in it is shown as is); the full
+    traceback follows only with the global ``--debug`` option.
+    """
+    from nanosynth.cli.errors import describe
+
+    url = _state.get("database_url") or getattr(_state.get("settings"), "database_url", None)
+    err_console.print(f"[bold red]error:[/] {escape(describe(exc, url))}", highlight=False)
+    if _state.get("debug"):
+        import traceback
+
+        err_console.print(escape(describe_traceback(traceback.format_exception(exc), url)), highlight=False)
     raise typer.Exit(code=1)
+
+
+def describe_traceback(lines: list[str], url: str | None) -> str:
+    """A traceback with any database password hidden."""
+    from nanosynth.db.engine import redact
+
+    return redact("".join(lines), url)
+
+
+def report_error(exc: Exception) -> None:
+    """:func:`fail` for an exception that reached the root command."""
+    fail(exc)
 
 
 def run_guarded(func, *args, **kwargs):

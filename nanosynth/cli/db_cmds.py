@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nanosynth.cli.apps import console, db_app, fail, open_db, settings
@@ -55,7 +56,7 @@ def import_(
     except NanosynthError as exc:
         fail(exc)
     parsed, write = report.parse, report.write
-    table = Table(title=f"{fmt}: {path.name}")
+    table = Table(title=escape(f"{fmt}: {path.name}"))
     for col in ("rows", "added", "already present", "outcomes merged", "rejected", "warnings"):
         table.add_column(col, justify="right")
     table.add_row(str(parsed.rows), str(write.added), str(write.skipped), str(write.merged_outcomes),
@@ -63,7 +64,7 @@ def import_(
     console.print(table)
     for label, items in (("rejected", parsed.rejections), ("warning", parsed.warnings)):
         for item in items[:show_rejections]:
-            console.print(f"  {label} row {item.row}: {item.reason}")
+            console.print(escape(f"  {label} row {item.row}: {item.reason}"))
         if len(items) > show_rejections:
             console.print(f"  ... and {len(items) - show_rejections} more {label} rows")
 
@@ -104,7 +105,7 @@ def render_stats(result: dict) -> None:
         t.add_column(key.split("_by_")[1])
         t.add_column("count", justify="right")
         for k, v in result[key].items():
-            t.add_row(str(k), str(v))
+            t.add_row(escape(str(k)), str(v))
         console.print(t)
 
 
@@ -189,7 +190,7 @@ def _print_recipes(frame, rows: int, all_columns: bool) -> None:
         table.add_column(col, overflow="fold")
     for _, r in show[cols].iterrows():
         table.add_row(*["" if (v is None or (isinstance(v, float) and v != v)) else
-                        (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r])
+                        (f"{v:.4g}" if isinstance(v, float) else escape(str(v))) for v in r])
     Console(width=max(console.width, 160)).print(table)
 
 

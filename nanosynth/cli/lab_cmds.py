@@ -140,7 +140,8 @@ def list_cmd() -> None:
         for c in ("id", "name", "status", "adapter", "experiments", "created"):
             t.add_column(c)
         for c, n in rows:
-            t.add_row(str(c.id), c.name, c.status, c.adapter or "", str(n), c.created_at.isoformat(timespec="seconds"))
+            t.add_row(str(c.id), escape(c.name), c.status, escape(c.adapter or ""), str(n),
+                      c.created_at.isoformat(timespec="seconds"))
         console.print(t)
 
     apps.run_guarded(_run)

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nanosynth.cli.apps import console, err_console, models_app, open_db, run_guarded, settings
@@ -211,8 +212,8 @@ def _list(target):
             table.add_column(col)
         for r in rows:
             metric = ", ".join(f"{k}={_fmt(v)}" for k, v in r.metrics.items() if not isinstance(v, dict))
-            table.add_row(str(r.id), r.name, r.version, r.kind, r.target, r.created_at.strftime("%Y-%m-%d %H:%M"),
-                          metric, r.path)
+            table.add_row(str(r.id), *(escape(str(v)) for v in (r.name, r.version, r.kind, r.target)),
+                          r.created_at.strftime("%Y-%m-%d %H:%M"), escape(metric), escape(str(r.path)))
     engine.dispose()
     console.print(table if rows else "no registered models: train one with 'nanosynth models train'")
 
