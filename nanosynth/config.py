@@ -5,7 +5,6 @@ The CLI loads it once and passes values down; library code never reads the envir
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nanosynth.lab.adapters.base import LimitEntry, coerce_limit_entries
-from nanosynth.schema.errors import ConfigError, NanosynthError
+from nanosynth.schema.errors import ConfigError, NanosynthError, unknown_value
 
 DEFAULT_DB_FILE = "nanosynth.db"
 
@@ -84,12 +83,10 @@ def check_keys(values: Mapping[str, Any], valid: Iterable[str], where: str) -> N
     ConfigError
         On the first unknown key.
     """
-    valid = sorted(valid)
+    valid = set(valid)
     for key in values:
         if key not in valid:
-            near = difflib.get_close_matches(str(key).lower(), valid, n=1, cutoff=0.5)
-            hint = f"did you mean {near[0]!r}? " if near else ""
-            raise ConfigError(f"unknown setting {key!r} in {where}: {hint}valid names are {', '.join(valid)}")
+            raise ConfigError(f"{unknown_value('setting', key, valid)} (in {where})")
 
 
 def _file_values(path: Path) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import typer
@@ -12,7 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from nanosynth.cli.apps import console, db_app, fail, open_db, settings
-from nanosynth.schema.errors import NanosynthError
+from nanosynth.schema.errors import NanosynthError, QueryError, unknown_value
+
+LAYOUTS = ("wide", "long")
 
 
 @db_app.command("upgrade")
@@ -113,10 +116,23 @@ def _parse_range(spec: str) -> tuple[str, tuple[float | None, float | None]]:
     """``size_nm=2:5`` → ("size_nm", (2, 5)); either bound may be empty."""
     try:
         prop, bounds = spec.split("=", 1)
-        low, high = bounds.split(":", 1)
-        return prop.strip(), (float(low) if low.strip() else None, float(high) if high.strip() else None)
+        low, high = (float(b) if b.strip() else None for b in bounds.split(":", 1))
     except ValueError as exc:
-        raise NanosynthError(f"--range {spec!r} must look like PROPERTY=LOW:HIGH (e.g. size_nm=2:5)") from exc
+        raise QueryError(f"--range {spec!r} must look like PROPERTY=LOW:HIGH (e.g. size_nm=2:5)") from exc
+    if any(b is not None and not math.isfinite(b) for b in (low, high)):
+        raise QueryError(f"--range {spec!r}: bounds must be finite numbers (leave one empty for no bound)")
+    return prop.strip(), (low, high)
+
+
+def _parse_ranges(specs: list[str] | None) -> dict[str, tuple[float | None, float | None]]:
+    """Every ``--range``; a property given twice is refused (the second would silently replace the first)."""
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    for spec in specs or []:
+        prop, bounds = _parse_range(spec)
+        if prop in ranges:
+            raise QueryError(f"--range {prop} is given twice: give one LOW:HIGH per property")
+        ranges[prop] = bounds
+    return ranges
 
 
 @db_app.command("query")
@@ -140,13 +156,16 @@ def query(
     """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import write_frame
-    from nanosynth.db.queries import recipe_frames, recipes_long, wide_frame
+    from nanosynth.db.queries import check_known_values, recipe_frames, recipes_long, wide_frame
 
     try:
+        if layout not in LAYOUTS:
+            raise QueryError(unknown_value("--layout", layout, LAYOUTS))
         flt = _recipe_filter(composition, dataset, source_kind, method, chemical, role, precursor, ligand, has,
                              ranges, limit)
         engine = open_db()
         with session_scope(engine) as session:
+            check_known_values(session, flt)
             frame = recipes_long(session, flt) if layout == "long" else wide_frame(recipe_frames(session, flt))
         engine.dispose()
         if out is not None:
@@ -171,7 +190,7 @@ def _recipe_filter(composition, dataset, source_kind, method, chemical, role, pr
         chem, chem_role = ligand, "ligand"
     return RecipeFilter(dataset=dataset or None, source_kind=source_kind, composition=composition or None,
                         method=method, chemical=chem, role=chem_role, has_property=tuple(has or ()),
-                        property_ranges=dict(_parse_range(r) for r in ranges or []), limit=limit)
+                        property_ranges=_parse_ranges(ranges), limit=limit)
 
 
 def _print_recipes(frame, rows: int, all_columns: bool) -> None:
@@ -205,13 +224,14 @@ def export(
     """Export recipes to CSV or Parquet."""
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import export as do_export
-    from nanosynth.db.queries import RecipeFilter
+    from nanosynth.db.queries import RecipeFilter, check_known_values
 
     try:
         engine = open_db()
+        flt = RecipeFilter(dataset=dataset or None, composition=composition or None)
         with session_scope(engine) as session:
-            paths = do_export(session, out, fmt, layout,
-                              RecipeFilter(dataset=dataset or None, composition=composition or None))
+            check_known_values(session, flt)
+            paths = do_export(session, out, fmt, layout, flt)
         engine.dispose()
     except NanosynthError as exc:
         fail(exc)

@@ -57,3 +57,20 @@ def test_frames_from_records_match_database_frames(loaded, lit_file):
     assert db_frames.chemicals[cols].reset_index(drop=True).equals(mem.chemicals[cols].reset_index(drop=True))
     assert list(db_frames.outcomes.columns) == list(mem.outcomes.columns)
     assert mem.steps["temperature_k"].tolist() == db_frames.steps["temperature_k"].tolist()
+
+
+def test_filter_refuses_unknown_values_reversed_ranges_and_bad_limits():
+    import pytest
+
+    from nanosynth.db.queries import RecipeFilter
+    from nanosynth.schema.errors import QueryError
+
+    for kwargs, message in (({"source_kind": "paper"}, "valid: campaign, curated_dataset, lab, literature"),
+                            ({"method": "heatup"}, "did you mean 'heat_up'"),
+                            ({"role": "ligands"}, "did you mean 'ligand'"),
+                            ({"has_property": ["PLQY"]}, "did you mean 'plqy'"),
+                            ({"property_ranges": {"size_nm": (5.0, 2.0)}}, "reversed"),
+                            ({"limit": -5}, "positive")):
+        with pytest.raises(QueryError, match=message):
+            RecipeFilter(**kwargs)
+    assert RecipeFilter(role="precursor", property_ranges={"size_nm": (2.0, None)}).limit is None
