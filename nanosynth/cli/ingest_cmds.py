@@ -114,6 +114,10 @@ def run(
         typer.echo(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
         _print_summary(summary, show_failures)
+    if summary.failed and not summary.done:
+        err_console.print(f"[bold red]error:[/] every document of this run failed ({summary.failed}): see the "
+                          "reasons above, fix the inputs, then rerun with --retry-failed")
+        raise typer.Exit(code=1)
 
 
 def _quiet_distributed() -> None:
