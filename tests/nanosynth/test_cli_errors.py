@@ -119,3 +119,19 @@ def test_markup_in_file_bytes_and_names_does_not_break_ingest_output(tmp_path):
     assert "[bold]odd[red]" in status.output and "'[/]job'" in status.output
     as_json = invoke("--database-url", url, "ingest", "status", "--json")
     assert json.loads(as_json.output)["failed"] == 1
+
+
+@pytest.mark.parametrize("text", ['{"name": "x", "files": ', '["x"]', '{"files": {}}'], ids=["truncated", "list", "bare"])
+def test_malformed_model_manifest_gives_one_line(tmp_path, text):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "manifest.json").write_text(text)
+    (tmp_path / "paper.txt").write_text("A paragraph.\n")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    upgrade(url)
+    for args in (["models", "show", str(model)], ["miner", "classify", str(tmp_path / "paper.txt"), "--model",
+                                                  str(model)],
+                 ["models", "predict", "--model", str(model), "--data", str(tmp_path / "paper.txt")]):
+        result = invoke("--database-url", url, *args)
+        assert result.exit_code == 1 and len(lines(result.output)) == 1, (args, result.output)
+        assert "manifest" in result.output or "format None" in result.output or "stage None" in result.output
