@@ -114,6 +114,11 @@ def run(
         typer.echo(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
         _print_summary(summary, show_failures)
+    _exit_if_all_failed(summary)
+
+
+def _exit_if_all_failed(summary) -> None:
+    """Exit with status 1 when the run processed documents and every one of them failed."""
     if summary.failed and not summary.done:
         err_console.print(f"[bold red]error:[/] every document of this run failed ({summary.failed}): see the "
                           "reasons above, fix the inputs, then rerun with --retry-failed")
