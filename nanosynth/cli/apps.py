@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -28,10 +27,10 @@ err_console = Console(stderr=True, soft_wrap=True)
 class _RootGroup(TyperGroup):
     """The root command: the one place where errors of every command are turned into one line for a person."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):  # usage errors: typer's own
             raise
         except Exception as exc:  # noqa: BLE001  (every error ends here: one line, traceback behind --debug)
             report_error(exc)

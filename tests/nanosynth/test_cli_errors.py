@@ -135,3 +135,9 @@ def test_malformed_model_manifest_gives_one_line(tmp_path, text):
         result = invoke("--database-url", url, *args)
         assert result.exit_code == 1 and len(lines(result.output)) == 1, (args, result.output)
         assert "manifest" in result.output or "format None" in result.output or "stage None" in result.output
+
+
+def test_usage_errors_keep_their_usage_message_and_exit_2():
+    for args in (["db", "query", "--limit", "abc"], ["db", "query", "--bogus"], ["models", "nosuch"]):
+        result = invoke(*args)
+        assert result.exit_code == 2 and "unexpected" not in result.output, result.output
