@@ -135,3 +135,17 @@ def run_guarded(func, *args, **kwargs):
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def deprecated_alias(old: str, new: str, old_value, new_value):
+    """The value given under a deprecated option spelling (with a warning on stderr), else the current one.
+
+    Old spellings stay accepted (hidden from ``--help``) so that scripts keep working while every visible option
+    name means one thing across commands.
+    """
+    if old_value in (None, False, [], ()):
+        return new_value
+    err_console.print(f"[yellow]warning:[/] {old} is deprecated here, use {new}", highlight=False)
+    if isinstance(old_value, list):
+        return [*(new_value or []), *old_value]
+    return old_value

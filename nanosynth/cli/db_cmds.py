@@ -152,6 +152,7 @@ def query(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write CSV/Parquet (by suffix) instead of printing."),
     rows: int = typer.Option(20, help="Rows to print when not writing a file."),
     all_columns: bool = typer.Option(False, "--all-columns", help="Print every column (use --out for files)."),
+    as_json: bool = typer.Option(False, "--json", help="Print every matching row as a JSON array of objects."),
 ) -> None:
     """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
     from nanosynth.db.engine import session_scope
@@ -174,6 +175,9 @@ def query(
             return
     except NanosynthError as exc:
         fail(exc)
+    if as_json:
+        typer.echo(frame.to_json(orient="records", date_format="iso", indent=1))
+        return
     _print_recipes(frame, rows, all_columns)
 
 
@@ -216,16 +220,20 @@ def _print_recipes(frame, rows: int, all_columns: bool) -> None:
 @db_app.command("export")
 def export(
     out: Path = typer.Option(..., "--out", "-o", help="Output file (wide/long) or directory (tables)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv | parquet"),
+    fmt: str = typer.Option("csv", "--file-format", help="csv | parquet"),
+    old_fmt: str | None = typer.Option(None, "--format", "-f", hidden=True,
+                                       help="Deprecated spelling of --file-format."),
     layout: str = typer.Option("wide", help="wide (one row per recipe) | long (one row per value) | tables"),
     dataset: list[str] = typer.Option(None, "--dataset", "-d"),
     composition: list[str] = typer.Option(None, "--composition", "-c"),
 ) -> None:
     """Export recipes to CSV or Parquet."""
+    from nanosynth.cli.apps import deprecated_alias
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import export as do_export
     from nanosynth.db.queries import RecipeFilter, check_known_values
 
+    fmt = deprecated_alias("--format", "--file-format", old_fmt, fmt)
     try:
         engine = open_db()
         flt = RecipeFilter(dataset=dataset or None, composition=composition or None)

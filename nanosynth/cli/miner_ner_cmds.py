@@ -10,6 +10,7 @@ over every entity type present in gold or predictions).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -19,7 +20,11 @@ from nanosynth.cli import apps
 from nanosynth.cli.apps import miner_app
 
 
-def _print_scores(scores, title: str) -> None:
+def _print_scores(scores, title: str, as_json: bool = False) -> None:
+    if as_json:
+        typer.echo(json.dumps({"title": title, **scores.as_dict(), "micro_f1": round(scores.micro_f1, 4)},
+                              indent=1))
+        return
     table = Table(title=title)
     for column in ("type", "P", "R", "F1", "support"):
         table.add_column(column, justify="left" if column == "type" else "right")
@@ -93,12 +98,13 @@ def eval_ner(
     brat: Path = typer.Option(..., "--brat", help="Folder of .txt/.ann pairs."),
     split_file: Path | None = typer.Option(None, "--split-file", help="Document names to evaluate (default: every "
                                            ".ann/.txt pair in --brat)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Evaluate an MSPTC NER model (exact span match); the last line is ``micro_f1=<value>``."""
     from nanosynth.miner.scoring.ner import evaluate_brat
 
     scores = apps.run_guarded(evaluate_brat, model, brat, split_file)
-    _print_scores(scores, f"{scores.n_docs} documents")
+    _print_scores(scores, f"{scores.n_docs} documents", as_json)
 
 
 @miner_app.command("train-aunp")
@@ -137,12 +143,13 @@ def eval_aunp_cmd(
     data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file."),
     split: str = typer.Option("dev", "--split", help="'dev' (the DOIs held out when the model was trained, "
                               "listed in its manifest) or 'all'."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Evaluate an AuNP outcome model (exact span match); the last line is ``micro_f1=<value>``."""
     from nanosynth.miner.scoring.ner import evaluate_aunp
 
     scores = apps.run_guarded(evaluate_aunp, model, data, split)
-    _print_scores(scores, f"{scores.n_docs} paragraphs ({split})")
+    _print_scores(scores, f"{scores.n_docs} paragraphs ({split})", as_json)
 
 
 @miner_app.command("tag")
