@@ -192,3 +192,4 @@ def test_config_show_names_each_source(tmp_path, monkeypatch):
     (tmp_path / "nanosynth.toml").write_text('[nanosynth]\nartifact_dir = "arts"\n')
     bad = invoke("config", "show", env=env)
     assert bad.exit_code == 1 and "did you mean 'artifacts_dir'" in bad.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nanosynth.toml"]  # no database, no cache created
