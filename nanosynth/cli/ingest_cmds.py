@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from nanosynth.cli import apps
 from nanosynth.cli.apps import app, console, err_console, fail, settings
-from nanosynth.schema.errors import ConfigError, NanosynthError
+from nanosynth.schema.errors import ConfigError, NanosynthError, QueryError, unknown_value
 
 
 class _DefaultRunGroup(TyperGroup):
@@ -229,11 +229,15 @@ def status(
     """Counts (done, failed, skipped, pending, running) and failed documents with reasons, for a job in progress
     or done."""
     from nanosynth.ingest import job_status
+    from nanosynth.ingest.status import list_jobs
 
     try:
         engine = apps.open_db()
         st = job_status(engine, job, pipeline_version, with_jobs=True)
+        known = list_jobs(engine) if job is not None and st.total == 0 else []
         engine.dispose()
+        if known and job not in known:  # a misspelled job name: not "no records", but the names there are
+            raise QueryError(unknown_value("job", job, known))
     except NanosynthError as exc:
         fail(exc)
     if as_json:

@@ -173,3 +173,11 @@ def test_dangling_links_and_pipes_stay_in_the_status(cli, tmp_path):
     assert cli("ingest", str(tmp_path / "hostile"), "--pipeline", FAKE, "--job", "h").exit_code == 0
     data = json.loads(cli("ingest", "status", "--job", "h", "--json").output)
     assert {Path(f["source"]).name for f in data["failures"]} == set(expected)
+
+
+def test_status_of_a_misspelled_job_names_the_jobs(cli, tmp_path):
+    corpus = write_corpus(tmp_path / "papers", n_good=1, broken=0, empty=0, crash=0)
+    assert cli("ingest", str(corpus), "--pipeline", FAKE, "--job", "samples").exit_code == 0
+    result = CliRunner().invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "ingest", "status",
+                                      "--job", "sample"])
+    assert result.exit_code == 1 and "did you mean 'samples'" in result.output
