@@ -102,7 +102,8 @@ def run_notebook(tmp_path, monkeypatch):
         monkeypatch.setenv("TMPDIR", str(scratch))
         monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd)}})
         client.kernel_manager_kwargs = {"kernel_cmd": [sys.executable, "-m", "ipykernel_launcher", "-f",
                                                        "{connection_file}"]}
         client.execute()

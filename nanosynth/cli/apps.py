@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,6 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-
 class _RootGroup(TyperGroup):
     """The root command: the one place where errors of every command are turned into one line for a person."""
 
@@ -33,7 +33,7 @@ class _RootGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):  # usage errors: typer's own
             raise
         except Exception as exc:  # noqa: BLE001  (every error ends here: one line, traceback behind --debug)
-            report_error(exc)
+            fail(exc)
 
 
 app = typer.Typer(cls=_RootGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -104,7 +104,8 @@ def fail(exc: Exception) -> None:
     """
     from nanosynth.cli.errors import describe
 
-    url = _state.get("database_url") or getattr(_state.get("settings"), "database_url", None)
+    url = (_state.get("database_url") or getattr(_state.get("settings"), "database_url", None)
+           or os.environ.get("NANOSYNTH_DATABASE_URL"))
     err_console.print(f"[bold red]error:[/] {escape(describe(exc, url))}", highlight=False)
     if _state.get("debug"):
         import traceback
@@ -118,11 +119,6 @@ def describe_traceback(lines: list[str], url: str | None) -> str:
     from nanosynth.db.engine import redact
 
     return redact("".join(lines), url)
-
-
-def report_error(exc: Exception) -> None:
-    """:func:`fail` for an exception that reached the root command."""
-    fail(exc)
 
 
 def run_guarded(func, *args, **kwargs):

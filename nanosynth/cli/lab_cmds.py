@@ -15,6 +15,7 @@ from nanosynth.cli.apps import console, lab_app
 from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
+ADAPTER_OPTION_HELP = "key=value option of the adapter (repeatable; JSON values ok)"
 
 
 def _targets(items: list[str]) -> dict[str, float]:
@@ -33,7 +34,7 @@ def _targets(items: list[str]) -> dict[str, float]:
 @lab_app.command("capabilities")
 def capabilities_cmd(
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", help="key=value option of the adapter (repeatable; JSON values ok)"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
     old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
     as_json: bool = typer.Option(False, "--json", help="Print the capabilities as a JSON object."),
 ) -> None:
@@ -64,9 +65,9 @@ def campaign_cmd(
     minimize: list[str] = typer.Option([], "--minimize", help="outcome to minimize, e.g. fwhm (repeatable)"),
     budget: int | None = typer.Option(None, "--budget", help="maximum number of experiments [default 20]"),
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", help="key=value option of the adapter (repeatable; JSON values ok)"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
     old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
-    limit: list[str] = typer.Option([], "--safety-limit", help="safety limit name=min:max, e.g. temperature_c=150:280 or "
+    limit: list[str] = typer.Option([], "--safety-limit", help="name=min:max, e.g. temperature_c=150:280 or "
                                     "'temperature_c=150:280 degC' (repeatable; added to [lab] safety_limits of "
                                     "nanosynth.toml; stored with the campaign and kept on --resume)"),
     old_limit: list[str] = typer.Option([], "--limit", hidden=True, help="Deprecated spelling of --safety-limit."),
@@ -230,7 +231,7 @@ def serve_sila_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="loopback only without --tls"),
     tls: bool = typer.Option(False, "--tls", help="self-signed TLS generated at start"),
     adapter: str = typer.Option("simulated", "--adapter", help="adapter served over SiLA 2"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", help="key=value option of the adapter (repeatable; JSON values ok)"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
     old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
 ) -> None:
     """Serve a reactor adapter (the twin by default) as a SiLA 2 server until Ctrl-C."""

@@ -234,7 +234,7 @@ def _eval(model_dir, data, fmt, predictions, as_json=False):
 
 @models_app.command("list")
 def list_(target: str | None = typer.Option(None, "--target", help="Only models of this target."),
-          as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables and lines.")) -> None:
+          as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table.")) -> None:
     """Registered models (the ModelArtifact table)."""
     run_guarded(_list, target, as_json)
 

@@ -121,7 +121,8 @@ def test_markup_in_file_bytes_and_names_does_not_break_ingest_output(tmp_path):
     assert json.loads(as_json.output)["failed"] == 1
 
 
-@pytest.mark.parametrize("text", ['{"name": "x", "files": ', '["x"]', '{"files": {}}'], ids=["truncated", "list", "bare"])
+@pytest.mark.parametrize("text", ['{"name": "x", "files": ', '["x"]', '{"files": {}}'],
+                         ids=["truncated", "list", "bare"])
 def test_malformed_model_manifest_gives_one_line(tmp_path, text):
     model = tmp_path / "model"
     model.mkdir()
