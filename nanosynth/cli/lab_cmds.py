@@ -173,7 +173,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON ar
 
 @lab_app.command("report")
 def report_cmd(campaign_id: int = typer.Argument(...),
-               out: Path | None = typer.Option(None, "--out", help="Write the report here instead of printing it."),
+               out: Path | None = typer.Option(None, "--out", "-o", help="Write the report here, not to stdout."),
                as_json: bool = typer.Option(True, "--json", hidden=True, help="The report is always JSON.")) -> None:
     """Print (or write) a campaign's JSON report."""
     from nanosynth.lab.campaign import campaign_report

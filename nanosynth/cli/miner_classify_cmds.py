@@ -30,7 +30,7 @@ def _set_threads(threads: int | None) -> None:
 def train_classifier_cmd(
     data: list[Path] = typer.Option(..., "--data", help="Labelled paragraphs, JSON lines with 'text' and 'label' "
                                     "(repeat for several files)."),
-    out: Path = typer.Option(..., "--out", help="New model directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="New model directory."),
     backend: str = typer.Option("tfidf", "--backend", help="tfidf (fast default) or minilm (transformer)."),
     msptc: Path | None = typer.Option(None, "--msptc", help="MSPTC folder: its train-split procedures are added "
                                       "as synthesis examples (weight chosen by cross-validation)."),

@@ -49,7 +49,7 @@ def _progress(row: dict) -> None:
 def train_ner(
     brat: Path = typer.Option(..., "--brat", help="Folder of MSPTC .txt/.ann pairs."),
     split_file: Path = typer.Option(..., "--split-file", help="Training document names (ner-train-fnames.txt)."),
-    out: Path = typer.Option(..., "--out", help="Output model directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model directory."),
     dev_split_file: Path | None = typer.Option(None, "--dev-split-file", help="Dev document names for model "
                                                "selection (default: 10% of the training documents)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
@@ -110,7 +110,7 @@ def eval_ner(
 @miner_app.command("train-aunp")
 def train_aunp_cmd(
     data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file (aunp_6lab.jsonl or aunp_11lab.jsonl)."),
-    out: Path = typer.Option(..., "--out", help="Output model directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model directory."),
     seed: int = typer.Option(0, "--seed", help="Seed of the DOI split and of training."),
     dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of DOIs held out as dev."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),

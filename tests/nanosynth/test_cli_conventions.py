@@ -71,6 +71,8 @@ def test_each_visible_option_name_means_one_thing():
         where = " ".join(path)
         if "-o" in visible:
             assert "--out" in visible["-o"].opts, where
+        if "--out" in visible and where != "lab campaign":  # there -o is the hidden old --adapter-option
+            assert "-o" in visible["--out"].opts, where
         if "--limit" in visible:
             assert where == meanings["--limit"], where
         if "--format" in visible:
