@@ -140,7 +140,8 @@ def train_aunp_cmd(
 @miner_app.command("eval-aunp")
 def eval_aunp_cmd(
     model: str = typer.Option("default", "--model", help="Model directory, or 'default' for the shipped model."),
-    data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file."),
+    data: Path | None = typer.Option(None, "--data", help="AuNP JSON-lines file (default: aunp_ner/aunp_6lab.jsonl "
+                                     "under the data_dir setting, the corpus of the shipped model)."),
     split: str = typer.Option("dev", "--split", help="'dev' (the DOIs held out when the model was trained, "
                               "listed in its manifest) or 'all'."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
@@ -148,6 +149,7 @@ def eval_aunp_cmd(
     """Evaluate an AuNP outcome model (exact span match); the last line is ``micro_f1=<value>``."""
     from nanosynth.miner.scoring.ner import evaluate_aunp
 
+    data = data or Path(apps.settings().data_dir) / "aunp_ner" / "aunp_6lab.jsonl"
     scores = apps.run_guarded(evaluate_aunp, model, data, split)
     _print_scores(scores, f"{scores.n_docs} paragraphs ({split})", as_json)
 

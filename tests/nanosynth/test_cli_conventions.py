@@ -195,3 +195,14 @@ def test_config_show_names_each_source(tmp_path, monkeypatch):
     bad = invoke("config", "show", env=env)
     assert bad.exit_code == 1 and "did you mean 'artifacts_dir'" in bad.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nanosynth.toml"]  # no database, no cache created
+
+
+def test_eval_aunp_reads_the_shipped_models_corpus_from_the_data_dir_by_default(tmp_path, monkeypatch):
+    import nanosynth.miner.scoring.ner as ner_scoring
+    from nanosynth.miner.scoring.entities import EntityScores
+
+    seen = []
+    monkeypatch.setattr(ner_scoring, "evaluate_aunp", lambda model, data, split: seen.append(data) or EntityScores())
+    result = invoke("miner", "eval-aunp", "--model", "default", env={"NANOSYNTH_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == "micro_f1=0.0000", result.output
+    assert seen == [tmp_path / "aunp_ner" / "aunp_6lab.jsonl"]
