@@ -273,6 +273,18 @@ def recipes_wide(session: Session, flt: RecipeFilter | None = None, **filters) -
     return wide_frame(recipe_frames(session, flt, **filters))
 
 
+#: Unit of an outcome from the suffix of its property name (size_nm, fwhm_mev, size_dist_pct).
+_OUTCOME_UNITS = {"nm": "nm", "mev": "meV", "pct": "%"}
+
+
+def _outcome_name(prop: str, spectrum) -> str:
+    """``pl_fwhm_mev`` for a per-spectrum outcome (the name wide frames use), else the property itself; a missing
+    spectrum (None or NaN in a frame) adds nothing."""
+    if isinstance(spectrum, str) and spectrum and not prop.endswith("peak_nm"):
+        return spectral_name(prop, spectrum)
+    return prop
+
+
 def recipes_long(session: Session, flt: RecipeFilter | None = None, **filters) -> pd.DataFrame:
     """One row per value: (recipe_id, source_key, kind chemical|step|outcome, name, value, unit, text)."""
     frames = recipe_frames(session, flt, **filters)
@@ -291,7 +303,7 @@ def recipes_long(session: Session, flt: RecipeFilter | None = None, **filters) -
             if pd.notna(value):
                 rows.append((s.recipe_id, "step", f"{s.order}:{s.action}:{col}", value, unit, s.atmosphere))
     for o in frames.outcomes.itertuples(index=False):
-        name = o.property if not o.spectrum or o.property.endswith("peak_nm") else f"{o.property}_{o.spectrum}"
-        rows.append((o.recipe_id, "outcome", name, o.value, "", o.value_text))
+        rows.append((o.recipe_id, "outcome", _outcome_name(o.property, o.spectrum), o.value,
+                     _OUTCOME_UNITS.get(o.property.rsplit("_", 1)[-1], ""), o.value_text))
     long = pd.DataFrame(rows, columns=["recipe_id", "kind", "name", "value", "unit", "text"])
     return keys.merge(long, on="recipe_id", how="inner")

@@ -32,8 +32,20 @@ class _RootGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):  # usage errors: typer's own
             raise
+        except BrokenPipeError:  # the reader of stdout went away (`... | head`): nothing to say to anyone
+            _silence_stdout()
+            raise typer.Exit(code=1) from None
         except Exception as exc:  # noqa: BLE001  (every error ends here: one line, traceback behind --debug)
             fail(exc)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (tests)
+        pass
 
 
 app = typer.Typer(cls=_RootGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,

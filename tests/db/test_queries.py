@@ -74,3 +74,14 @@ def test_filter_refuses_unknown_values_reversed_ranges_and_bad_limits():
         with pytest.raises(QueryError, match=message):
             RecipeFilter(**kwargs)
     assert RecipeFilter(role="precursor", property_ranges={"size_nm": (2.0, None)}).limit is None
+
+
+def test_long_frame_names_outcomes_without_nan_and_with_units(loaded):
+    from nanosynth.db.engine import session_scope
+
+    with session_scope(loaded) as s:
+        long = recipes_long(s, dataset="cdse-literature")
+    outcomes = long[long["kind"] == "outcome"]
+    assert not outcomes["name"].str.contains("nan").any()
+    sizes = outcomes[outcomes["name"] == "size_nm"]
+    assert len(sizes) and set(sizes["unit"]) == {"nm"}

@@ -142,3 +142,16 @@ def test_usage_errors_keep_their_usage_message_and_exit_2():
     for args in (["db", "query", "--limit", "abc"], ["db", "query", "--bogus"], ["models", "nosuch"]):
         result = invoke(*args)
         assert result.exit_code == 2 and "unexpected" not in result.output, result.output
+
+
+def test_a_closed_stdout_pipe_is_not_reported_as_an_error(tmp_path, monkeypatch):
+    import nanosynth.db.stats
+
+    def closed(session):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(nanosynth.db.stats, "stats", closed)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    upgrade(url)
+    result = invoke("--database-url", url, "db", "stats", "--json")
+    assert result.exit_code == 1 and result.output == ""
