@@ -242,7 +242,10 @@ def list_(target: str | None = typer.Option(None, "--target", help="Only models 
 def _list(target, as_json=False):
     from nanosynth.db.engine import session_scope
     from nanosynth.db.model_registry import list_artifacts
+    from nanosynth.models.targets import get_target
 
+    if target is not None:
+        get_target(target)  # a misspelled target is refused with the valid ones, not an empty list
     engine = open_db()
     try:
         with session_scope(engine) as session:

@@ -206,3 +206,8 @@ def test_eval_aunp_reads_the_shipped_models_corpus_from_the_data_dir_by_default(
     result = invoke("miner", "eval-aunp", "--model", "default", env={"NANOSYNTH_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == "micro_f1=0.0000", result.output
     assert seen == [tmp_path / "aunp_ner" / "aunp_6lab.jsonl"]
+
+
+def test_models_list_refuses_an_unknown_target(url):
+    result = invoke("--database-url", url, "models", "list", "--target", "sise_nm")
+    assert result.exit_code == 1 and "unknown target 'sise_nm'" in result.output and "size_nm" in result.output
