@@ -155,3 +155,12 @@ def test_a_closed_stdout_pipe_is_not_reported_as_an_error(tmp_path, monkeypatch)
     upgrade(url)
     result = invoke("--database-url", url, "db", "stats", "--json")
     assert result.exit_code == 1 and result.output == ""
+
+
+def test_extract_reports_a_broken_pdf_once(tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20 + b"\n%%EOF\n")
+    result = invoke("extract", str(broken), "--classifier-model", "heuristic", "--ner-model", "none")
+    assert result.exit_code == 1  # every document failed
+    assert lines(result.output) == lines(result.stderr) and len(lines(result.stderr)) == 1, result.output
+    assert "broken.pdf" in result.stderr and "corrupt" in result.stderr
