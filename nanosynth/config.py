@@ -130,7 +130,9 @@ def load_settings(config_file: Path | None = None, **overrides) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})"
+        secret = {name for name, field in Settings.model_fields.items() if field.repr is False}
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             + ("" if e["loc"] and e["loc"][0] in secret else f" (got {e.get('input')!r})")
                              for e in exc.errors())
         raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {problems}; fix the value in the "
                           "file, the NANOSYNTH_* environment variable or the option") from exc

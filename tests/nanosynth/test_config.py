@@ -59,3 +59,13 @@ def test_lab_limits_are_read_from_the_file_in_every_shape(tmp_path):
         cfg.write_text(text)
         (entry,) = load_settings(cfg).lab.safety_limits
         assert (entry.name, entry.min, entry.max) == ("temperature_c", 150.0, 280.0)
+
+
+def test_invalid_values_are_named_without_showing_secrets(tmp_path):
+    cfg = tmp_path / "n.toml"
+    cfg.write_text('[nanosynth]\nelsevier_api_key = 123456789\nartifacts_dir = [1]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg)
+    message = str(caught.value)
+    assert "elsevier_api_key" in message and "123456789" not in message
+    assert "artifacts_dir" in message and "(got [1])" in message and "\n" not in message
