@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,8 @@ DEFAULT_SQLITE_FILE = "nanosynth.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The one command that creates or migrates a database (named by every refusal).
 UPGRADE_COMMAND = "nanosynth db upgrade"
+#: How a usable database URL looks (named by every refusal of a URL).
+URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://USER@HOST:5432/NAME (password after USER:)"
 
 
 def default_url(directory: Path | None = None) -> str:
@@ -59,7 +62,7 @@ def make_engine(url: str | None = None, echo: bool = False) -> Engine:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, ImportError, ValueError) as exc:
         raise DatabaseError(
-            f"cannot use database URL {url!r}: {exc}. Use sqlite:///path.db or postgresql+psycopg://user:pw@host/db"
+            f"cannot use database URL {safe_url(url)}: {redact(str(exc), url)}; {URL_HINT}"
         ) from exc
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -80,15 +83,50 @@ def safe_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # a malformed URL: show no part of it that could be a secret
-        return "<database url>"
+    except Exception:  # a malformed URL: show it with its user info masked
+        return redact(url, url)
+
+
+#: ``scheme://user:password@`` in any text (the password group is masked by :func:`redact`).
+_USERINFO = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
+
+
+def _passwords(url: str) -> set[str]:
+    """The password of ``url`` as written and as decoded (even when the rest of the URL is malformed)."""
+    from urllib.parse import unquote
+
+    userinfo = url.split("://", 1)[-1].rpartition("@")[0]
+    raw = userinfo.partition(":")[2] if "@" in url.split("://", 1)[-1] else ""
+    return {p for p in (raw, unquote(raw)) if p}
+
+
+def redact(text: str, url: str | None = None) -> str:
+    """``text`` with the password of ``url`` and of any URL-looking ``scheme://user:password@`` replaced by ***."""
+    for password in sorted(_passwords(url), key=len, reverse=True) if url else ():
+        text = text.replace(password, "***")
+    return _USERINFO.sub(r"\g<head>***@", text)
+
+
+def _parse_url(url: str):
+    """``make_url`` with its errors turned into a :class:`DatabaseError` that shows no password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseError(f"malformed database URL {safe_url(url)}: {redact(str(exc), url)}; "
+                            f"{URL_HINT}") from exc
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file behind a SQLite URL (None for in-memory SQLite and other databases)."""
-    from sqlalchemy.engine import make_url
+    """The file behind a SQLite URL (None for in-memory SQLite and other databases).
 
-    parsed = make_url(url)
+    Raises
+    ------
+    DatabaseError
+        When the URL is malformed (the message hides the password).
+    """
+    parsed = _parse_url(url)
     if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)

@@ -13,8 +13,18 @@ import pandas as pd
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from nanosynth.schema.enums import RecipeSource, expand_sources, recipe_source, source_kinds, spectral_name
-from nanosynth.schema.errors import NanosynthError
+from nanosynth.schema.enums import (
+    ChemicalRole,
+    OutcomeProperty,
+    RecipeSource,
+    SourceKind,
+    SynthesisMethod,
+    expand_sources,
+    recipe_source,
+    source_kinds,
+    spectral_name,
+)
+from nanosynth.schema.errors import NanosynthError, QueryError, unknown_value
 from nanosynth.schema.frames import CHEMICAL_COLUMNS, OUTCOME_COLUMNS, RECIPE_COLUMNS, STEP_COLUMNS, RecipeFrames
 from nanosynth.schema.records import RecipeCreate
 from nanosynth.schema.tables import ChemicalUse, Outcome, Paper, Provenance, Recipe, Step
@@ -48,6 +58,61 @@ class RecipeFilter:
     recipe_ids: Sequence[int] | None = None
     min_confidence: float | None = None
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        check_filter(self)
+
+
+#: Values each vocabulary filter accepts (``role`` also takes ``precursor``: either precursor role).
+FILTER_VOCABULARIES = {
+    "source_kind": tuple(SourceKind), "method": tuple(SynthesisMethod),
+    "role": (*ChemicalRole, "precursor"), "property": tuple(OutcomeProperty),
+}
+
+
+def check_filter(flt: RecipeFilter) -> None:
+    """Refuse filters that can only match by accident: unknown vocabulary values, unknown or non-numeric range
+    properties, reversed ranges and a limit below 1.
+
+    Raises
+    ------
+    QueryError
+        Naming the valid values (and the nearest one) or the range to fix.
+    """
+    for name in ("source_kind", "method", "role"):
+        value = getattr(flt, name)
+        if value is not None and value not in FILTER_VOCABULARIES[name]:
+            raise QueryError(unknown_value(name.replace("_", " "), value, FILTER_VOCABULARIES[name]))
+    for prop in (*flt.has_property, *flt.property_ranges):
+        if prop not in FILTER_VOCABULARIES["property"]:
+            raise QueryError(unknown_value("outcome property", prop, FILTER_VOCABULARIES["property"]))
+    for prop, (low, high) in flt.property_ranges.items():
+        if prop == OutcomeProperty.SHAPE:
+            raise QueryError("shape has no numeric value to range over: filter with has_property=['shape']")
+        if low is not None and high is not None and low > high:
+            raise QueryError(f"range of {prop} is reversed ({low:g} > {high:g}): give LOW:HIGH, e.g. "
+                             f"{prop}={high:g}:{low:g}")
+    if flt.limit is not None and flt.limit < 1:
+        raise QueryError(f"limit must be a positive number of recipes, got {flt.limit}")
+
+
+def check_known_values(session: Session, flt: RecipeFilter) -> None:
+    """Refuse a dataset or composition that no recipe in the database has (a misspelling returns 0 rows).
+
+    Raises
+    ------
+    QueryError
+        Naming the values present in the database (and the nearest one).
+    """
+    for name, column in (("dataset", Recipe.dataset), ("composition", Recipe.target_composition)):
+        wanted = _as_list(getattr(flt, name))
+        if not wanted:
+            continue
+        present = set(session.execute(select(column).where(column.in_(wanted)).distinct()).scalars())
+        for value in wanted:
+            if value not in present:
+                known = session.execute(select(column).where(column.is_not(None)).distinct()).scalars()
+                raise QueryError(unknown_value(f"{name} (not in this database)", value, known))
 
 
 def _as_list(value) -> list | None:
@@ -277,6 +342,18 @@ def recipes_wide(session: Session, flt: RecipeFilter | None = None, **filters) -
     return wide_frame(recipe_frames(session, flt, **filters))
 
 
+#: Unit of an outcome from the suffix of its property name (size_nm, fwhm_mev, size_dist_pct).
+_OUTCOME_UNITS = {"nm": "nm", "mev": "meV", "pct": "%"}
+
+
+def _outcome_name(prop: str, spectrum) -> str:
+    """``pl_fwhm_mev`` for a per-spectrum outcome (the name wide frames use), else the property itself; a missing
+    spectrum (None or NaN in a frame) adds nothing."""
+    if isinstance(spectrum, str) and spectrum and not prop.endswith("peak_nm"):
+        return spectral_name(prop, spectrum)
+    return prop
+
+
 def recipes_long(session: Session, flt: RecipeFilter | None = None, **filters) -> pd.DataFrame:
     """One row per value: (recipe_id, source_key, kind chemical|step|outcome, name, value, unit, text)."""
     frames = recipe_frames(session, flt, **filters)
@@ -295,7 +372,7 @@ def recipes_long(session: Session, flt: RecipeFilter | None = None, **filters) -
             if pd.notna(value):
                 rows.append((s.recipe_id, "step", f"{s.order}:{s.action}:{col}", value, unit, s.atmosphere))
     for o in frames.outcomes.itertuples(index=False):
-        name = o.property if not o.spectrum or o.property.endswith("peak_nm") else f"{o.property}_{o.spectrum}"
-        rows.append((o.recipe_id, "outcome", name, o.value, "", o.value_text))
+        rows.append((o.recipe_id, "outcome", _outcome_name(o.property, o.spectrum), o.value,
+                     _OUTCOME_UNITS.get(o.property.rsplit("_", 1)[-1], ""), o.value_text))
     long = pd.DataFrame(rows, columns=["recipe_id", "kind", "name", "value", "unit", "text"])
     return keys.merge(long, on="recipe_id", how="inner")

@@ -230,10 +230,9 @@ def load_recalibration(directory: Path, base: PriorModel, capabilities: Capabili
 
 
 def _plots(directory: Path, recs: list[OutputReconciliation], space: SearchSpace) -> list[Path]:
-    import matplotlib
+    from nanosynth.models.plots import figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = figures()  # stand-alone figures: no global backend switch (notebooks keep their inline figures)
 
     paths = []
     for rec in recs:

@@ -1,5 +1,9 @@
-"""Figures (matplotlib, Agg backend): parity plots, condition sweeps, coverage vs distance, importance bars,
-transfer curves. Each returns the path."""
+"""Figures (matplotlib): parity plots, condition sweeps, coverage vs distance, importance bars, transfer curves.
+Each writes a PNG and returns its path.
+
+Figures are built with :class:`matplotlib.figure.Figure`, not pyplot: the library never switches the global
+backend (a notebook keeps showing its own figures inline) and never shows or keeps a figure.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,33 @@ import numpy as np
 import pandas as pd
 
 
-def _plt():
-    import matplotlib
+class _Figures:
+    """The part of pyplot the plot functions use, on stand-alone figures (no pyplot state, no backend switch)."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    @property
+    def cm(self):
+        import matplotlib.cm
 
-    return plt
+        return matplotlib.cm
+
+    @staticmethod
+    def subplots(*args, figsize=None, dpi=None, **kwargs):
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, dpi=dpi)
+        return fig, fig.subplots(*args, **kwargs)
+
+    @staticmethod
+    def close(fig) -> None:
+        """Nothing to release: the figure is not registered with pyplot."""
+
+
+def figures() -> _Figures:
+    """``subplots``/``close``/``cm`` like pyplot's, for figures that are saved, never shown."""
+    return _Figures()
+
+
+_plt = figures
 
 
 def _axis_range(*arrays, floor: float | None = None) -> tuple[float, float]:
@@ -109,15 +133,16 @@ def coverage_distance_plot(table: pd.DataFrame, path: Path | str, *, nominal: fl
 
 
 def importance_plot(per_feature: pd.DataFrame, per_class: pd.DataFrame, path: Path | str, top: int = 20,
-                    title: str = "") -> Path:
-    """Two panels: top features by mean |SHAP| (coloured by class) and the class totals."""
+                    title: str = "", unit: str = "") -> Path:
+    """Two panels: top features by mean |SHAP| (in the target's ``unit``, coloured by class) and the class
+    totals."""
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 5), dpi=120, gridspec_kw={"width_ratios": [2, 1]})
     top_df = per_feature.head(top).iloc[::-1]
     classes = list(per_class["class"])
     colors = {c: plt.cm.tab10(i) for i, c in enumerate(classes)}
     a1.barh(top_df["feature"], top_df["mean_abs_shap"], color=[colors.get(c, "grey") for c in top_df["class"]])
-    a1.set_xlabel("mean |SHAP|")
+    a1.set_xlabel(f"mean |SHAP| ({unit})" if unit else "mean |SHAP|")
     a1.tick_params(axis="y", labelsize=7)
     a2.bar(per_class["class"], per_class["share"], color=[colors[c] for c in classes])
     a2.set_ylabel("share of total |SHAP|")

@@ -5,7 +5,6 @@ The CLI loads it once and passes values down; library code never reads the envir
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nanosynth.ingest.limits import DocumentLimits
 from nanosynth.lab.adapters.base import LimitEntry, coerce_limit_entries
-from nanosynth.schema.errors import ConfigError, NanosynthError
+from nanosynth.schema.errors import ConfigError, NanosynthError, unknown_value
 
 DEFAULT_DB_FILE = "nanosynth.db"
 
@@ -90,12 +89,10 @@ def check_keys(values: Mapping[str, Any], valid: Iterable[str], where: str) -> N
     ConfigError
         On the first unknown key.
     """
-    valid = sorted(valid)
+    valid = set(valid)
     for key in values:
         if key not in valid:
-            near = difflib.get_close_matches(str(key).lower(), valid, n=1, cutoff=0.5)
-            hint = f"did you mean {near[0]!r}? " if near else ""
-            raise ConfigError(f"unknown setting {key!r} in {where}: {hint}valid names are {', '.join(valid)}")
+            raise ConfigError(f"{unknown_value('setting', key, valid)} (in {where})")
 
 
 def _file_values(path: Path) -> dict[str, Any]:
@@ -132,11 +129,9 @@ def load_settings(config_file: Path | None = None, **overrides) -> Settings:
     ConfigError
         When the file cannot be parsed or a value is invalid.
     """
-    path = config_file or (Path(os.environ["NANOSYNTH_CONFIG"]) if os.environ.get("NANOSYNTH_CONFIG") else None)
-    if path is None and Path("nanosynth.toml").is_file():
-        path = Path("nanosynth.toml")
+    path = config_path(config_file)
     file_values = _file_values(path) if path is not None else {}
-    env_set = {k.lower().removeprefix("nanosynth_") for k in os.environ if k.startswith("NANOSYNTH_")}
+    env_set = _env_names()
     values = {k: v for k, v in file_values.items() if k not in env_set}
     for key in env_set:  # NANOSYNTH_INGEST__TIME_LIMIT_S overrides that one key of the file's [ingest] table
         table, _, sub = key.partition("__")
@@ -146,4 +141,59 @@ def load_settings(config_file: Path | None = None, **overrides) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {exc}") from exc
+        secret = {name for name, field in Settings.model_fields.items() if field.repr is False}
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             + ("" if e["loc"] and e["loc"][0] in secret else f" (got {e.get('input')!r})")
+                             for e in exc.errors())
+        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {problems}; fix the value in the "
+                          "file, the NANOSYNTH_* environment variable or the option") from exc
+
+
+def config_path(config_file: Path | None = None) -> Path | None:
+    """The settings file in effect: ``config_file``, else ``$NANOSYNTH_CONFIG``, else ``./nanosynth.toml`` if any."""
+    path = config_file or (Path(os.environ["NANOSYNTH_CONFIG"]) if os.environ.get("NANOSYNTH_CONFIG") else None)
+    if path is None and Path("nanosynth.toml").is_file():
+        path = Path("nanosynth.toml")
+    return path
+
+
+def _env_names() -> set[str]:
+    """Setting names given by ``NANOSYNTH_*`` environment variables (lower case, prefix removed)."""
+    return {k.lower().removeprefix("nanosynth_") for k in os.environ if k.upper().startswith("NANOSYNTH_")}
+
+
+def describe_settings(config_file: Path | None = None, **overrides) -> list[dict[str, Any]]:
+    """Every setting with its value and where the value comes from, for ``nanosynth config show``.
+
+    Sources: ``option --name`` (command line), ``environment NANOSYNTH_NAME``, ``file PATH`` or ``default``.
+    Secrets are masked: API keys show as ``***`` and a database password as ``***``.
+
+    Raises
+    ------
+    ConfigError
+        When the settings cannot be loaded (the same checks as every command).
+    """
+    from nanosynth.db.engine import redact
+
+    settings = load_settings(config_file, **overrides)
+    path = config_path(config_file)
+    in_file, in_env = (_file_values(path) if path else {}), _env_names()
+    rows = []
+    for name, field in Settings.model_fields.items():
+        if overrides.get(name) is not None:
+            source = f"option --{name.replace('_', '-')}"
+        elif name in in_env:
+            source = f"environment NANOSYNTH_{name.upper()}"
+        elif name in in_file:
+            source = f"file {path}"
+        else:
+            source = "default"
+        value = getattr(settings, name)
+        if field.repr is False and value is not None:
+            value = "***"
+        elif isinstance(value, BaseModel):
+            value = value.model_dump(mode="json")
+        elif not isinstance(value, (int, float, bool)) and value is not None:
+            value = redact(str(value), str(value)) if name == "database_url" else str(value)
+        rows.append({"name": name, "value": value, "source": source})
+    return rows

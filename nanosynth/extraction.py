@@ -144,7 +144,7 @@ def extract_file(pipe: Pipeline, path: Path) -> ExtractedDocument:
         return ExtractedDocument(source, error=f"ReaderError: cannot read {source}: {exc.strerror or exc}",
                                  seconds=time.perf_counter() - started)
     except NanosynthError as exc:
-        logger.warning("%s: %s", source, exc)
+        logger.info("%s: %s", source, exc)  # the error is in the result (the CLI prints it once)
         return ExtractedDocument(source, error=f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
     located = _Located(result.paper)
     recipes = [recipe_json(r, located) for r in result.recipes]

@@ -12,15 +12,14 @@ cells = [
         "absorption outcome from any source into one DataFrame, and plots size against growth temperature per "
         "composition."),
     nbf.v4.new_code_cell(
+        "%matplotlib inline\n"
         "import os\n"
-        "import matplotlib\n"
-        "matplotlib.use('Agg')\n"
         "import matplotlib.pyplot as plt\n"
-        "from nanosynth.db.engine import make_engine, session_scope\n"
+        "from nanosynth.db.engine import open_database, session_scope\n"
         "from nanosynth.db.queries import RecipeFilter, recipes_wide, recipes_long\n"
         "from nanosynth.db.stats import stats\n\n"
         "url = os.environ.get('NANOSYNTH_DATABASE_URL', 'sqlite:///../nanosynth.db')\n"
-        "engine = make_engine(url)\n"
+        "engine = open_database(url)  # an existing database (make demo); creates nothing\n"
         "with session_scope(engine) as session:\n"
         "    counts = stats(session)\n"
         "{k: counts[k] for k in ('papers', 'recipes', 'chemical_uses', 'outcomes')}"),
@@ -43,8 +42,8 @@ cells = [
         "    sub = sized[sized['target_composition'] == comp]\n"
         "    ax.scatter(sub['growth_temperature_c'], sub['size_nm'], s=10, alpha=0.6, label=f'{comp} ({len(sub)})')\n"
         "ax.set_xlabel('growth temperature (°C)'); ax.set_ylabel('size (nm)'); ax.set_yscale('log')\n"
-        "ax.legend(fontsize=8); fig.tight_layout()\n"
-        "fig.savefig('size_vs_temperature.png', dpi=120)\n"
+        "ax.legend(title='composition (recipes)', fontsize=8); fig.tight_layout()\n"
+        "plt.show()\n"
         "sized.groupby('target_composition')['size_nm'].describe().loc[top]"),
     nbf.v4.new_markdown_cell("## One row per value (long form), e.g. for a single recipe"),
     nbf.v4.new_code_cell(
@@ -52,6 +51,7 @@ cells = [
         "    first = int(cdse['recipe_id'].iloc[0])\n"
         "    long = recipes_long(session, RecipeFilter(recipe_ids=[first]))\n"
         "long[['kind', 'name', 'value', 'unit', 'text']]"),
+    nbf.v4.new_code_cell("engine.dispose()"),
 ]
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                 "language": "python"}})

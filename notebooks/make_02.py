@@ -23,7 +23,8 @@ cells = [
         "from nanosynth.ingest import job_status, run_ingest\n"
         "from nanosynth.ingest.protocol import default_pipeline, rules_pipeline\n"
         "from nanosynth.schema.errors import NanosynthError\n\n"
-        "work = Path(tempfile.mkdtemp(prefix='nanosynth-nb02-'))\n"
+        "scratch = tempfile.TemporaryDirectory(prefix='nanosynth-nb02-')  # removed in the last cell\n"
+        "work = Path(scratch.name)\n"
         "papers = work / 'papers'\n"
         "papers.mkdir()\n"
         "for path in sample_paper_paths():\n"
@@ -88,7 +89,7 @@ cells = [
         "job_status(engine, 'samples').to_dict() | {'failures': '...'}"),
     nbf.v4.new_code_cell(
         "engine.dispose()\n"
-        "shutil.rmtree(work)"),
+        "scratch.cleanup()"),
 ]
 
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",

@@ -6,6 +6,9 @@ next. Code wraps lower-level exceptions with ``raise SomeError(...) from exc``.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class NanosynthError(Exception):
     """Base class of every error raised on purpose by nanosynth."""
@@ -63,6 +66,22 @@ class SafetyLimitError(HardwareError):
     """A requested experiment violates the reactor's configured safety limits; nothing was dispatched."""
 
 
+class QueryError(NanosynthError, ValueError):
+    """A query filter names an unknown field or value, or a range that cannot match (low above high)."""
+
+
+def unknown_value(what: str, value: object, valid: Iterable[str]) -> str:
+    """``"unknown <what> 'x': did you mean 'y'? valid: a, b, c"`` (the nearest valid name by difflib)."""
+    choices = sorted({str(v) for v in valid})
+    near = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5) or difflib.get_close_matches(
+        str(value).lower(), choices, n=1, cutoff=0.5)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    if len(choices) > 30:  # a long list (compositions in a database): the nearest few and the count
+        nearest = difflib.get_close_matches(str(value), choices, n=8, cutoff=0.3)
+        return f"unknown {what} {value!r}: {hint}nearest: {', '.join(nearest) or '-'} ({len(choices)} in all)"
+    return f"unknown {what} {value!r}: {hint}valid: {', '.join(choices) if choices else '(none)'}"
+
+
 __all__ = [
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
@@ -74,6 +93,7 @@ __all__ = [
     "ImportFormatError",
     "ModelError",
     "NanosynthError",
+    "QueryError",
     "ReaderError",
     "SafetyLimitError",
     "SchemaValidationError",

@@ -86,3 +86,50 @@ def explorer_db(any_db_url):
     ids = fill(eng)
     eng.dispose()
     return any_db_url, ids
+
+
+#: Where the notebook tests write each executed notebook as HTML (set in CI, which keeps the folder).
+NOTEBOOK_HTML_DIR = os.environ.get("NANOSYNTH_NOTEBOOK_HTML_DIR")
+
+
+def notebook_figures(nb) -> int:
+    """Number of figures a notebook shows inline (``image/png`` outputs)."""
+    return sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.fixture()
+def run_notebook(tmp_path, monkeypatch):
+    """Execute a notebook with this interpreter's kernel and return it.
+
+    The kernel gets a private ``TMPDIR`` that must be empty afterwards (a notebook leaves no temp folders); no
+    cell may fail; the executed notebook is rendered to HTML with nbconvert (into ``$NANOSYNTH_NOTEBOOK_HTML_DIR``
+    when set, which CI keeps).
+    """
+    import sys
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    def run(path: Path, cwd: Path, timeout: int = 240):
+        scratch = tmp_path / "kernel-tmp"
+        scratch.mkdir(exist_ok=True)
+        monkeypatch.setenv("TMPDIR", str(scratch))
+        monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd)}})
+        client.kernel_manager_kwargs = {"kernel_cmd": [sys.executable, "-m", "ipykernel_launcher", "-f",
+                                                       "{connection_file}"]}
+        client.execute()
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, errors
+        assert sorted(p.name for p in scratch.iterdir()) == [], "the notebook left temporary files behind"
+        html, _ = HTMLExporter().from_notebook_node(nb)
+        out = Path(NOTEBOOK_HTML_DIR) if NOTEBOOK_HTML_DIR else tmp_path / "html"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{path.stem}.html").write_text(html, encoding="utf-8")
+        assert html.count("data:image/png;base64") >= notebook_figures(nb)
+        return nb
+
+    return run

@@ -20,6 +20,8 @@ import socket
 import threading
 from typing import Any
 
+from sila2.framework.errors.defined_execution_error import DefinedExecutionError
+from sila2.framework.errors.validation_error import ValidationError
 from sila2.server import FeatureImplementationBase, SilaServer
 
 from nanosynth.lab.adapters.base import ExperimentRequest, ReactorAdapter
@@ -36,6 +38,41 @@ log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 
 
+class ClientErrorFilter(logging.Filter):
+    """Log a refused client request (a defined execution error such as SafetyLimitViolation or ReactorBusy, or
+    invalid parameters) as one warning line, without the traceback the sila2 library attaches.
+
+    Errors of the server itself keep their traceback. The library logs a finished observable command from a
+    callback where the exception is no longer current; :attr:`seen` is the client error of that execution.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: BaseException | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info:
+            return True
+        exc = record.exc_info[1] or self.seen
+        if isinstance(exc, (DefinedExecutionError, ValidationError)):
+            record.msg, record.args = "refused a client request: %s: %s", (type(exc).__name__, exc)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if isinstance(exc, (DefinedExecutionError, ValidationError)) or record.exc_info[1] is None:
+            record.exc_info, record.exc_text = None, None  # no traceback (or an empty "NoneType: None" one)
+        return True
+
+
+def quiet_client_errors(logger: logging.Logger | None) -> ClientErrorFilter:
+    """A :class:`ClientErrorFilter` installed on a sila2 logger (each command execution has its own logger)."""
+    if isinstance(logger, logging.Logger):
+        for existing in logger.filters:
+            if isinstance(existing, ClientErrorFilter):
+                return existing
+        logger.addFilter(ClientErrorFilter())
+        return logger.filters[-1]  # type: ignore[return-value]
+    return ClientErrorFilter()
+
+
 class ReactorControllerImpl(FeatureImplementationBase):
     """Implementation of the ReactorController feature on top of a reactor adapter."""
 
@@ -47,14 +84,22 @@ class ReactorControllerImpl(FeatureImplementationBase):
     def RunExperiment(self, RequestId: str, Sequence: int, Temperature: float, CadmiumConcentration: float,  # noqa: N802,N803
                       SeleniumConcentration: float, OleicAcidRatio: float, GrowthTime: float, *, metadata: Any,
                       instance: Any) -> tuple:
+        errors = quiet_client_errors(getattr(instance, "_ObservableCommandInstance__logger", None))
+        try:
+            return self._run(RequestId, Sequence, (Temperature, CadmiumConcentration, SeleniumConcentration,
+                                                   OleicAcidRatio, GrowthTime), instance)
+        except (DefinedExecutionError, ValidationError) as exc:
+            errors.seen = exc
+            raise
+
+    def _run(self, request_id: str, sequence: int, parameters: tuple[float, ...], instance: Any) -> tuple:
         if not self._busy.acquire(blocking=False):
             raise ReactorBusy("another experiment is running: wait for it or call Abort")
         try:
             instance.begin_execution()
-            values = dict(zip(PARAMETER_IDS.values(), (Temperature, CadmiumConcentration, SeleniumConcentration,
-                                                        OleicAcidRatio, GrowthTime), strict=True))
-            request = ExperimentRequest(request_id=RequestId, parameters=values,
-                                        seq=Sequence if Sequence >= 0 else None)
+            values = dict(zip(PARAMETER_IDS.values(), parameters, strict=True))
+            request = ExperimentRequest(request_id=request_id, parameters=values,
+                                        seq=sequence if sequence >= 0 else None)
 
             def progress(fraction: float) -> None:
                 instance.progress = min(max(float(fraction), 0.0), 1.0)
@@ -102,7 +147,9 @@ class ReactorSilaServer(SilaServer):
                          server_description="nanosynth reactor adapter served over SiLA 2",
                          server_version="0.1", server_vendor_url="https://github.com/nanosynth")
         self.adapter = adapter
-        self.set_feature_implementation(reactor_feature(), ReactorControllerImpl(self, adapter))
+        feature = reactor_feature()
+        self.set_feature_implementation(feature, ReactorControllerImpl(self, adapter))
+        quiet_client_errors(logging.getLogger(feature._identifier))  # the library's logger of this feature
         self.port: int | None = None
 
     def start_loopback(self, port: int = 0, *, tls: bool = False) -> int:

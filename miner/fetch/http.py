@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ConfigDict, Field
 
 from nanosynth.miner.fetch.cache import ResponseCache
@@ -82,6 +83,9 @@ class HttpConfig(BaseModel):
         Age after which cached responses are ignored (``None``: never).
     max_bytes:
         Largest response body accepted.
+    total_timeout_s:
+        Wall-clock deadline of one download: every attempt, wait between retries, redirect and the body
+        together (socket timeouts alone let a server that trickles bytes hold a download forever).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -93,6 +97,7 @@ class HttpConfig(BaseModel):
     cache_dir: Path | None = None
     cache_ttl_s: float | None = None
     max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    total_timeout_s: float = Field(default=600.0, gt=0)
     user_agent: str = DEFAULT_USER_AGENT
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
 
@@ -264,8 +269,10 @@ class HttpClient:
         if accept:
             request_headers["Accept"] = accept
         last_problem = "no attempt made"
+        deadline = time.monotonic() + self.config.total_timeout_s
         for attempt in range(1, policy.max_attempts + 1):
             wait: float | None = None
+            self._check_deadline(deadline, public_url)
             try:
                 response = self._follow(full_url, public_url, request_headers)
             except requests.Timeout as exc:
@@ -280,8 +287,8 @@ class HttpClient:
                     status = response.status_code
                     if 200 <= status < 300:
                         try:
-                            content = self._read_body(response, public_url)
-                        except requests.RequestException as exc:
+                            content = self._read_body(response, public_url, deadline)
+                        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                             content = None
                             last_problem = f"body could not be read ({self.redact(type(exc).__name__)})"
                         if content is not None:
@@ -306,7 +313,7 @@ class HttpClient:
             log.info("GET %s: %s; retrying in %.2f s (attempt %d/%d)", public_url, last_problem, delay, attempt + 1,
                      policy.max_attempts)
             if wait is None:  # Retry-After waits happen in the rate limiter
-                self._sleep(delay)
+                self._sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
         raise FetchError(f"GET {public_url} failed after {policy.max_attempts} attempts: {last_problem}; "
                          "the service may be overloaded - retry later")
 
@@ -360,10 +367,19 @@ class HttpClient:
             self.limiter.defer(host, wait)
         return wait
 
-    def _read_body(self, response: requests.Response, public_url: str) -> bytes:
+    def _check_deadline(self, deadline: float, public_url: str) -> None:
+        """Refuse to go on with a download past its wall-clock deadline (:attr:`HttpConfig.total_timeout_s`)."""
+        if time.monotonic() > deadline:
+            raise FetchError(f"GET {public_url}: not done within the {self.config.total_timeout_s:g} s deadline of "
+                             "one download (the server is too slow); retry later or raise "
+                             "HttpConfig.total_timeout_s")
+
+    def _read_body(self, response: requests.Response, public_url: str, deadline: float) -> bytes:
+        """The body, read as it arrives (``read1``) so that the deadline is checked however slowly bytes come."""
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(chunk_size=64 * 1024):
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
+            self._check_deadline(deadline, public_url)
             size += len(chunk)
             if size > self.config.max_bytes:
                 raise FetchError(f"GET {public_url}: body larger than {self.config.max_bytes} bytes; "

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nanosynth.cli.apps import console, db_app, fail, open_db, settings
-from nanosynth.schema.errors import NanosynthError
+from nanosynth.schema.errors import NanosynthError, QueryError, unknown_value
+
+LAYOUTS = ("wide", "long")
 
 
 @db_app.command("upgrade")
@@ -55,7 +59,7 @@ def import_(
     except NanosynthError as exc:
         fail(exc)
     parsed, write = report.parse, report.write
-    table = Table(title=f"{fmt}: {path.name}")
+    table = Table(title=escape(f"{fmt}: {path.name}"))
     for col in ("rows", "added", "already present", "outcomes merged", "rejected", "warnings"):
         table.add_column(col, justify="right")
     table.add_row(str(parsed.rows), str(write.added), str(write.skipped), str(write.merged_outcomes),
@@ -63,7 +67,7 @@ def import_(
     console.print(table)
     for label, items in (("rejected", parsed.rejections), ("warning", parsed.warnings)):
         for item in items[:show_rejections]:
-            console.print(f"  {label} row {item.row}: {item.reason}")
+            console.print(escape(f"  {label} row {item.row}: {item.reason}"))
         if len(items) > show_rejections:
             console.print(f"  ... and {len(items) - show_rejections} more {label} rows")
 
@@ -104,7 +108,7 @@ def render_stats(result: dict) -> None:
         t.add_column(key.split("_by_")[1])
         t.add_column("count", justify="right")
         for k, v in result[key].items():
-            t.add_row(str(k), str(v))
+            t.add_row(escape(str(k)), str(v))
         console.print(t)
 
 
@@ -112,10 +116,23 @@ def _parse_range(spec: str) -> tuple[str, tuple[float | None, float | None]]:
     """``size_nm=2:5`` → ("size_nm", (2, 5)); either bound may be empty."""
     try:
         prop, bounds = spec.split("=", 1)
-        low, high = bounds.split(":", 1)
-        return prop.strip(), (float(low) if low.strip() else None, float(high) if high.strip() else None)
+        low, high = (float(b) if b.strip() else None for b in bounds.split(":", 1))
     except ValueError as exc:
-        raise NanosynthError(f"--range {spec!r} must look like PROPERTY=LOW:HIGH (e.g. size_nm=2:5)") from exc
+        raise QueryError(f"--range {spec!r} must look like PROPERTY=LOW:HIGH (e.g. size_nm=2:5)") from exc
+    if any(b is not None and not math.isfinite(b) for b in (low, high)):
+        raise QueryError(f"--range {spec!r}: bounds must be finite numbers (leave one empty for no bound)")
+    return prop.strip(), (low, high)
+
+
+def _parse_ranges(specs: list[str] | None) -> dict[str, tuple[float | None, float | None]]:
+    """Every ``--range``; a property given twice is refused (the second would silently replace the first)."""
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    for spec in specs or []:
+        prop, bounds = _parse_range(spec)
+        if prop in ranges:
+            raise QueryError(f"--range {prop} is given twice: give one LOW:HIGH per property")
+        ranges[prop] = bounds
+    return ranges
 
 
 @db_app.command("query")
@@ -141,19 +158,24 @@ def query(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write CSV/Parquet (by suffix) instead of printing."),
     rows: int = typer.Option(20, help="Rows to print when not writing a file."),
     all_columns: bool = typer.Option(False, "--all-columns", help="Print every column (use --out for files)."),
+    as_json: bool = typer.Option(False, "--json", help="Print every matching row as a JSON array of objects."),
 ) -> None:
     """Filter recipes by composition, method, precursor/ligand and property ranges; print or write them."""
     from dataclasses import replace
 
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import query_frame, write_frame
+    from nanosynth.db.queries import check_known_values
 
     try:
+        if layout not in LAYOUTS:
+            raise QueryError(unknown_value("--layout", layout, LAYOUTS))
         flt = _recipe_filter(composition, dataset, source_kind, method, chemical, role, precursor, ligand, has,
                              ranges, limit)
         flt = replace(flt, source=source or None, include=tuple(include or ()))
         engine = open_db()
         with session_scope(engine) as session:
+            check_known_values(session, flt)
             frame = query_frame(session, flt, layout, with_provenance)
         engine.dispose()
         if out is not None:
@@ -162,6 +184,9 @@ def query(
             return
     except NanosynthError as exc:
         fail(exc)
+    if as_json:
+        typer.echo(frame.to_json(orient="records", date_format="iso", indent=1))
+        return
     _print_recipes(frame, rows, all_columns)
 
 
@@ -178,7 +203,7 @@ def _recipe_filter(composition, dataset, source_kind, method, chemical, role, pr
         chem, chem_role = ligand, "ligand"
     return RecipeFilter(dataset=dataset or None, source_kind=source_kind, composition=composition or None,
                         method=method, chemical=chem, role=chem_role, has_property=tuple(has or ()),
-                        property_ranges=dict(_parse_range(r) for r in ranges or []), limit=limit)
+                        property_ranges=_parse_ranges(ranges), limit=limit)
 
 
 def _print_recipes(frame, rows: int, all_columns: bool) -> None:
@@ -197,14 +222,16 @@ def _print_recipes(frame, rows: int, all_columns: bool) -> None:
         table.add_column(col, overflow="fold")
     for _, r in show[cols].iterrows():
         table.add_row(*["" if (v is None or (isinstance(v, float) and v != v)) else
-                        (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r])
+                        (f"{v:.4g}" if isinstance(v, float) else escape(str(v))) for v in r])
     Console(width=max(console.width, 160)).print(table)
 
 
 @db_app.command("export")
 def export(
     out: Path = typer.Option(..., "--out", "-o", help="Output file (wide/long) or directory (tables)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv | parquet"),
+    fmt: str = typer.Option("csv", "--file-format", help="csv | parquet"),
+    old_fmt: str | None = typer.Option(None, "--format", "-f", hidden=True,
+                                       help="Deprecated spelling of --file-format."),
     layout: str = typer.Option("wide", help="wide (one row per recipe) | long (one row per value) | tables"),
     dataset: list[str] = typer.Option(None, "--dataset", "-d"),
     composition: list[str] = typer.Option(None, "--composition", "-c"),
@@ -214,17 +241,19 @@ def export(
                                          "(tables layout: an extra provenance file)."),
 ) -> None:
     """Export recipes to CSV or Parquet."""
+    from nanosynth.cli.apps import deprecated_alias
     from nanosynth.db.engine import session_scope
     from nanosynth.db.export import export as do_export
-    from nanosynth.db.queries import RecipeFilter
+    from nanosynth.db.queries import RecipeFilter, check_known_values
 
+    fmt = deprecated_alias("--format", "--file-format", old_fmt, fmt)
     try:
         engine = open_db()
+        flt = RecipeFilter(dataset=dataset or None, composition=composition or None, source=source or None,
+                           include=tuple(include or ()))
         with session_scope(engine) as session:
-            paths = do_export(session, out, fmt, layout,
-                              RecipeFilter(dataset=dataset or None, composition=composition or None,
-                                           source=source or None, include=tuple(include or ())),
-                              with_provenance=with_provenance)
+            check_known_values(session, flt)
+            paths = do_export(session, out, fmt, layout, flt, with_provenance=with_provenance)
         engine.dispose()
     except NanosynthError as exc:
         fail(exc)

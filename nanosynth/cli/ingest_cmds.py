@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from nanosynth.cli import apps
 from nanosynth.cli.apps import app, console, err_console, fail, settings
-from nanosynth.schema.errors import ConfigError, NanosynthError
+from nanosynth.schema.errors import ConfigError, NanosynthError, QueryError, unknown_value
 
 
 class _DefaultRunGroup(TyperGroup):
@@ -115,6 +115,15 @@ def run(
         typer.echo(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
         _print_summary(summary, show_failures)
+    _exit_if_all_failed(summary)
+
+
+def _exit_if_all_failed(summary) -> None:
+    """Exit with status 1 when the run processed documents and every one of them failed."""
+    if summary.failed and not summary.done:
+        err_console.print(f"[bold red]error:[/] every document of this run failed ({summary.failed}): see the "
+                          "reasons above, fix the inputs, then rerun with --retry-failed")
+        raise typer.Exit(code=1)
 
 
 def _quiet_distributed() -> None:
@@ -157,7 +166,7 @@ def _ingest_bar(progress: Progress, job: str):
 
 
 def _print_summary(summary, show_failures: int) -> None:
-    table = Table(title=f"ingest job '{summary.job}' (pipeline {summary.pipeline_version})", show_header=False)
+    table = Table(title=escape(f"ingest job '{summary.job}' (pipeline {summary.pipeline_version})"), show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     table.add_row("documents", str(summary.inputs))
@@ -165,7 +174,7 @@ def _print_summary(summary, show_failures: int) -> None:
     table.add_row("[red]failed[/]", str(summary.failed))
     table.add_row("skipped", str(summary.skipped))
     for reason, n in summary.skipped_reasons.items():
-        table.add_row(f"  {reason}", str(n))
+        table.add_row(escape(f"  {reason}"), str(n))
     if summary.not_retried:
         table.add_row("failed earlier, not retried (--retry-failed)", str(summary.not_retried))
     if summary.requeued:
@@ -197,14 +206,14 @@ def _print_failures(failures, limit: int, title: str) -> None:
     for f in failures:
         examples.setdefault(f.reason, []).append(Path(f.source).name if "/" in f.source else f.source)
     for reason, n in group_reasons(failures).items():
-        grouped.add_row(str(n), reason, ", ".join(examples[reason][:3]) + (" …" if n > 3 else ""))
+        grouped.add_row(str(n), escape(reason), escape(", ".join(examples[reason][:3]) + (" …" if n > 3 else "")))
     console.print(grouped)
     if limit > 0:
         listing = Table(title=f"{title}: documents")
         listing.add_column("source", overflow="fold")
         listing.add_column("error", overflow="fold")
         for f in failures[:limit]:
-            listing.add_row(f.source, f.error)
+            listing.add_row(escape(f.source), escape(f.error or ""))
         console.print(listing)
         if len(failures) > limit:
             console.print(f"… and {len(failures) - limit} more (nanosynth ingest status --json lists all)")
@@ -221,11 +230,15 @@ def status(
     """Counts (done, failed, skipped, pending, running) and failed documents with reasons, for a job in progress
     or done."""
     from nanosynth.ingest import job_status
+    from nanosynth.ingest.status import list_jobs
 
     try:
         engine = apps.open_db()
         st = job_status(engine, job, pipeline_version, with_jobs=True)
+        known = list_jobs(engine) if job is not None and st.total == 0 else []
         engine.dispose()
+        if known and job not in known:  # a misspelled job name: not "no records", but the names there are
+            raise QueryError(unknown_value("job", job, known))
     except NanosynthError as exc:
         fail(exc)
     if as_json:
@@ -233,10 +246,10 @@ def status(
         return
     jobs = st.jobs or []
     if st.total == 0:
-        console.print(f"no ingestion records{' for job ' + repr(job) if job else ''}")
+        console.print(escape(f"no ingestion records{' for job ' + repr(job) if job else ''}"))
         return
-    table = Table(title=f"ingest status: {'job ' + repr(job) if job else 'all jobs'} "
-                        f"(pipeline {st.pipeline_version})", show_header=False)
+    table = Table(title=escape(f"ingest status: {'job ' + repr(job) if job else 'all jobs'} "
+                               f"(pipeline {st.pipeline_version})"), show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     for name, n in st.counts.items():
@@ -247,11 +260,11 @@ def status(
     if st.last_finished is not None:
         table.add_row("last finished (UTC)", st.last_finished.isoformat(timespec="seconds"))
     if len(jobs) > 1:
-        table.add_row("jobs", ", ".join(jobs))
+        table.add_row("jobs", escape(", ".join(jobs)))
     console.print(table)
     for version, counts in st.by_version.items():
         if version != st.pipeline_version:
-            console.print(f"  pipeline {version}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+            console.print(escape(f"  pipeline {version}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v)))
     _print_failures(st.failures, show_failures, title="failed")
     _print_no_synthesis(st.no_synthesis, show_failures)
 
@@ -264,8 +277,15 @@ def _print_no_synthesis(entries: list[tuple[str, str]], limit: int) -> None:
     listing.add_column("source", overflow="fold")
     listing.add_column("reason", overflow="fold")
     for source, reason in entries[:limit]:
-        listing.add_row(escape(source), escape(reason))
+        listing.add_row(escape(source), escape(_without_prefix(reason, "no nanomaterial synthesis: ")))
     console.print(listing)
     if len(entries) > limit:
         console.print(f"… and {len(entries) - limit} more (nanosynth ingest status --json lists all)")
 
+
+
+def _without_prefix(text: str, prefix: str) -> str:
+    """``text`` without every leading copy of ``prefix`` (the table title already says it)."""
+    while text.startswith(prefix):
+        text = text[len(prefix):]
+    return text

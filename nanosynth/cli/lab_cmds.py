@@ -15,6 +15,7 @@ from nanosynth.cli.apps import console, lab_app
 from nanosynth.schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
+ADAPTER_OPTION_HELP = "key=value option of the adapter (repeatable; JSON values ok)"
 
 
 def _targets(items: list[str]) -> dict[str, float]:
@@ -33,13 +34,19 @@ def _targets(items: list[str]) -> dict[str, float]:
 @lab_app.command("capabilities")
 def capabilities_cmd(
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="key=value option (repeatable)"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
+    old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
+    as_json: bool = typer.Option(False, "--json", help="Print the capabilities as a JSON object."),
 ) -> None:
     """Show what a reactor adapter can set and measure."""
     from nanosynth.lab.adapters.loader import load_adapter, parse_options
 
     def _run():
-        caps = load_adapter(adapter, parse_options(adapter_option)).capabilities()
+        options = apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option)
+        caps = load_adapter(adapter, parse_options(options)).capabilities()
+        if as_json:
+            typer.echo(json.dumps(caps.model_dump(mode="json"), indent=1))
+            return
         t = Table(title=caps.reactor)
         for c in ("parameter", "unit", "min", "max", "resolution"):
             t.add_column(c)
@@ -58,16 +65,20 @@ def campaign_cmd(
     minimize: list[str] = typer.Option([], "--minimize", help="outcome to minimize, e.g. fwhm (repeatable)"),
     budget: int | None = typer.Option(None, "--budget", help="maximum number of experiments [default 20]"),
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="key=value (JSON values ok)"),
-    limit: list[str] = typer.Option([], "--limit", help="safety limit name=min:max, e.g. temperature_c=150:280 or "
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
+    old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
+    limit: list[str] = typer.Option([], "--safety-limit", help="name=min:max, e.g. temperature_c=150:280 or "
                                     "'temperature_c=150:280 degC' (repeatable; added to [lab] safety_limits of "
                                     "nanosynth.toml; stored with the campaign and kept on --resume)"),
-    no_seed: bool = typer.Option(False, "--no-seed", help="start from a space-filling design, no literature prior"),
+    old_limit: list[str] = typer.Option([], "--limit", hidden=True, help="Deprecated spelling of --safety-limit."),
+    prior: bool = typer.Option(True, "--prior/--no-prior", help="seed the planner with the literature prior "
+                               "(default) or start from a space-filling design"),
+    no_seed: bool = typer.Option(False, "--no-seed", hidden=True, help="Deprecated spelling of --no-prior."),
     resume: int | None = typer.Option(None, "--resume", help="continue campaign CAMPAIGN_ID"),
     out: Path | None = typer.Option(None, "--out", help="write the campaign report (JSON) here"),
     seed: int = typer.Option(0, "--seed", help="random seed of the planner"),
     batch_size: int = typer.Option(1, "--batch-size", help="experiments planned per optimization step"),
-    initial: int | None = typer.Option(None, "--initial", help="size of the first batch [2 seeded, 5 --no-seed]"),
+    initial: int | None = typer.Option(None, "--initial", help="size of the first batch [2 seeded, 5 --no-prior]"),
     on_fault: str = typer.Option("continue", "--on-fault", help="continue|stop after a hardware fault"),
     prior_dataset: str = typer.Option("cdse-hte", "--prior-dataset",
                                       help="dataset to fit a prior on when no registered model exists"),
@@ -79,6 +90,9 @@ def campaign_cmd(
     from nanosynth.lab.campaign import CampaignSettings, launch_campaign, resolve_minimize
 
     def _run():
+        seeded = not apps.deprecated_alias("--no-seed", "--no-prior", no_seed, not prior)
+        limits = apps.deprecated_alias("--limit", "--safety-limit", old_limit, limit)
+        adapter_options = apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option)
         settings = None
         if resume is None:
             targets = _targets(target)
@@ -86,26 +100,31 @@ def campaign_cmd(
                 raise ConfigError("give at least one --target, e.g. --target abs_peak_nm=560")
             settings = CampaignSettings(
                 targets=targets, tolerance=tolerance, minimize=resolve_minimize(minimize, targets),
-                budget=budget or 20, batch_size=batch_size, initial_size=initial or (5 if no_seed else 2),
-                seeded=not no_seed, seed=seed, on_fault=on_fault)
-        options = parse_options(adapter_option)
+                budget=budget or 20, batch_size=batch_size, initial_size=initial or (2 if seeded else 5),
+                seeded=seeded, seed=seed, on_fault=on_fault)
+        options = parse_options(adapter_options)
         engine = apps.open_db()
         try:
             result = launch_campaign(engine, settings, resume=resume, adapter=adapter, adapter_options=options,
-                                     safety_limits=[*apps.settings().lab.safety_limits, *limit] or None,
+                                     safety_limits=[*apps.settings().lab.safety_limits, *limits] or None,
                                      budget=budget, prior_dataset=prior_dataset,
                                      name=name, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns",
                                      on_event=_event_printer())
         finally:
             engine.dispose()
-        if out:
-            out.write_text(json.dumps(result.report, indent=1, default=str))
-        console.print(f"campaign {result.campaign_id} {result.status}: {result.experiments_run} experiments, "
-                      f"experiments_to_target={result.experiments_to_target}")
-        if result.best:
-            console.print(f"best: {result.best['parameters']} → {result.best['measured']}")
+        _print_campaign_result(result, out)
 
     apps.run_guarded(_run)
+
+
+def _print_campaign_result(result, out: Path | None) -> None:
+    """Write the report (``--out``) and print the campaign's outcome."""
+    if out:
+        out.write_text(json.dumps(result.report, indent=1, default=str))
+    console.print(f"campaign {result.campaign_id} {result.status}: {result.experiments_run} experiments, "
+                  f"experiments_to_target={result.experiments_to_target}")
+    if result.best:
+        console.print(escape(f"best: {result.best['parameters']} → {result.best['measured']}"))
 
 
 def _event_printer():
@@ -126,7 +145,7 @@ def _event_printer():
 
 
 @lab_app.command("list")
-def list_cmd() -> None:
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table.")) -> None:
     """List campaigns."""
     from nanosynth.db.campaigns import list_campaigns
     from nanosynth.db.engine import session_scope
@@ -136,18 +155,26 @@ def list_cmd() -> None:
         with session_scope(engine) as s:
             rows = list_campaigns(s)
         engine.dispose()
+        if as_json:
+            typer.echo(json.dumps([{"id": c.id, "name": c.name, "status": c.status, "adapter": c.adapter,
+                                    "experiments": n, "created": c.created_at.isoformat(timespec="seconds")}
+                                   for c, n in rows], indent=1))
+            return
         t = Table()
         for c in ("id", "name", "status", "adapter", "experiments", "created"):
             t.add_column(c)
         for c, n in rows:
-            t.add_row(str(c.id), c.name, c.status, c.adapter or "", str(n), c.created_at.isoformat(timespec="seconds"))
+            t.add_row(str(c.id), escape(c.name), c.status, escape(c.adapter or ""), str(n),
+                      c.created_at.isoformat(timespec="seconds"))
         console.print(t)
 
     apps.run_guarded(_run)
 
 
 @lab_app.command("report")
-def report_cmd(campaign_id: int = typer.Argument(...), out: Path | None = typer.Option(None, "--out")) -> None:
+def report_cmd(campaign_id: int = typer.Argument(...),
+               out: Path | None = typer.Option(None, "--out", "-o", help="Write the report here, not to stdout."),
+               as_json: bool = typer.Option(True, "--json", hidden=True, help="The report is always JSON.")) -> None:
     """Print (or write) a campaign's JSON report."""
     from nanosynth.lab.campaign import campaign_report
 
@@ -160,7 +187,7 @@ def report_cmd(campaign_id: int = typer.Argument(...), out: Path | None = typer.
         if out:
             out.write_text(text)
         else:
-            console.print_json(text)
+            typer.echo(text)
 
     apps.run_guarded(_run)
 
@@ -170,14 +197,16 @@ def reconcile_cmd(
     campaign_id: int = typer.Argument(..., help="campaign to reconcile"),
     out_dir: Path | None = typer.Option(None, "--out-dir", help="report folder [artifacts/lab]"),
     prior_dataset: str = typer.Option("cdse-hte", "--prior-dataset", help="dataset of the literature prior"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="override stored adapter options"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help="key=value overriding a stored adapter "
+                                             "option (repeatable)"),
+    old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
 ) -> None:
     """Lab vs literature: residuals, temperature offset, recalibrated model (registered), flagged records, plots."""
     from nanosynth.lab.adapters.loader import parse_options
     from nanosynth.lab.reconcile import reconcile_stored_campaign
 
     def _run():
-        options = parse_options(adapter_option)
+        options = parse_options(apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option))
         engine = apps.open_db()
         try:
             report = reconcile_stored_campaign(engine, campaign_id, out_dir or apps.settings().artifacts_dir / "lab",
@@ -202,7 +231,8 @@ def serve_sila_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="loopback only without --tls"),
     tls: bool = typer.Option(False, "--tls", help="self-signed TLS generated at start"),
     adapter: str = typer.Option("simulated", "--adapter", help="adapter served over SiLA 2"),
-    adapter_option: list[str] = typer.Option([], "--adapter-option", "-o"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
+    old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
 ) -> None:
     """Serve a reactor adapter (the twin by default) as a SiLA 2 server until Ctrl-C."""
     import time
@@ -212,7 +242,8 @@ def serve_sila_cmd(
 
     def _run():
         check_loopback(host)
-        server = ReactorSilaServer(load_adapter(adapter, parse_options(adapter_option)))
+        options = apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option)
+        server = ReactorSilaServer(load_adapter(adapter, parse_options(options)))
         server.start_loopback(port, tls=tls)
         console.print(f"SiLA 2 ReactorController on {host}:{port} ({'TLS' if tls else 'no TLS'}); Ctrl-C to stop")
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nanosynth.cli import apps
 from nanosynth.cli import (  # noqa: F401  (imported for their command registrations)
+    config_cmds,
     db_cmds,
     demo_cmds,
     extract_cmds,

@@ -30,7 +30,7 @@ def _set_threads(threads: int | None) -> None:
 def train_classifier_cmd(
     data: list[Path] = typer.Option(..., "--data", help="Labelled paragraphs, JSON lines with 'text' and 'label' "
                                     "(repeat for several files)."),
-    out: Path = typer.Option(..., "--out", help="New model directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="New model directory."),
     backend: str = typer.Option("tfidf", "--backend", help="tfidf (fast default) or minilm (transformer)."),
     msptc: Path | None = typer.Option(None, "--msptc", help="MSPTC folder: its train-split procedures are added "
                                       "as synthesis examples (weight chosen by cross-validation)."),
@@ -81,6 +81,7 @@ def train_classifier_cmd(
 def eval_classifier_cmd(
     model: str = typer.Option("default", "--model", help=_MODEL_HELP),
     data: Path = typer.Option(..., "--data", help="Labelled paragraphs, JSON lines with 'text' and 'label'."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Per-class precision, recall and F1 of a classifier; the last line is ``synthesis_f1=<value>``."""
     from nanosynth.miner.classify import load_classifier
@@ -90,6 +91,12 @@ def eval_classifier_cmd(
     rows = apps.run_guarded(read_jsonl, data)
     classifier = apps.run_guarded(load_classifier, model)
     report = apps.run_guarded(evaluate, classifier, rows)
+    if as_json:
+        typer.echo(json.dumps({"data": str(data), "model": model, "paragraphs": report.n, "per_class": {
+            label: {"precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
+            for label, m in report.per_class.items()}, "macro_f1": report.macro_f1, "accuracy": report.accuracy,
+            "synthesis_f1": report.synthesis_f1}, indent=1))
+        return
     table = Table(title=f"{data.name}: {report.n} paragraphs, model {model}")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")

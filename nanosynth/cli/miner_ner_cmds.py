@@ -10,6 +10,7 @@ over every entity type present in gold or predictions).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -19,7 +20,11 @@ from nanosynth.cli import apps
 from nanosynth.cli.apps import miner_app
 
 
-def _print_scores(scores, title: str) -> None:
+def _print_scores(scores, title: str, as_json: bool = False) -> None:
+    if as_json:
+        typer.echo(json.dumps({"title": title, **scores.as_dict(), "micro_f1": round(scores.micro_f1, 4)},
+                              indent=1))
+        return
     table = Table(title=title)
     for column in ("type", "P", "R", "F1", "support"):
         table.add_column(column, justify="left" if column == "type" else "right")
@@ -44,7 +49,7 @@ def _progress(row: dict) -> None:
 def train_ner(
     brat: Path = typer.Option(..., "--brat", help="Folder of MSPTC .txt/.ann pairs."),
     split_file: Path = typer.Option(..., "--split-file", help="Training document names (ner-train-fnames.txt)."),
-    out: Path = typer.Option(..., "--out", help="Output model directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model directory."),
     dev_split_file: Path | None = typer.Option(None, "--dev-split-file", help="Dev document names for model "
                                                "selection (default: 10% of the training documents)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
@@ -93,18 +98,19 @@ def eval_ner(
     brat: Path = typer.Option(..., "--brat", help="Folder of .txt/.ann pairs."),
     split_file: Path | None = typer.Option(None, "--split-file", help="Document names to evaluate (default: every "
                                            ".ann/.txt pair in --brat)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Evaluate an MSPTC NER model (exact span match); the last line is ``micro_f1=<value>``."""
     from nanosynth.miner.scoring.ner import evaluate_brat
 
     scores = apps.run_guarded(evaluate_brat, model, brat, split_file)
-    _print_scores(scores, f"{scores.n_docs} documents")
+    _print_scores(scores, f"{scores.n_docs} documents", as_json)
 
 
 @miner_app.command("train-aunp")
 def train_aunp_cmd(
     data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file (aunp_6lab.jsonl or aunp_11lab.jsonl)."),
-    out: Path = typer.Option(..., "--out", help="Output model directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model directory."),
     seed: int = typer.Option(0, "--seed", help="Seed of the DOI split and of training."),
     dev_fraction: float = typer.Option(0.2, "--dev-fraction", help="Share of DOIs held out as dev."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Upper bound on epochs."),
@@ -134,15 +140,18 @@ def train_aunp_cmd(
 @miner_app.command("eval-aunp")
 def eval_aunp_cmd(
     model: str = typer.Option("default", "--model", help="Model directory, or 'default' for the shipped model."),
-    data: Path = typer.Option(..., "--data", help="AuNP JSON-lines file."),
+    data: Path | None = typer.Option(None, "--data", help="AuNP JSON-lines file (default: aunp_ner/aunp_6lab.jsonl "
+                                     "under the data_dir setting, the corpus of the shipped model)."),
     split: str = typer.Option("dev", "--split", help="'dev' (the DOIs held out when the model was trained, "
                               "listed in its manifest) or 'all'."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Evaluate an AuNP outcome model (exact span match); the last line is ``micro_f1=<value>``."""
     from nanosynth.miner.scoring.ner import evaluate_aunp
 
+    data = data or Path(apps.settings().data_dir) / "aunp_ner" / "aunp_6lab.jsonl"
     scores = apps.run_guarded(evaluate_aunp, model, data, split)
-    _print_scores(scores, f"{scores.n_docs} paragraphs ({split})")
+    _print_scores(scores, f"{scores.n_docs} paragraphs ({split})", as_json)
 
 
 @miner_app.command("tag")

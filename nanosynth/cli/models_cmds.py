@@ -13,9 +13,10 @@ import math
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from nanosynth.cli.apps import console, err_console, models_app, open_db, run_guarded, settings
+from nanosynth.cli.apps import console, deprecated_alias, err_console, models_app, open_db, run_guarded, settings
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ def _fmt(value) -> str:
 def cv(
     source: str = typer.Option(..., "--source", help=SOURCE_HELP),
     target: str = typer.Option(..., "--target", help=TARGET_HELP),
-    model: str | None = typer.Option(None, "--model", help="xgb | nn | rf (random-forest baseline) | et (extra "
-                                     "trees) | gp (Gaussian process); default per source: gp for cdse-hte, else xgb"),
+    kind: str | None = typer.Option(None, "--kind", help="xgb | nn | rf (random-forest baseline) | et (extra "
+                                    "trees) | gp (Gaussian process); default per source: gp for cdse-hte, else xgb"),
+    old_kind: str | None = typer.Option(None, "--model", hidden=True, help="Deprecated spelling of --kind."),
     folds: int = typer.Option(5, "--folds", help="Number of folds."),
     seed: int = typer.Option(0, "--seed", help="Seed of the fold assignment and of the models."),
     group_by: str | None = typer.Option(None, "--group-by", help="none | doi | citation | experiment | "
@@ -59,11 +61,13 @@ def cv(
     composition: list[str] | None = typer.Option(None, "--composition", help=COMPOSITION_HELP),
     method: str | None = typer.Option(None, "--method", help=METHOD_HELP),
     min_confidence: float | None = typer.Option(None, "--min-confidence", help=CONFIDENCE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables and lines."),
 ) -> None:
     """Cross-validate a model on a source; prints per-split and pooled figures (with coverage), last line mae=…
     or accuracy=…."""
+    model = deprecated_alias("--model", "--kind", old_kind, kind)
     run_guarded(_cv, source, target, model, folds, seed, group_by, max_size, param, predictions, min_count,
-                protocol, (composition, method, min_confidence))
+                protocol, as_json, (composition, method, min_confidence))
 
 
 def _request(source, target, model, seed, group_by, max_size, param, protocol="grouped", narrow=(None,) * 3):
@@ -75,7 +79,7 @@ def _request(source, target, model, seed, group_by, max_size, param, protocol="g
 
 
 def _cv(source, target, model, folds, seed, group_by, max_size, param, predictions, min_count=None,
-        protocol="grouped", narrow=(None,) * 3):
+        protocol="grouped", as_json=False, narrow=(None,) * 3):
     from nanosynth.models.targets import get_target
     from nanosynth.property_models import cross_validate_request, selected_frames
 
@@ -87,6 +91,9 @@ def _cv(source, target, model, folds, seed, group_by, max_size, param, predictio
     finally:
         engine.dispose()
     split = f"{folds}-fold" if protocol in ("grouped", "random") else protocol
+    if as_json:
+        _cv_json(frames, request, folds, min_count, predictions)
+        return
     console.print(f"{source}: {len(frames)} recipes · target {tspec.name} · model {request.kind()} · {split} · "
                   f"protocol {protocol} · group-by {request.grouping()} · seed {seed}"
                   + (f" · size ≤ {limit:g} nm" if limit else "")
@@ -110,6 +117,26 @@ def _cv(source, target, model, folds, seed, group_by, max_size, param, predictio
     _last_line(tspec.kind, overall)
 
 
+def _cv_json(frames, request, folds, min_count, predictions) -> None:
+    """``models cv --json``: settings, every split's figures and the pooled ones as one JSON object."""
+    from nanosynth.property_models import cross_validate_request
+
+    splits: list[dict] = []
+    result = cross_validate_request(frames, request, folds, min_count=min_count,
+                                    progress=lambda k, m: splits.append({"split": m.get("split", f"fold {k}"), **m}))
+    if predictions:
+        result.predictions.to_csv(predictions, index=False)
+    typer.echo(json.dumps({"source": request.source, "target": request.target, "model": request.kind(),
+                           "protocol": request.protocol, "group_by": request.grouping(), "folds": folds,
+                           "seed": request.seed, "recipes": len(frames), "splits": splits,
+                           "overall": result.overall()}, indent=1, default=_jsonable))
+
+
+def _jsonable(value):
+    """JSON for numpy scalars and other values ``json`` does not know (NaN stays NaN, as Python writes it)."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def _last_line(kind: str, metrics: dict) -> None:
     """The machine-readable last line scripts read: ``accuracy=…`` or ``mae=…``."""
     if kind == "classification":
@@ -122,9 +149,10 @@ def _last_line(kind: str, metrics: dict) -> None:
 def train(
     source: str = typer.Option(..., "--source", help=SOURCE_HELP),
     target: str = typer.Option(..., "--target", help=TARGET_HELP),
-    model: str | None = typer.Option(None, "--model", help="xgb | nn | et | rf | gp (default per source: gp "
-                                     "for cdse-hte, else xgb)"),
-    out: Path = typer.Option(..., "--out", help="Artifact directory to write."),
+    kind: str | None = typer.Option(None, "--kind", help="xgb | nn | et | rf | gp (default per source: gp "
+                                    "for cdse-hte, else xgb)"),
+    old_kind: str | None = typer.Option(None, "--model", hidden=True, help="Deprecated spelling of --kind."),
+    out: Path = typer.Option(..., "--out", "-o", help="Artifact directory to write."),
     seed: int = typer.Option(0, "--seed"),
     group_by: str | None = typer.Option(None, "--group-by", help="Calibration grouping (default per source)."),
     max_size: float | None = typer.Option(None, "--max-size", help="Size selection in nm (default 20 for gu2024)."),
@@ -138,6 +166,7 @@ def train(
     min_confidence: float | None = typer.Option(None, "--min-confidence", help=CONFIDENCE_HELP),
 ) -> None:
     """Train on the database's recipes of a source, save the artifact directory, register it."""
+    model = deprecated_alias("--model", "--kind", old_kind, kind)
     run_guarded(_train, source, target, model, out, seed, group_by, max_size, name, cv_folds, param, register,
                 (composition, method, min_confidence))
 
@@ -169,7 +198,7 @@ def predict(
                               "microreactor conditions (temperature_c, cd_mm, se_mm, oa_cd_ratio, time_s) or a "
                               "dataset file read with --format."),
     fmt: str | None = typer.Option(None, "--format", help="gu2024 | cdse-hte | cdse-literature (dataset file)."),
-    out: Path | None = typer.Option(None, "--out", help="Write predictions as CSV here (default: stdout)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write predictions as CSV here (default: stdout)."),
 ) -> None:
     """Predict with uncertainty for every row of a file; out-of-domain rows are flagged and widened."""
     run_guarded(_predict, model_dir, data, fmt, out)
@@ -197,15 +226,25 @@ def eval_(
     data: Path = typer.Option(..., "--data", help="Dataset file with measured outcomes."),
     fmt: str = typer.Option(..., "--format", help="cdse-hte | gu2024 | cdse-literature"),
     predictions: Path | None = typer.Option(None, "--predictions", help="Write predictions vs truth (CSV)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables and lines."),
 ) -> None:
     """Score a saved model on a dataset file (parsed by the importer, not written); last line mae=… / accuracy=…."""
-    run_guarded(_eval, model_dir, data, fmt, predictions)
+    run_guarded(_eval, model_dir, data, fmt, predictions, as_json)
 
 
-def _eval(model_dir, data, fmt, predictions):
+def _eval(model_dir, data, fmt, predictions, as_json=False):
     from nanosynth.property_models import evaluate_file
 
     result, manifest, rejected = evaluate_file(model_dir, data, fmt)
+    if as_json:
+        if predictions:
+            result.predictions.to_csv(predictions, index=False)
+        typer.echo(json.dumps({"model": f"{manifest['name']}@{manifest['version']}", "data": str(data),
+                               "samples": len(result.predictions), "rejected_rows": rejected,
+                               "out_of_domain": result.n_out_of_domain, "warnings": result.n_warnings,
+                               "unit": manifest.get("unit"), "metrics": result.metrics}, indent=1,
+                              default=_jsonable))
+        return
     if rejected:
         err_console.print(f"note: {rejected} row(s) of {data.name} rejected by the importer")
     unit = manifest.get("unit") or ""
@@ -218,32 +257,48 @@ def _eval(model_dir, data, fmt, predictions):
 
 
 @models_app.command("list")
-def list_(target: str | None = typer.Option(None, "--target", help="Only models of this target.")) -> None:
+def list_(target: str | None = typer.Option(None, "--target", help="Only models of this target."),
+          as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table.")) -> None:
     """Registered models (the ModelArtifact table)."""
-    run_guarded(_list, target)
+    run_guarded(_list, target, as_json)
 
 
-def _list(target):
+def _list(target, as_json=False):
     from nanosynth.db.engine import session_scope
     from nanosynth.db.model_registry import list_artifacts
+    from nanosynth.models.targets import get_target
 
+    if target is not None:
+        get_target(target)  # a misspelled target is refused with the valid ones, not an empty list
     engine = open_db()
-    with session_scope(engine) as session:
-        rows = list_artifacts(session, target)
-        table = Table(title="registered models")
-        for col in ("id", "name", "version", "kind", "target", "created", "metrics", "path"):
-            table.add_column(col)
-        for r in rows:
-            metric = ", ".join(f"{k}={_fmt(v)}" for k, v in r.metrics.items() if not isinstance(v, dict))
-            table.add_row(str(r.id), r.name, r.version, r.kind, r.target, r.created_at.strftime("%Y-%m-%d %H:%M"),
-                          metric, r.path)
-    engine.dispose()
-    console.print(table if rows else "no registered models: train one with 'nanosynth models train'")
+    try:
+        with session_scope(engine) as session:
+            rows = [{"id": r.id, "name": r.name, "version": r.version, "kind": r.kind, "target": r.target,
+                     "created": r.created_at.strftime("%Y-%m-%d %H:%M"), "metrics": r.metrics, "path": r.path}
+                    for r in list_artifacts(session, target)]
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1, default=_jsonable))
+        return
+    if not rows:
+        console.print("no registered models: train one with 'nanosynth models train'")
+        return
+    table = Table(title="registered models")
+    for col in ("id", "name", "version", "kind", "target", "created", "metrics", "path"):
+        table.add_column(col)
+    for r in rows:
+        metric = ", ".join(f"{k}={_fmt(v)}" for k, v in r["metrics"].items() if not isinstance(v, dict))
+        table.add_row(*(escape(str(r[c])) for c in ("id", "name", "version", "kind", "target", "created")),
+                      escape(metric), escape(str(r["path"])))
+    console.print(table)
 
 
 @models_app.command("show")
-def show(ref: str = typer.Argument(..., help="Artifact directory, registry id, name or name@version.")) -> None:
-    """Manifest of a model (verified against its files)."""
+def show(ref: str = typer.Argument(..., help="Artifact directory, registry id, name or name@version."),
+         as_json: bool = typer.Option(True, "--json", help="The output is always JSON (accepted for uniformity).",
+                                      hidden=True)) -> None:
+    """Manifest of a model (verified against its files), as JSON."""
     run_guarded(_show, ref)
 
 

@@ -20,7 +20,8 @@ from nanosynth.schema.errors import ConfigError
 log = logging.getLogger(__name__)
 
 #: File suffixes treated as documents when walking a directory (the readers sniff the content itself).
-DOCUMENT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".xml", ".nxml", ".txt", ".text"})
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".xml", ".nxml", ".txt", ".text", ".md",
+                               ".markdown"})
 
 #: Start of the recorded reason of a link whose target is outside the input folder.
 LINK_LEAVES_ROOT = "symbolic link leaves the input folder"

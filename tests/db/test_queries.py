@@ -81,3 +81,31 @@ def test_every_recipe_says_its_source_and_simulated_ones_are_left_out_by_default
         ids["mined"]: "mined", ids["curated"]: "curated", ids["pbs"]: "curated", ids["simulated"]: "simulated"}
     assert set(literature["source"]) == {"mined", "curated"} and len(literature) == 3
     assert list(simulated["recipe_id"]) == [ids["simulated"]] == list(by_dataset["recipe_id"])
+
+
+def test_filter_refuses_unknown_values_reversed_ranges_and_bad_limits():
+    import pytest
+
+    from nanosynth.db.queries import RecipeFilter
+    from nanosynth.schema.errors import QueryError
+
+    for kwargs, message in (({"source_kind": "paper"}, "valid: campaign, curated_dataset, lab, literature"),
+                            ({"method": "heatup"}, "did you mean 'heat_up'"),
+                            ({"role": "ligands"}, "did you mean 'ligand'"),
+                            ({"has_property": ["PLQY"]}, "did you mean 'plqy'"),
+                            ({"property_ranges": {"size_nm": (5.0, 2.0)}}, "reversed"),
+                            ({"limit": -5}, "positive")):
+        with pytest.raises(QueryError, match=message):
+            RecipeFilter(**kwargs)
+    assert RecipeFilter(role="precursor", property_ranges={"size_nm": (2.0, None)}).limit is None
+
+
+def test_long_frame_names_outcomes_without_nan_and_with_units(loaded):
+    from nanosynth.db.engine import session_scope
+
+    with session_scope(loaded) as s:
+        long = recipes_long(s, dataset="cdse-literature")
+    outcomes = long[long["kind"] == "outcome"]
+    assert not outcomes["name"].str.contains("nan").any()
+    sizes = outcomes[outcomes["name"] == "size_nm"]
+    assert len(sizes) and set(sizes["unit"]) == {"nm"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -76,3 +77,24 @@ def test_no_server_and_non_loopback():
         SiLA2ReactorAdapter(port=1).capabilities()
     with pytest.raises(ConfigError, match="loopback"):
         check_loopback("0.0.0.0")
+
+
+def test_client_errors_are_logged_as_one_line_without_traceback(caplog):
+    logging.getLogger("sila2").setLevel(logging.WARNING)
+    twin = SimulatedReactor(seed=3, p_injection_failure=0, p_spectrometer_timeout=0, run_time_s=0.05,
+                            safety_limits={"temperature_c": [None, 290]})
+    server = ReactorSilaServer(twin)
+    port = server.start_loopback()
+    try:
+        with caplog.at_level(logging.INFO), SiLA2ReactorAdapter(port=port, poll_s=0.01) as client:
+            client.safety_limits = SafetyLimits()  # the server refuses, not the client
+            with pytest.raises(SafetyLimitError, match="server refused"):
+                client.run(default_request("sila-x", temperature_c=295))
+            time.sleep(0.2)  # the library logs the finished command from its executor thread
+    finally:
+        server.stop()
+    refused = [r for r in caplog.records if "refused a client request" in r.getMessage()]
+    assert refused and all(r.levelno == logging.WARNING for r in refused)
+    assert "SafetyLimitViolation" in refused[0].getMessage()
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
+    assert "Traceback" not in caplog.text

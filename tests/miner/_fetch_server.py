@@ -18,6 +18,7 @@ class Reply:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    trickle_s: float = 0.0  # pause between body bytes (a server that keeps every socket timeout happy)
 
 
 Route = Callable[[int, dict], Reply]  # (hit number starting at 1, request info) -> reply
@@ -53,7 +54,11 @@ class FakeApi:
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    for i in range(len(reply.body)) if reply.trickle_s else ():
+                        self.wfile.write(reply.body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.trickle_s)
+                    self.wfile.write(b"" if reply.trickle_s else reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -172,3 +172,21 @@ def test_parse_retry_after():
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert 9 <= parse_retry_after(formatdate(time.time() + 10, usegmt=True)) <= 11
+
+
+def test_a_trickling_server_is_cut_off_at_the_download_deadline(api):
+    api.route("/trickle", Reply(200, b'{"k": "' + b"x" * 60 + b'"}', trickle_s=0.05))  # ~3.5 s, bytes every 50 ms
+    start = time.monotonic()
+    with client(read_timeout_s=1, max_attempts=3, total_timeout_s=0.8) as http, \
+            pytest.raises(FetchError, match="deadline"):
+        http.get(f"{api.url}/trickle")
+    assert time.monotonic() - start < 2.0  # socket timeouts alone would wait for the whole body
+    assert api.hits["/trickle"] == 1  # a missed deadline is not retried
+
+
+def test_retries_stop_at_the_download_deadline(api):
+    api.route("/down", Reply(503, b"{}"))
+    start = time.monotonic()
+    with client(max_attempts=50, total_timeout_s=0.5) as http, pytest.raises(FetchError, match="deadline"):
+        http.get(f"{api.url}/down")
+    assert time.monotonic() - start < 1.5

@@ -97,3 +97,37 @@ def test_db_agreement(explorer_db):
     printed = _run(["db", "agreement"], url)
     assert printed.exit_code == 0 and "1 papers both curated and mined" in printed.output
     assert "growth_temperature_c" in printed.output and "100%" in printed.output
+
+
+def test_query_refuses_filters_that_can_only_match_by_accident(tmp_path, lit_file):
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    _run(["db", "upgrade"], url)
+    _run(["db", "import", str(lit_file), "--format", "cdse-literature"], url)
+    refused = {
+        ("--range", "size_nm=5:2"): "reversed (5 > 2)",
+        ("--range", "sise_nm=2:5"): "did you mean 'size_nm'",
+        ("--range", "size_nm=nan:5"): "finite",
+        ("--range", "size_nm=2-5"): "PROPERTY=LOW:HIGH",
+        ("--range", "shape=1:2"): "no numeric value",
+        ("--has", "abs_peak"): "did you mean 'abs_peak_nm'",
+        ("--limit", "-5"): "positive",
+        ("--limit", "0"): "positive",
+        ("--method", "hot-injection"): "did you mean 'hot_injection'",
+        ("--source-kind", "literatur"): "did you mean 'literature'",
+        ("--chemical", "oleic", "--role", "ligant"): "did you mean 'ligand'",
+        ("-c", "CdSee"): "did you mean 'CdSe'",
+        ("--dataset", "cdse-literatur"): "did you mean 'cdse-literature'",
+        ("--layout", "wdie"): "did you mean 'wide'",
+    }
+    for args, message in refused.items():
+        result = runner.invoke(app, ["--database-url", url, "db", "query", *args])
+        flat = " ".join(result.output.split())
+        assert result.exit_code == 1 and message in flat, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    twice = runner.invoke(app, ["--database-url", url, "db", "query", "--range", "size_nm=1:3", "--range",
+                                "size_nm=2:4"])
+    assert twice.exit_code == 1 and "twice" in twice.output
+    ok = _run(["db", "query", "-c", "CdSe", "--range", "size_nm=:100", "--limit", "1"], url)
+    assert ok.exit_code == 0 and "1 recipes" in ok.output
+    export = runner.invoke(app, ["--database-url", url, "db", "export", "-o", str(tmp_path / "e.csv"), "-c", "CdS3"])
+    assert export.exit_code == 1 and "unknown composition" in export.output

@@ -19,6 +19,11 @@ READ_ONLY = [
     ["models", "list"],
     ["models", "show", "some-model"],
     ["models", "cv", "--source", "cdse-literature", "--target", "size_nm"],
+    ["db", "query", "--json"],
+    ["lab", "list", "--json"],
+    ["lab", "reconcile", "1"],
+    ["models", "list", "--json"],
+    ["ingest", "status"],
 ]
 
 
@@ -27,7 +32,7 @@ def _invoke(url: str, *args: str):
     return CliRunner().invoke(app, ["--database-url", url, *args])
 
 
-@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: " ".join(a))
 def test_read_only_commands_create_no_database(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "absent.db"

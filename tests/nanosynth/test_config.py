@@ -84,3 +84,13 @@ def test_reader_default_stream_limit_is_the_settings_default():
     from nanosynth.miner.readers.pdf_limits import DEFAULT_STREAM_LIMIT
 
     assert DocumentLimits().pdf_stream_bytes == DEFAULT_STREAM_LIMIT
+
+
+def test_invalid_values_are_named_without_showing_secrets(tmp_path):
+    cfg = tmp_path / "n.toml"
+    cfg.write_text('[nanosynth]\nelsevier_api_key = 123456789\nartifacts_dir = [1]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg)
+    message = str(caught.value)
+    assert "elsevier_api_key" in message and "123456789" not in message
+    assert "artifacts_dir" in message and "(got [1])" in message and "\n" not in message

@@ -151,3 +151,44 @@ def test_ingest_limits_come_from_the_settings_and_are_in_the_summary(cli, tmp_pa
     assert summary["limits"]["max_file_mb"] == 0.01 and summary["limits"]["time_limit_s"] == 600
     assert (summary["done"], summary["failed"]) == (2, 1)
     assert summary["failures"][0]["error"].startswith("too large") and "max_file_mb" in summary["failures"][0]["error"]
+
+
+def test_markdown_files_in_a_folder_are_ingested(cli, tmp_path):
+    papers = tmp_path / "md"
+    papers.mkdir()
+    (papers / "notes.md").write_text(good_text(41))
+    (papers / "more.markdown").write_text(good_text(42))
+    result = cli("ingest", str(papers), "--pipeline", FAKE, "--job", "md", "--json")
+    summary = json.loads(result.output)
+    assert result.exit_code == 0 and (summary["done"], summary["skipped"]) == (2, 0), result.output
+
+
+def test_ingest_exits_non_zero_when_every_document_failed(cli, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for i in range(2):
+        (bad / f"broken{i}.txt").write_text(f"BROKEN {i}\n")
+    result = cli("ingest", str(bad), "--pipeline", FAKE, "--job", "bad")
+    assert result.exit_code == 1 and "every document of this run failed (2)" in flat(result.output)
+    as_json = cli("ingest", str(bad), "--pipeline", FAKE, "--job", "bad", "--retry-failed", "--json")
+    assert as_json.exit_code == 1 and json.loads(as_json.output.split("\nerror:")[0])["failed"] == 2
+    (bad / "good.txt").write_text(good_text(3))
+    mixed = cli("ingest", str(bad), "--pipeline", FAKE, "--job", "bad", "--retry-failed")
+    assert mixed.exit_code == 0, mixed.output  # some succeeded: the failures are listed, the run is not an error
+
+
+def test_dangling_links_and_pipes_stay_in_the_status(cli, tmp_path):
+    from _ingest_fakes import write_hostile_inputs
+
+    expected = write_hostile_inputs(tmp_path / "hostile", tmp_path / "elsewhere")
+    assert cli("ingest", str(tmp_path / "hostile"), "--pipeline", FAKE, "--job", "h").exit_code == 0
+    data = json.loads(cli("ingest", "status", "--job", "h", "--json").output)
+    assert {Path(f["source"]).name for f in data["failures"]} == set(expected)
+
+
+def test_status_of_a_misspelled_job_names_the_jobs(cli, tmp_path):
+    corpus = write_corpus(tmp_path / "papers", n_good=1, broken=0, empty=0, crash=0)
+    assert cli("ingest", str(corpus), "--pipeline", FAKE, "--job", "samples").exit_code == 0
+    result = CliRunner().invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "ingest", "status",
+                                      "--job", "sample"])
+    assert result.exit_code == 1 and "did you mean 'samples'" in result.output

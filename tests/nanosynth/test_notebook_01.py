@@ -5,19 +5,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from nanosynth.db.engine import make_engine, session_scope
 from nanosynth.db.importers import import_file
 from nanosynth.db.migrate import upgrade
+from tests.conftest import notebook_figures
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_query_database.ipynb"
 
 
 @pytest.mark.slow
-def test_notebook_01_executes(tmp_path, monkeypatch, gu_file, lit_file, hte_files):
+def test_notebook_01_executes(tmp_path, monkeypatch, run_notebook, gu_file, lit_file, hte_files):
     url = f"sqlite:///{tmp_path / 'nb.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -29,9 +28,11 @@ def test_notebook_01_executes(tmp_path, monkeypatch, gu_file, lit_file, hte_file
     work = tmp_path / "nb"
     work.mkdir()
     shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    nb = nbformat.read(work / NOTEBOOK.name, as_version=4)
-    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
-    assert (work / "size_vs_temperature.png").stat().st_size > 5000
+    nb = run_notebook(work / NOTEBOOK.name, work, timeout=180)
+    assert notebook_figures(nb) == 1  # size against growth temperature, inline
+    assert sorted(p.name for p in work.iterdir()) == [NOTEBOOK.name]  # no file written next to it
     outputs = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
                       for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "recipes" in outputs and "cdse-literature" in outputs
+    source = "".join(c.source for c in nb.cells)
+    assert "Agg" not in source and "growth temperature (°C)" in source and "size (nm)" in source

@@ -126,7 +126,7 @@ def test_cli_trains_on_a_mixed_selection_with_filters(mined_db, tmp_path):
     _, url = mined_db
     out = tmp_path / "cli-size"
     result = CliRunner().invoke(app, ["--database-url", url, "models", "train", "--source", "mined", "--target",
-                                      "size_nm", "--model", "xgb", "--param", "n_members=2", "--composition",
+                                      "size_nm", "--kind", "xgb", "--param", "n_members=2", "--composition",
                                       "CdSe", "--min-confidence", "0.1", "--out", str(out), "--no-register"])
     assert result.exit_code == 0, result.output
     assert "saved mined-size_nm-xgb" in result.output and (out / "manifest.json").is_file()
