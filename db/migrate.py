@@ -35,10 +35,13 @@ def upgrade(url: str, revision: str = "head") -> str:
 
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn:
+            _foreign_keys_off_for_batch(conn)
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            _check_foreign_keys(conn)
+            conn.commit()
         return current_revision(url) or ""
     except DatabaseError:
         raise
@@ -46,6 +49,27 @@ def upgrade(url: str, revision: str = "head") -> str:
         raise DatabaseError(f"migration of {safe_url(url)} to {revision} failed: {exc}") from exc
     finally:
         engine.dispose()
+
+
+def _foreign_keys_off_for_batch(conn) -> None:
+    """SQLite: switch foreign-key enforcement off for this connection while migrating.
+
+    On SQLite, Alembic's batch mode alters a table by copying it and dropping the original; with enforcement on
+    (every nanosynth connection turns it on), dropping a table that other rows reference fails, so a populated
+    database could not be upgraded. The pragma only takes effect outside a transaction, hence the commit.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+
+
+def _check_foreign_keys(conn) -> None:
+    """SQLite: refuse to commit a migration that left a row pointing at nothing."""
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise DatabaseError(f"migration left {len(broken)} row(s) with a dangling reference (first: "
+                                f"{tuple(broken[0])}); the database was not changed")
 
 
 def current_revision(url: str) -> str | None:

@@ -107,3 +107,30 @@ def test_0004_adds_ingestion_attempts_to_existing_rows_and_downgrades(any_db_url
     assert "attempts" not in {c["name"] for c in inspect(engine).get_columns("ingestion_record")}
     engine.dispose()
     assert current_revision(any_db_url) == "0003"
+
+
+def test_a_populated_database_upgrades_to_head(any_db_url):
+    """Rows that reference the altered tables (a chemical of a recipe, a recipe of a paper) do not stop SQLite's
+    batch table rebuilds, and survive them."""
+    assert upgrade(any_db_url, "0002") == "0002"
+    engine = make_engine(any_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO paper (key, source_kind, created_at) VALUES ('doi:10.1000/p', 'text', "
+                          "CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO recipe (source_key, source_kind, method, paper_id, created_at) "
+                          "SELECT 'r1', 'literature', 'hot_injection', id, CURRENT_TIMESTAMP FROM paper"))
+        conn.execute(text("INSERT INTO chemical_use (recipe_id, name_raw, name, role) "
+                          "SELECT id, 'CdO', 'cadmium oxide', 'cation_precursor' FROM recipe"))
+        conn.execute(text("INSERT INTO ingestion_record (job, source, content_hash, pipeline_version, status, "
+                          "recipes, paper_id, created_at) SELECT 'j', 'a.txt', 'h', 'v', 'done', 1, id, "
+                          "CURRENT_TIMESTAMP FROM paper"))
+    engine.dispose()
+    assert upgrade(any_db_url) == head_revision()
+    engine = make_engine(any_db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT r.source_key, c.name FROM recipe r JOIN chemical_use c "
+                                 "ON c.recipe_id = r.id")).one() == ("r1", "cadmium oxide")
+        assert conn.execute(text("SELECT status FROM ingestion_record")).scalar_one() == "done"
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # enforcement is back on
+    engine.dispose()
