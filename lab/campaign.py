@@ -16,8 +16,9 @@ Resuming (``resume_campaign``) never repeats a finished experiment:
   consumed precursors or be in an unknown state, so a person should look at it; it counts against the budget
   and the planner re-plans from the results that exist.
 
-Faults: a :class:`~nanosynth.schema.errors.HardwareError` during a run marks the experiment ``failed`` with the reason; the
-campaign continues (``on_fault="continue"``, up to ``max_consecutive_faults`` in a row) or stops cleanly with
+Faults: any exception from the adapter during a run (:class:`~nanosynth.schema.errors.HardwareError`, ``TimeoutError``, a
+lost connection, an invalid reading) marks the experiment ``failed`` with the reason — committed before anything
+else happens — and the campaign continues (``on_fault="continue"``, up to ``max_consecutive_faults`` in a row) or stops cleanly with
 status ``stopped`` (``on_fault="stop"``). A :class:`~nanosynth.schema.errors.SafetyLimitError` refuses the request before
 anything is sent; the experiment is marked ``aborted`` and the campaign ``failed``.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,7 @@ from nanosynth.db import campaigns as store
 from nanosynth.db.engine import session_scope
 from nanosynth.db.write import add_recipes
 from nanosynth.lab.adapters.base import (
+    Capabilities,
     ExperimentRequest,
     ExperimentResult,
     ReactorAdapter,
@@ -48,13 +51,14 @@ from nanosynth.lab.adapters.base import (
     resolve_limits,
     utcnow,
 )
+from nanosynth.lab.adapters.contract import ContractAdapter, ReactorMapping, as_contract
 from nanosynth.lab.adapters.loader import adapter_path
-from nanosynth.lab.planner import Objective, Observation, Planner
+from nanosynth.lab.planner import Objective, Observation, Planner, pareto_front
 from nanosynth.lab.prior import PriorModel
 from nanosynth.lab.records import experiment_recipe
 from nanosynth.lab.space import SearchSpace
 from nanosynth.schema.enums import SPECTRUM_PREFIX, CampaignStatus, ExperimentStatus, spectral_name
-from nanosynth.schema.errors import ConfigError, HardwareError, SafetyLimitError
+from nanosynth.schema.errors import ConfigError, HardwareError, NanosynthError, SafetyLimitError
 from nanosynth.schema.tables import Experiment
 
 log = logging.getLogger(__name__)
@@ -71,7 +75,11 @@ class CampaignSettings(BaseModel):
 
     targets: dict[str, float]
     tolerance: float = Field(default=3.0, gt=0)
+    tolerances: dict[str, float] = Field(default_factory=dict, description="per-target tolerance (±)")
+    bounds: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict, description="outcome bounds, e.g. pl_fwhm_mev ≤ 110 → (None, 110)")
     minimize: list[str] = Field(default_factory=list)
+    maximize: list[str] = Field(default_factory=list)
     budget: int = Field(default=20, ge=1)
     batch_size: int = Field(default=1, ge=1)
     initial_size: int = Field(default=2, ge=1, description="size of the first batch (seeded: best-first and diverse; "
@@ -84,25 +92,76 @@ class CampaignSettings(BaseModel):
     adapter: str | None = None
     adapter_options: dict[str, Any] = Field(default_factory=dict)
     prior: dict[str, Any] = Field(default_factory=dict, description="description of the prior models used")
+    mapping: dict[str, Any] | None = Field(default=None, description="the reactor's mapping file (its content)")
     n_candidates: int = Field(default=2048, ge=64)
     safety_limits: dict[str, tuple[float | None, float | None]] = Field(
         default_factory=dict, description="safety limits stored with the campaign (parameter units): enforced on "
         "every run and resume, only ever tightened")
 
     def objective(self) -> Objective:
-        return Objective(targets=dict(self.targets), tolerance=self.tolerance, minimize=tuple(self.minimize))
+        return Objective(targets=dict(self.targets), tolerance=self.tolerance, minimize=tuple(self.minimize),
+                         maximize=tuple(self.maximize), tolerances=dict(self.tolerances), bounds=dict(self.bounds))
+
+    @property
+    def optimizes(self) -> bool:
+        """True when outcomes are minimized or maximized (the campaign then uses its whole budget)."""
+        return bool(self.minimize or self.maximize)
+
+
+def resolve_output(name: str, targets: dict[str, float]) -> str:
+    """Map ``fwhm``/``fwhm_mev``/``fwhm_nm`` to the FWHM of the first target's spectrum (``pl_fwhm_mev`` ...)."""
+    first = next(iter(targets), "abs_peak_nm")
+    prefix = "pl" if first.startswith("pl") else "abs"
+    low = name.strip().lower()
+    if low == "fwhm":
+        return FWHM_ALIASES[prefix]
+    if low in ("fwhm_mev", "fwhm_nm"):
+        return f"{prefix}_{low}"
+    return name.strip()
 
 
 def resolve_minimize(names: list[str], targets: dict[str, float]) -> list[str]:
     """Map ``fwhm`` to the FWHM output of the first target's spectrum (``abs_fwhm_mev`` or ``pl_fwhm_mev``)."""
-    out = []
-    first = next(iter(targets), "abs_peak_nm")
-    for n in names:
-        if n.lower() == "fwhm":
-            out.append(FWHM_ALIASES["pl" if first.startswith("pl") else "abs"])
+    return [resolve_output(n, targets) for n in names]
+
+
+_TARGET = re.compile(r"^\s*(?P<name>[A-Za-z_][\w]*)\s*(?P<op><=|>=|=|<|>)\s*(?P<value>[-+]?[\d.]+(?:[eE][-+]?\d+)?)"
+                     r"\s*(?:(?:±|\+-|\+/-)\s*(?P<tol>[\d.]+(?:[eE][-+]?\d+)?))?\s*$")
+
+
+def parse_targets(items: list[str]) -> dict[str, Any]:
+    """``--target`` strings → ``targets``, ``tolerances`` and ``bounds`` of :class:`CampaignSettings`.
+
+    ``abs_peak_nm=550±3`` (or ``550+-3``; without ``±`` the campaign tolerance applies) is a target;
+    ``fwhm_mev<=110`` and ``plqy>=0.5`` are bounds. ``fwhm_mev`` means the FWHM of the first target's spectrum.
+
+    Raises
+    ------
+    ConfigError
+        When an item has another shape.
+    """
+    targets: dict[str, float] = {}
+    tolerances: dict[str, float] = {}
+    raw_bounds: list[tuple[str, str, float]] = []
+    for item in items:
+        m = _TARGET.match(item)
+        if m is None:
+            raise ConfigError(f"--target {item!r} must look like abs_peak_nm=560, abs_peak_nm=560±3, "
+                              "pl_fwhm_mev<=110 or plqy>=0.5")
+        if m["op"] == "=":
+            targets[m["name"]] = float(m["value"])
+            if m["tol"]:
+                tolerances[m["name"]] = float(m["tol"])
+        elif m["tol"]:
+            raise ConfigError(f"--target {item!r}: a bound takes no ± tolerance")
         else:
-            out.append(n)
-    return out
+            raw_bounds.append((m["name"], m["op"], float(m["value"])))
+    bounds: dict[str, tuple[float | None, float | None]] = {}
+    for name, op, value in raw_bounds:
+        name = resolve_output(name, targets)
+        lo, hi = bounds.get(name, (None, None))
+        bounds[name] = (lo, value) if op.startswith("<") else (value, hi)
+    return {"targets": targets, "tolerances": tolerances, "bounds": bounds}
 
 
 @dataclass
@@ -146,14 +205,19 @@ class CampaignRunner:
     on_event:
         Called with ``("planned"|"dispatched"|"finished", experiment dict)`` (the CLI draws progress with it).
     safety_limits:
-        Further limits (any spelling :func:`~nanosynth.lab.adapters.base.resolve_limits` accepts): stored with the
-        campaign on :meth:`create`, added to the stored ones on :meth:`run` (limits are only ever tightened).
+        Further limits (any spelling :func:`~nanosynth.lab.adapters.base.resolve_limits` accepts, naming schema
+        or reactor parameters): stored with the campaign on :meth:`create`, added to the stored ones on
+        :meth:`run` (limits are only ever tightened).
+    mapping:
+        The reactor's mapping file (path, dict or :class:`~nanosynth.lab.adapters.contract.ReactorMapping`); the
+        adapter is used through :class:`~nanosynth.lab.adapters.contract.ContractAdapter` either way.
     """
 
     def __init__(self, engine: Engine, adapter: ReactorAdapter, priors: dict[str, PriorModel] | None = None, *,
-                 raw_dir: Path | None = None, on_event: EventCallback | None = None, safety_limits: Any = None) -> None:
+                 raw_dir: Path | None = None, on_event: EventCallback | None = None, safety_limits: Any = None,
+                 mapping: ReactorMapping | dict[str, Any] | str | Path | None = None) -> None:
         self.engine = engine
-        self.adapter = adapter
+        self.adapter: ContractAdapter = as_contract(adapter, mapping)
         self.priors = dict(priors or {})
         self.raw_dir = Path(raw_dir) if raw_dir else None
         self.on_event = on_event
@@ -181,8 +245,9 @@ class CampaignRunner:
             if missing:
                 raise ConfigError(f"no prior model for {missing}: train/register one ('nanosynth models train') "
                                   "or run with --no-seed")
-        settings = settings.model_copy(update={"adapter": settings.adapter or adapter_path(self.adapter),
-                                               "safety_limits": limits.bounds})
+        settings = settings.model_copy(update={"adapter": settings.adapter or adapter_path(self.adapter.inner),
+                                               "safety_limits": limits.bounds,
+                                               "mapping": self.adapter.mapping.model_dump(mode="json")})
         with session_scope(self.engine) as s:
             return store.add_campaign(s, {
                 "name": name or f"target {', '.join(f'{k}={v:g}' for k, v in settings.targets.items())}",
@@ -198,17 +263,17 @@ class CampaignRunner:
         self.adapter.safety_limits.check_names(caps)
         limits = self.adapter.safety_limits
         for value in (*stored, self.extra_limits):
-            limits = limits.intersect(resolve_limits(value, caps))
+            limits = limits.intersect(resolve_limits(self.adapter.translate_limits(value), caps))
         limits.clip_box(caps)
         return limits
 
     def _enforce_limits(self, campaign_id: int, settings: CampaignSettings) -> CampaignSettings:
         """Tighten the stored limits with those given now, store the result, and enforce it for this run."""
         legacy = settings.adapter_options.get("safety_limits")  # campaigns stored before limits had their own field
-        stored = resolve_limits(settings.safety_limits, self.adapter.capabilities())
+        stored = resolve_limits(self.adapter.translate_limits(settings.safety_limits), self.adapter.capabilities())
         self.limits = self._combined_limits(stored, legacy)
         if self.extra_limits is not None:
-            given = resolve_limits(self.extra_limits, self.adapter.capabilities())
+            given = resolve_limits(self.adapter.translate_limits(self.extra_limits), self.adapter.capabilities())
             looser = sorted(n for n, b in stored.intersect(given).bounds.items() if b != given.bounds.get(n, b))
             if looser:
                 log.warning("campaign %s: limits on %s given now are looser than the stored ones, which stay in "
@@ -264,7 +329,8 @@ class CampaignRunner:
             if callable(collect):
                 try:
                     late = collect(_request_id(campaign_id, e.seq))
-                except HardwareError as exc:
+                except Exception as exc:  # noqa: BLE001 - any failure to collect leaves it 'interrupted'
+
                     log.warning("could not collect a late result for %s: %s", e.seq, exc)
             if late is not None:
                 self._record(campaign_id, e, late)
@@ -297,11 +363,13 @@ class CampaignRunner:
             row = store.update_experiment(s, exp.id, status=status.value, result=summary, error=error,
                                           raw_data_uri=raw_uri, finished_at=result.finished_at or utcnow())
             if result.ok:
-                rec = experiment_recipe(campaign_id, row.seq, row.id, row.parameters, result.outcomes,
-                                        self.adapter.capabilities().reactor)
-                if rec is not None:
-                    add_recipes(s, [rec], replace=True)
-                    s.refresh(row)
+                caps = self.adapter.capabilities()
+                product = caps.product
+                rec = experiment_recipe(campaign_id, row.seq, row.id, row.parameters, result.outcomes, caps.reactor,
+                                        composition=product.composition if product else "CdSe",
+                                        method=product.method if product else None)
+                add_recipes(s, [rec], replace=True)
+                s.refresh(row)
         self._emit("finished", row)
         return row
 
@@ -351,11 +419,27 @@ class CampaignRunner:
             raise ConfigError(f"campaign {campaign_id} was seeded from prior models; give the same priors to resume it")
         space = SearchSpace(self.adapter.capabilities(), self.limits)
         planner = Planner(space, settings.objective(), priors, seed=settings.seed, n_candidates=settings.n_candidates)
-        with self.adapter:
-            self.recover(campaign_id)
-            self._set_campaign(campaign_id, CampaignStatus.RUNNING)
-            self._loop(campaign_id, settings, planner)
+        try:
+            with self.adapter:
+                self.recover(campaign_id)
+                self._set_campaign(campaign_id, CampaignStatus.RUNNING)
+                self._loop(campaign_id, settings, planner)
+        except SafetyLimitError:
+            raise
+        except Exception as exc:
+            self._stop_on_error(campaign_id, exc)
+            if isinstance(exc, NanosynthError):
+                raise
+            raise HardwareError(f"campaign {campaign_id} stopped: {type(exc).__name__}: {exc}; resume it with "
+                                f"'nanosynth lab campaign --resume {campaign_id}' once the reactor is back") from exc
         return self.outcome(campaign_id)
+
+    def _stop_on_error(self, campaign_id: int, exc: Exception) -> None:
+        """An unexpected error ended the run: fail what is left ``dispatched`` and mark the campaign stopped."""
+        for e in self._load(campaign_id)[1]:
+            if e.status == ExperimentStatus.DISPATCHED.value:
+                self._fail(e, exc, "campaign stopped")
+        self._set_campaign(campaign_id, CampaignStatus.STOPPED, f"stopped: {type(exc).__name__}: {exc}")
 
     def _loop(self, campaign_id: int, settings: CampaignSettings, planner: Planner) -> None:
         """Plan and run experiments one at a time until the campaign is done or stopped."""
@@ -367,7 +451,7 @@ class CampaignRunner:
             met = any(e.status == ExperimentStatus.DONE.value and objective.met((e.result or {}).get("outcomes"))
                       for e in exps)
             planned = [e for e in exps if e.status == ExperimentStatus.PLANNED.value]
-            if used >= settings.budget or (met and settings.stop_on_target and not settings.minimize):
+            if used >= settings.budget or (met and settings.stop_on_target and not settings.optimizes):
                 for e in planned:
                     self._update(e.id, status=ExperimentStatus.ABORTED.value, error=SKIPPED)
                 self._set_campaign(campaign_id, CampaignStatus.DONE,
@@ -377,19 +461,37 @@ class CampaignRunner:
                 self._plan(campaign_id, settings, exps, planner, settings.budget - used)
                 continue
             result = self._dispatch(campaign_id, planned[0])
-            if not isinstance(result, HardwareError):
+            if not isinstance(result, Exception):
+                result = self._record_or_fail(campaign_id, planned[0], result)
+            if not isinstance(result, Exception):
                 consecutive_faults = 0
-                self._record(campaign_id, planned[0], result)
                 continue
             consecutive_faults += 1
             if settings.on_fault == "stop" or consecutive_faults >= settings.max_consecutive_faults:
-                why = (f"stopped after a hardware fault: {result}" if settings.on_fault == "stop" else
-                       f"stopped after {consecutive_faults} hardware faults in a row: {result}")
+                what = f"{type(result).__name__}: {result}"
+                why = (f"stopped after a hardware fault: {what}" if settings.on_fault == "stop" else
+                       f"stopped after {consecutive_faults} hardware faults in a row: {what}")
                 self._set_campaign(campaign_id, CampaignStatus.STOPPED, why)
                 return
 
-    def _dispatch(self, campaign_id: int, exp: Experiment) -> ExperimentResult | HardwareError:
-        """Check, mark dispatched and run one planned experiment; a hardware fault is recorded and returned."""
+    def _fail(self, exp: Experiment, exc: Exception, what: str = "hardware fault") -> Exception:
+        """Mark ``exp`` failed with the reason (committed at once) and return ``exc``."""
+        reason = f"{what}: {type(exc).__name__}: {exc}" if not isinstance(exc, HardwareError) else f"{what}: {exc}"
+        exp = self._update(exp.id, status=ExperimentStatus.FAILED.value, finished_at=utcnow(), error=reason,
+                           result={"status": "failed", "outcomes": {}, "error": reason})
+        log.warning("experiment %s failed: %s", exp.seq, reason)
+        self._emit("finished", exp)
+        return exc
+
+    def _record_or_fail(self, campaign_id: int, exp: Experiment, result: ExperimentResult) -> Experiment | Exception:
+        """Record a result; a result that cannot be recorded (invalid reading) fails the experiment instead."""
+        try:
+            return self._record(campaign_id, exp, result)
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the experiment must not stay 'dispatched'
+            return self._fail(exp, exc, "invalid result")
+
+    def _dispatch(self, campaign_id: int, exp: Experiment) -> ExperimentResult | Exception:
+        """Check, mark dispatched and run one planned experiment; any adapter exception is recorded and returned."""
         request = ExperimentRequest(request_id=_request_id(campaign_id, exp.seq), parameters=exp.parameters,
                                     campaign_id=campaign_id, seq=exp.seq)
         try:
@@ -406,12 +508,13 @@ class CampaignRunner:
         self._emit("dispatched", exp)
         try:
             return self.adapter.run(request)
-        except HardwareError as exc:
-            exp = self._update(exp.id, status=ExperimentStatus.FAILED.value, finished_at=utcnow(),
-                               error=f"hardware fault: {exc}",
-                               result={"status": "failed", "outcomes": {}, "error": str(exc)})
-            self._emit("finished", exp)
-            return exc
+        except SafetyLimitError as exc:  # refused by the device or its server: nothing ran
+            self._update(exp.id, status=ExperimentStatus.ABORTED.value, finished_at=utcnow(),
+                         error=f"refused by the reactor: {exc}")
+            self._set_campaign(campaign_id, CampaignStatus.FAILED, f"safety refusal: {exc}")
+            raise
+        except Exception as exc:  # noqa: BLE001 - timeouts, disconnects, invalid readings: all are recorded
+            return self._fail(exp, exc)
         except KeyboardInterrupt:
             self.adapter.abort()
             self._set_campaign(campaign_id, CampaignStatus.STOPPED,

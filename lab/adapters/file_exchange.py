@@ -60,10 +60,10 @@ def safe_name(request_id: str) -> str:
 
 def _load_capabilities(value: Capabilities | dict[str, Any] | str | Path | None) -> Capabilities:
     if value is None:
-        from nanosynth.lab.adapters.simulated import OUTPUTS, PARAMETERS
+        from nanosynth.lab.adapters.simulated import OUTPUTS, PARAMETERS, PRODUCT
 
         return Capabilities(reactor="file-exchange platform (CdSe batch microreactor parameter set)",
-                            parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"))
+                            parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"), product=PRODUCT)
     if isinstance(value, Capabilities):
         return value
     if isinstance(value, str | Path):
