@@ -597,40 +597,53 @@ def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
             "plan_source": (e.predicted or {}).get("source"),
             "measured": {k: measured.get(k) for k in objective.outputs if k in measured} | {
                 k: v for k, v in measured.items() if k in ("abs_peak_nm", "pl_peak_nm", "abs_fwhm_mev", "pl_fwhm_mev",
-                                                            "size_nm")},
+                                                            "size_nm", "plqy")},
             "within_tolerance": met, "error": e.error, "raw_data_uri": e.raw_data_uri,
             "dispatched_at": e.dispatched_at.isoformat() if e.dispatched_at else None,
             "finished_at": e.finished_at.isoformat() if e.finished_at else None,
         })
         if e.status == ExperimentStatus.DONE.value:
-            dist = sum(abs((measured.get(t) or math.inf) - v) for t, v in objective.targets.items())
-            key = (not met, dist if not met else 0.0,
-                   sum((measured.get(m) or math.inf) for m in objective.minimize) if met else 0.0)
+            key = (not met, objective.distance(measured) if not met else 0.0,
+                   sum((measured.get(m) or math.inf) for m in objective.minimize)
+                   - sum((measured.get(m) or -math.inf) for m in objective.maximize) if met else 0.0)
             if best_key is None or key < best_key:
                 best_key, best = key, rows[-1]
+    done_rows = [r for r in rows if r["status"] == ExperimentStatus.DONE.value]
+    front = [done_rows[i] for i in pareto_front(objective, [
+        ((next(e for e in exps if e.seq == r["seq"]).result or {}).get("outcomes") or {}) for r in done_rows])]
     return {
         "campaign_id": camp.id, "name": camp.name, "status": camp.status, "adapter": camp.adapter,
-        "targets": settings.targets, "tolerance": settings.tolerance, "minimize": settings.minimize,
+        "targets": settings.targets, "tolerance": settings.tolerance, "tolerances": settings.tolerances,
+        "bounds": settings.bounds, "minimize": settings.minimize, "maximize": settings.maximize,
         "seeded": settings.seeded, "budget": settings.budget, "seed": settings.seed, "prior": settings.prior,
         "safety_limits": settings.safety_limits,
         "note": camp.config.get("last_note"),
         "created_at": camp.created_at.isoformat(), "finished_at": camp.finished_at.isoformat() if camp.finished_at else None,
         "experiments_run": run_count, "experiments_to_target": to_target, "best": best,
+        "pareto_front": [{"seq": r["seq"], "parameters": r["parameters"], "measured": r["measured"]} for r in front],
         "counts": {st.value: sum(e.status == st.value for e in exps) for st in ExperimentStatus},
         "experiments": rows,
     }
 
 
-def _seed_priors(engine: Engine, settings: CampaignSettings,
-                 prior_dataset: str) -> tuple[CampaignSettings, dict[str, PriorModel], int | None]:
-    """Priors of a seeded campaign from the database (settings record which were used), with their artifact id."""
-    from nanosynth.lab.prior import database_priors
+def _seed_priors(engine: Engine, settings: CampaignSettings, prior_dataset: str,
+                 capabilities: Capabilities) -> tuple[CampaignSettings, dict[str, PriorModel], int | None]:
+    """Priors of a seeded campaign for the reactor's declared product (settings record which were used).
+
+    When no registered model or literature recipe matches a target, the campaign says so (``settings.prior``,
+    a warning) and runs unseeded.
+    """
+    from nanosynth.lab.prior import product_priors
 
     if not settings.seeded:
         return settings, {}, None
     with session_scope(engine) as s:
-        priors, info = database_priors(s, settings.objective().outputs, dataset=prior_dataset,
-                                       random_state=settings.seed)
+        priors, info = product_priors(s, capabilities, settings.objective().outputs, dataset=prior_dataset,
+                                      random_state=settings.seed)
+    if not all(t in priors for t in settings.targets):
+        log.warning("running unseeded: %s", info.get("unseeded"))
+        return settings.model_copy(update={"seeded": False, "prior": info,
+                                           "initial_size": max(settings.initial_size, 4)}), {}, None
     artifact_id = next((v.get("model_artifact_id") for v in info.values() if isinstance(v, dict)
                         and v.get("model_artifact_id")), None)
     return settings.model_copy(update={"prior": info}), priors, artifact_id
@@ -640,12 +653,14 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
                     adapter: str = "simulated", adapter_options: dict[str, Any] | None = None,
                     safety_limits: Any = None, budget: int | None = None,
                     prior_dataset: str = "cdse-hte", name: str | None = None, raw_dir: Path | None = None,
-                    on_event: EventCallback | None = None) -> CampaignOutcome:
+                    on_event: EventCallback | None = None, mapping: Any = None) -> CampaignOutcome:
     """Start a new campaign (``settings``) or resume a stored one (``resume``): what ``nanosynth lab campaign`` runs.
 
     The adapter is loaded by name (a resumed campaign reuses its stored adapter and options unless given others);
-    a seeded campaign gets its priors from the database (registered models first, else a tree ensemble fitted on
-    ``prior_dataset``). ``on_event`` also receives ``("started", {"campaign_id", "resumed", "adapter", "outputs"})``.
+    a seeded campaign gets its priors from the database for the reactor's declared product (registered models
+    first, else tree ensembles on ``prior_dataset`` or on the product's literature recipes; none → unseeded, and
+    the ``started`` event says why). ``on_event`` also receives ``("started", {"campaign_id", "resumed",
+    "adapter", "outputs", "unseeded"})``.
 
     Parameters
     ----------
@@ -655,6 +670,8 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
         Id of the campaign to continue.
     adapter, adapter_options:
         Adapter name or ``package.module:Class`` and its options.
+    mapping:
+        The reactor's mapping file (path or dict); a resumed campaign reuses the stored one.
     safety_limits:
         Limits in any spelling :func:`~nanosynth.lab.adapters.base.resolve_limits` accepts (``--limit`` strings,
         ``nanosynth.toml`` entries): checked against the reactor before anything else happens, stored with the
@@ -678,18 +695,23 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
         settings = load_settings(engine, resume)
         options = {**settings.adapter_options, **options}
         adapter = adapter if adapter != "simulated" or not settings.adapter else settings.adapter
+        mapping = mapping if mapping is not None else settings.mapping
     elif settings is None:
         raise ConfigError("give the settings of a new campaign or the id of one to resume")
-    reactor = load_adapter(adapter, options)
-    reactor.safety_limits.check_names(reactor.capabilities())
-    safety_limits = resolve_limits(safety_limits, reactor.capabilities()) if safety_limits else None
+    reactor = as_contract(load_adapter(adapter, options), mapping)
+    caps = reactor.capabilities()
+    reactor.safety_limits.check_names(caps)
+    safety_limits = resolve_limits(reactor.translate_limits(safety_limits), caps) if safety_limits else None
     if resume is None:
         settings = settings.model_copy(update={"adapter": adapter if ":" in adapter else None,
                                                "adapter_options": options})
-    settings, priors, artifact_id = _seed_priors(engine, settings, prior_dataset)
+        settings, priors, artifact_id = _seed_priors(engine, settings, prior_dataset, caps)
+    else:
+        _, priors, artifact_id = _seed_priors(engine, settings, prior_dataset, caps)
     runner = CampaignRunner(engine, reactor, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits)
     cid = resume if resume is not None else runner.create(settings, name=name, model_artifact_id=artifact_id)
     if on_event is not None:
-        on_event("started", {"campaign_id": cid, "resumed": resume is not None, "adapter": type(reactor).__name__,
-                             "outputs": list(settings.objective().outputs)})
+        on_event("started", {"campaign_id": cid, "resumed": resume is not None,
+                             "adapter": type(reactor.inner).__name__, "outputs": list(settings.objective().outputs),
+                             "unseeded": None if settings.seeded else settings.prior.get("unseeded")})
     return runner.run(cid, budget=budget if resume is not None else None)

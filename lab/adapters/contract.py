@@ -161,6 +161,14 @@ def _parameter(spec: ParameterSpec, mapped: MappedName) -> tuple[ParameterSpec, 
     return out, (a, b)
 
 
+def _inverse(name: str, a: float, b: float) -> str:
+    """Expression of the reactor value from the schema value ``name`` when ``schema = a · reactor + b``."""
+    if (a, b) == (1.0, 0.0):
+        return name
+    scale = f"{1.0 / a:.12g} * {name}" if a != 1.0 else name
+    return f"({scale} - {b / a:.12g})" if b else scale
+
+
 class ContractAdapter(ReactorAdapter):
     """An adapter seen through its mapping: schema names and units outside, the reactor's own inside.
 
@@ -208,7 +216,7 @@ class ContractAdapter(ReactorAdapter):
         for spec in caps.parameters:
             out, (a, b) = _parameter(spec, self.mapping.target("parameters", spec.name))
             self._convert[out.name] = (spec.name, a, b)
-            replace[spec.name] = f"({out.name} - {b!r}) / {a!r}"
+            replace[spec.name] = _inverse(out.name, a, b)
             params.append(out)
         constraints = tuple(Constraint(expression=substitute(c.expression, replace),
                                        description=c.description or f"reactor constraint {c.expression}")
@@ -276,7 +284,7 @@ class ContractAdapter(ReactorAdapter):
     def to_reactor(self, parameters: dict[str, float]) -> dict[str, float]:
         """Schema-named values → the reactor's names and units."""
         self.capabilities()
-        return {inner: round(float(parameters[name]) * a + b, 9) if (a, b) != (1.0, 0.0) else float(parameters[name])
+        return {inner: round((float(parameters[name]) - b) / a, 9) if (a, b) != (1.0, 0.0) else float(parameters[name])
                 for name, (inner, a, b) in self._convert.items() if name in parameters}
 
     def _inner_request(self, request: ExperimentRequest) -> ExperimentRequest:
@@ -318,6 +326,9 @@ class ContractAdapter(ReactorAdapter):
             outcomes[schema_name] = a * value + b if math.isfinite(value) else value
         spectra = [sp.model_copy(update={"kind": self._spectrum_kind(sp.kind)}) for sp in result.spectra]
         fitted, fit_status = fit_spectra(spectra, outcomes)
+        product = self.capabilities().product
+        if product is None or product.composition != "CdSe":
+            fitted.pop("size_nm", None)  # the sizing curve (Yu et al. 2003) is CdSe's
         raw = dict(result.raw)
         if fit_status:
             raw["fit_status"] = {**raw.get("fit_status", {}), **fit_status}
