@@ -263,7 +263,7 @@ class ContractAdapter(ReactorAdapter):
         bounds = {}
         for name, (inner, a, b) in self._convert.items():
             if inner in self.inner.safety_limits.bounds:
-                ends = [None if v is None else (v - b) / a for v in self.inner.safety_limits.bounds[inner]]
+                ends = [None if v is None else a * v + b for v in self.inner.safety_limits.bounds[inner]]
                 bounds[name] = tuple(ends) if a > 0 else tuple(reversed(ends))
         return SafetyLimits(bounds=bounds)
 
