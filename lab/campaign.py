@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
@@ -93,6 +94,8 @@ class CampaignSettings(BaseModel):
     adapter_options: dict[str, Any] = Field(default_factory=dict)
     prior: dict[str, Any] = Field(default_factory=dict, description="description of the prior models used")
     mapping: dict[str, Any] | None = Field(default=None, description="the reactor's mapping file (its content)")
+    purpose: Literal["target", "calibration"] = Field(default="target", description="'calibration': experiments "
+                                                      "planned up front to identify the temperature offset")
     n_candidates: int = Field(default=2048, ge=64)
     safety_limits: dict[str, tuple[float | None, float | None]] = Field(
         default_factory=dict, description="safety limits stored with the campaign (parameter units): enforced on "
@@ -531,6 +534,33 @@ class CampaignRunner:
                                report=report)
 
 
+class CalibrationRunner(CampaignRunner):
+    """A campaign whose experiments are planned up front to identify the reactor's temperature offset."""
+
+    def create_calibration(self, output: str, budget: int, *, seed: int = 0, name: str | None = None,
+                           prior_info: dict[str, Any] | None = None) -> int:
+        """Write the calibration campaign row (purpose ``calibration``, the whole budget, no target)."""
+        settings = CampaignSettings(targets={}, bounds={output: (None, None)}, budget=budget, seed=seed,
+                                    initial_size=budget, stop_on_target=False, purpose="calibration",
+                                    prior=dict(prior_info or {}))
+        return self.create(settings, name=name or f"temperature-offset calibration ({output})")
+
+    def plan_design(self, campaign_id: int, design: Callable[..., list[dict[str, float]]], prior: PriorModel,
+                    output: str) -> None:
+        """Store the calibration design (``design(prior, space, k, seed=...)``) as planned experiments."""
+        settings, exps = self._load(campaign_id)
+        limits = self._combined_limits(settings.safety_limits)
+        space = SearchSpace(self.adapter.capabilities(), limits)
+        points = design(prior, space, settings.budget, seed=settings.seed)
+        mean, std = prior.predict_dist(pd.DataFrame(points, columns=space.names))
+        with session_scope(self.engine) as s:
+            store.add_experiments(s, [{
+                "campaign_id": campaign_id, "seq": len(exps) + i, "status": ExperimentStatus.PLANNED.value,
+                "parameters": p, "predicted": {"outcomes": {output: {"mean": float(m), "std": float(sd)}},
+                                               "source": "calibration_design"}}
+                for i, (p, m, sd) in enumerate(zip(points, mean, std, strict=True))])
+
+
 def run_campaign(engine: Engine, adapter: ReactorAdapter, settings: CampaignSettings,
                  priors: dict[str, PriorModel] | None = None, *, name: str | None = None,
                  raw_dir: Path | None = None, on_event: EventCallback | None = None,
@@ -564,6 +594,23 @@ def load_settings(engine: Engine, campaign_id: int) -> CampaignSettings:
     """
     with session_scope(engine) as s:
         return CampaignSettings.model_validate(store.get_campaign(s, campaign_id).config)
+
+
+def lab_frame(engine: Engine, campaign_id: int) -> tuple[Campaign, pd.DataFrame]:
+    """A campaign and its successful runs: one row per run, parameters and outcomes as columns.
+
+    ``frame.attrs["parameters"]`` lists the parameter columns.
+    """
+    with session_scope(engine) as s:
+        camp = store.get_campaign(s, campaign_id)
+        exps = store.list_experiments(s, campaign_id, status=ExperimentStatus.DONE.value)
+    rows = []
+    for e in exps:
+        outcomes = (e.result or {}).get("outcomes") or {}
+        rows.append({"seq": e.seq, **e.parameters, **{k: v for k, v in outcomes.items() if v is not None}})
+    frame = pd.DataFrame(rows)
+    frame.attrs["parameters"] = list(exps[0].parameters) if exps else []
+    return camp, frame
 
 
 def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
