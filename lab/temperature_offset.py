@@ -184,6 +184,9 @@ def calibrate_reactor(engine: Engine, adapter: Any, prior: PriorModel, output: s
     runner = CalibrationRunner(engine, adapter, {output: prior}, raw_dir=raw_dir, on_event=on_event,
                                safety_limits=safety_limits, mapping=mapping)
     cid = runner.create_calibration(output, budget, seed=seed, name=name, prior_info=prior_info)
+    if on_event is not None:
+        on_event("started", {"campaign_id": cid, "resumed": False, "adapter": type(runner.adapter.inner).__name__,
+                             "outputs": [output], "unseeded": None})
     runner.plan_design(cid, calibration_design, prior, output)
     runner.run(cid)
     return cid, offset_from_campaign(engine, cid, prior, output)
@@ -203,3 +206,38 @@ def offset_from_campaign(engine: Engine, campaign_id: int, prior: PriorModel, ou
         raise ModelError(f"campaign {campaign_id}: only {len(rows)} successful runs with {output}; a temperature "
                          "offset needs at least 3")
     return fit_offset(prior, rows[lab.attrs["parameters"]], rows[output].to_numpy(float))
+
+
+def calibrate_adapter(engine: Engine, adapter: str = "simulated", adapter_options: dict[str, Any] | None = None, *,
+                      budget: int = 6, output: str | None = None, mapping: Any = None, safety_limits: Any = None,
+                      prior_dataset: str = "cdse-hte", seed: int = 0, raw_dir: Any = None,
+                      on_event: Any = None) -> tuple[int, OffsetFit]:
+    """What ``nanosynth lab calibrate`` runs: load the adapter, find its prior, run :func:`calibrate_reactor`.
+
+    ``output`` defaults to the first of ``abs_peak_nm``/``pl_peak_nm`` the reactor measures.
+
+    Raises
+    ------
+    ConfigError
+        When the adapter cannot be loaded or measures no peak position.
+    ModelError
+        When no prior matches the reactor's product (the offset is measured against the literature model).
+    """
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.adapters.contract import as_contract
+    from nanosynth.lab.adapters.loader import load_adapter
+    from nanosynth.lab.prior import product_priors
+
+    reactor = as_contract(load_adapter(adapter, adapter_options or {}), mapping)
+    caps = reactor.capabilities()
+    output = output or next((o for o in ("abs_peak_nm", "pl_peak_nm") if o in caps.output_names), None)
+    if output is None or output not in caps.output_names:
+        raise ConfigError(f"{caps.reactor} does not measure {output or 'a peak position'}; choose --output among "
+                          f"{caps.output_names}")
+    with session_scope(engine) as s:
+        priors, info = product_priors(s, caps, [output], dataset=prior_dataset, random_state=seed)
+    if output not in priors:
+        raise ModelError(f"no prior for {output}: {info.get('unseeded') or info}. The temperature offset is "
+                         "measured against the literature model: import or register one first")
+    return calibrate_reactor(engine, reactor, priors[output], output, budget, seed=seed, raw_dir=raw_dir,
+                             on_event=on_event, prior_info=info, safety_limits=safety_limits)
