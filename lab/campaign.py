@@ -746,6 +746,15 @@ def launch_campaign(engine: Engine, settings: CampaignSettings | None = None, *,
     elif settings is None:
         raise ConfigError("give the settings of a new campaign or the id of one to resume")
     reactor = as_contract(load_adapter(adapter, options), mapping)
+    return _launch(engine, reactor, settings, resume=resume, adapter=adapter, options=options,
+                   safety_limits=safety_limits, budget=budget, prior_dataset=prior_dataset, name=name,
+                   raw_dir=raw_dir, on_event=on_event)
+
+
+def _launch(engine: Engine, reactor: ContractAdapter, settings: CampaignSettings, *, resume: int | None,
+            adapter: str, options: dict[str, Any], safety_limits: Any, budget: int | None, prior_dataset: str,
+            name: str | None, raw_dir: Path | None, on_event: EventCallback | None) -> CampaignOutcome:
+    """Check limits, seed, create (or resume) and run the campaign of :func:`launch_campaign`."""
     caps = reactor.capabilities()
     reactor.safety_limits.check_names(caps)
     safety_limits = resolve_limits(reactor.translate_limits(safety_limits), caps) if safety_limits else None

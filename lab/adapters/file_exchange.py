@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from nanosynth.artifacts import atomic_write_text
-from nanosynth.lab import spectra
 from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
@@ -213,11 +212,8 @@ class FileExchangeAdapter(ReactorAdapter):
         spectra_out: list[SpectrumData] = []
         outcomes = {k: float(v) for k, v in (doc.get("outcomes") or {}).items() if v is not None}
         raw: dict[str, Any] = {"result_file": str(path), "platform": doc.get("raw", {})}
-        if doc.get("spectra_csv"):
+        if doc.get("spectra_csv"):  # fitted by the contract (lab.adapters.contract) when outcomes are missing
             spectra_out = self._read_spectra(path.parent / doc["spectra_csv"])
-            if not outcomes:
-                arrays = {s.kind: (np.array(s.wavelength_nm), np.array(s.intensity)) for s in spectra_out}
-                outcomes, raw["fit_status"] = spectra.analyze(arrays.get("absorption"), arrays.get("pl"))
         processed = path.parent / "processed" / path.name
         processed.parent.mkdir(exist_ok=True)
         os.replace(path, processed)

@@ -90,18 +90,23 @@ def campaign_cmd(
                                      on_event=_event_printer(), mapping=mapping)
         finally:
             engine.dispose()
-        if out:
-            out.write_text(json.dumps(result.report, indent=1, default=str))
-        console.print(f"campaign {result.campaign_id} {result.status}: {result.experiments_run} experiments, "
-                      f"experiments_to_target={result.experiments_to_target}")
-        if result.best:
-            console.print(f"best: {result.best['parameters']} → {result.best['measured']}")
-        if result.report and (result.report["maximize"] or result.report["minimize"]):
-            console.print(f"Pareto front ({len(result.report['pareto_front'])} experiments):")
-            for row in result.report["pareto_front"]:
-                console.print(escape(f"  exp {row['seq']}: {row['parameters']} → {row['measured']}"))
+        _print_outcome(result, out)
 
     apps.run_guarded(_run)
+
+
+def _print_outcome(result, out: Path | None) -> None:
+    """The end of a campaign: summary line, best experiment, Pareto front (and the JSON report to ``out``)."""
+    if out:
+        out.write_text(json.dumps(result.report, indent=1, default=str))
+    console.print(f"campaign {result.campaign_id} {result.status}: {result.experiments_run} experiments, "
+                  f"experiments_to_target={result.experiments_to_target}")
+    if result.best:
+        console.print(f"best: {result.best['parameters']} → {result.best['measured']}")
+    if result.report and (result.report["maximize"] or result.report["minimize"]):
+        console.print(f"Pareto front ({len(result.report['pareto_front'])} experiments):")
+        for row in result.report["pareto_front"]:
+            console.print(escape(f"  exp {row['seq']}: {row['parameters']} → {row['measured']}"))
 
 
 def _event_printer():
