@@ -66,3 +66,50 @@ def test_registered_priors_skip_residual_and_broken_artifacts(engine, monkeypatc
     with session_scope(engine) as s:
         priors, info = prior_mod.registered_priors(s, ["abs_peak_nm", "pl_peak_nm"])
     assert list(priors) == ["abs_peak_nm"] and info["abs_peak_nm"]["name"] == "m0"
+
+
+def _perovskite_literature(engine, n=14, composition="CsPbBr3"):
+    """Literature-like CsPbBr3 recipes: a growth temperature and a PL peak that rises with it."""
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.write import add_recipes
+    from nanosynth.schema.records import RecipeCreate, validate_record
+
+    recs = [validate_record(RecipeCreate, {
+        "source_key": f"lit:{composition}:{i}", "source_kind": "curated_dataset", "dataset": "test-perovskite",
+        "method": "microfluidic", "target_composition": composition,
+        "steps": [{"order": 0, "action": "grow", "temperature_c": 90.0 + 6 * i, "time_s": 120.0}],
+        "outcomes": [{"property": "pl_peak_nm", "value": 490.0 + 1.8 * i, "spectrum": "pl"}]}) for i in range(n)]
+    with session_scope(engine) as s:
+        add_recipes(s, recs)
+
+
+def test_priors_come_from_literature_of_the_reactors_product(engine):
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.adapters.contract import as_contract
+    from nanosynth.lab.adapters.flow_perovskite import CsPbBr3FlowReactor
+
+    caps = as_contract(CsPbBr3FlowReactor()).capabilities()
+    with session_scope(engine) as s:
+        priors, info = prior_mod.product_priors(s, caps, ["pl_peak_nm"])
+    assert priors == {} and "CsPbBr3" in info["unseeded"]
+    _perovskite_literature(engine, composition="CdSe")  # another composition does not match
+    with session_scope(engine) as s:
+        assert prior_mod.product_priors(s, caps, ["pl_peak_nm"])[0] == {}
+    _perovskite_literature(engine)
+    with session_scope(engine) as s:
+        priors, info = prior_mod.product_priors(s, caps, ["pl_peak_nm", "plqy"])
+    assert info["pl_peak_nm"]["features"] == ["temperature_c"] and info["pl_peak_nm"]["n_train"] == 14
+    assert "plqy" not in priors and "plqy" in info["unseeded"]
+    X = pd.DataFrame({"temperature_c": [95.0, 160.0], "cs_flow_ml_min": 0.1, "pb_flow_ml_min": 0.1})
+    mean, _ = priors["pl_peak_nm"].predict_dist(X)
+    assert mean[1] > mean[0] + 5
+
+
+def test_seeded_flow_campaign_uses_the_product_prior(engine):
+    from nanosynth.lab.campaign import CampaignSettings, launch_campaign
+
+    _perovskite_literature(engine)
+    out = launch_campaign(engine, CampaignSettings(targets={"pl_peak_nm": 505.0}, budget=8, seed=1, n_candidates=512),
+                          adapter="cspbbr3-flow")
+    assert out.report["seeded"] and out.report["prior"]["pl_peak_nm"]["composition"] == "CsPbBr3"
+    assert out.report["experiments"][0]["plan_source"] == "prior_seed"
