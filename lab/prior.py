@@ -420,3 +420,22 @@ def product_priors(session, capabilities, outputs: list[str], dataset: str = "cd
                             f"{product.method or 'any method'}) stating {names} for "
                             f"{[o for o in outputs if o not in priors]}")
     return priors, info
+
+
+def product_literature(session, capabilities, dataset: str = "cdse-hte") -> pd.DataFrame | None:
+    """The literature rows the product's prior is fitted on (reactor-parameter columns), or None when there are none.
+
+    The CdSe batch-microreactor parameter set gets ``dataset`` (:func:`database_table`); any other product its
+    composition's recipes (:func:`literature_table`).
+    """
+    product = capabilities.product
+    if product is None:
+        return None
+    names = capabilities.parameter_names
+    try:
+        if product.composition in SOURCES_BY_COMPOSITION and set(names) == set(HTE_PARAMETERS):
+            return database_table(session, dataset)
+        table = literature_table(session, product.composition, product.method, names)
+    except ModelError:
+        return None
+    return table if len(table) else None

@@ -14,6 +14,7 @@ candidates spread across the temperature range, favouring where the prediction i
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import asdict, dataclass, field
@@ -123,27 +124,43 @@ def fit_offset(prior: PriorModel, X: pd.DataFrame, y: np.ndarray, *, search_c: f
                      identifiable=identifiable, significant=significant, reason=reason)
 
 
-def _candidates(space: SearchSpace, n: int, levels: int, seed: int) -> pd.DataFrame:
-    """Candidate experiments: ``n`` settings of the other parameters × ``levels`` temperatures across the box."""
+def _candidates(space: SearchSpace, n: int, levels: int, seed: int, support: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+    """Candidate experiments: settings of the other parameters × temperatures across the box.
+
+    With ``support`` (literature rows with the reactor's parameters), the settings and temperatures are those of
+    the rows inside the box — where the prior is fitted on data rather than extrapolating; otherwise ``n`` Sobol
+    settings × ``levels`` temperatures spread over the box.
+    """
     if TEMPERATURE not in space.names:
         raise ConfigError(f"the reactor has no {TEMPERATURE!r} parameter: no temperature offset to calibrate")
-    base = space.decode(space.sobol(n, seed))
-    lo, hi = space.box[TEMPERATURE]
     spec = next(p for p in space.specs if p.name == TEMPERATURE)
+    lo, hi = space.box[TEMPERATURE]
     temps = [spec.quantize(t) for t in np.linspace(lo, hi, levels)]
+    base = space.decode(space.sobol(n, seed))
+    if support is not None and set(space.names) <= set(support.columns):
+        rows = support.dropna(subset=space.names)
+        inside = np.all([(rows[c] >= space.box[c][0]) & (rows[c] <= space.box[c][1]) for c in space.names], axis=0)
+        rows = rows[inside]
+        if rows[TEMPERATURE].nunique() >= 3:
+            temps = sorted(rows[TEMPERATURE].unique().tolist())
+            others = [c for c in space.names if c != TEMPERATURE]
+            base = rows[others].drop_duplicates().sample(frac=1.0, random_state=seed).head(n).reset_index(drop=True)
+            base = space.decode(space.encode(base.assign(**{TEMPERATURE: lo})))
     frame = pd.concat([base.assign(**{TEMPERATURE: t}) for t in temps], ignore_index=True)
     return frame[space.feasible(frame)].reset_index(drop=True)
 
 
 def calibration_design(prior: PriorModel, space: SearchSpace, k: int, *, seed: int = 0,
-                       exclude: pd.DataFrame | None = None) -> list[dict[str, float]]:
+                       exclude: pd.DataFrame | None = None, support: pd.DataFrame | None = None
+                       ) -> list[dict[str, float]]:
     """``k`` experiments that identify ΔT: greedy D-optimal for ``(ΔT, b)``, spread over temperature.
 
     Each step adds the candidate with the largest ``fᵀ I⁻¹ f`` (``f = (s, 1)``, ``I`` the information of the
     chosen runs and of ``exclude``), i.e. where the prediction is most sensitive to temperature in a way the
     chosen runs do not already cover; candidates closer than 0.1 (unit cube) to a chosen run are skipped.
     """
-    cand = _candidates(space, 64, 13, seed)
+    cand = _candidates(space, 64, 13, seed, support)
     s = sensitivities(prior, cand)
     F = np.column_stack([s, np.ones(len(s))])
     info = 1e-3 * np.eye(2)
@@ -169,8 +186,11 @@ def calibration_design(prior: PriorModel, space: SearchSpace, k: int, *, seed: i
 def calibrate_reactor(engine: Engine, adapter: Any, prior: PriorModel, output: str, budget: int = 6, *,
                       seed: int = 0, name: str | None = None, raw_dir: Any = None, on_event: Any = None,
                       prior_info: dict[str, Any] | None = None, safety_limits: Any = None,
-                      mapping: Any = None) -> tuple[int, OffsetFit]:
+                      mapping: Any = None, support: pd.DataFrame | None = None) -> tuple[int, OffsetFit]:
     """Plan ``budget`` calibration experiments, run them as a campaign, fit the temperature offset.
+
+    ``support``: literature rows the prior was fitted on (the design stays where they are, see
+    :func:`calibration_design`).
 
     Returns ``(campaign_id, fit)``.
 
@@ -187,7 +207,7 @@ def calibrate_reactor(engine: Engine, adapter: Any, prior: PriorModel, output: s
     if on_event is not None:
         on_event("started", {"campaign_id": cid, "resumed": False, "adapter": type(runner.adapter.inner).__name__,
                              "outputs": [output], "unseeded": None})
-    runner.plan_design(cid, calibration_design, prior, output)
+    runner.plan_design(cid, functools.partial(calibration_design, support=support), prior, output)
     runner.run(cid)
     return cid, offset_from_campaign(engine, cid, prior, output)
 
@@ -226,7 +246,7 @@ def calibrate_adapter(engine: Engine, adapter: str = "simulated", adapter_option
     from nanosynth.db.engine import session_scope
     from nanosynth.lab.adapters.contract import as_contract
     from nanosynth.lab.adapters.loader import load_adapter
-    from nanosynth.lab.prior import product_priors
+    from nanosynth.lab.prior import product_literature, product_priors
 
     reactor = as_contract(load_adapter(adapter, adapter_options or {}), mapping)
     caps = reactor.capabilities()
@@ -236,8 +256,9 @@ def calibrate_adapter(engine: Engine, adapter: str = "simulated", adapter_option
                           f"{caps.output_names}")
     with session_scope(engine) as s:
         priors, info = product_priors(s, caps, [output], dataset=prior_dataset, random_state=seed)
+        support = product_literature(s, caps, prior_dataset)
     if output not in priors:
         raise ModelError(f"no prior for {output}: {info.get('unseeded') or info}. The temperature offset is "
                          "measured against the literature model: import or register one first")
     return calibrate_reactor(engine, reactor, priors[output], output, budget, seed=seed, raw_dir=raw_dir,
-                             on_event=on_event, prior_info=info, safety_limits=safety_limits)
+                             on_event=on_event, prior_info=info, safety_limits=safety_limits, support=support)

@@ -154,6 +154,7 @@ def test_calibrate_command_last_line_and_campaign(tmp_path, monkeypatch):
 
     monkeypatch.setattr(prior_module, "product_priors",
                         lambda s, caps, outputs, **kw: ({o: TwinPrior(bias=2.0) for o in outputs}, {"kind": "test"}))
+    monkeypatch.setattr(prior_module, "product_literature", lambda *a, **kw: None)
     url, engine = _db(tmp_path)
     res = CliRunner().invoke(app, ["--database-url", url, "lab", "calibrate", "--budget", "6", "-o",
                                    "temperature_offset_c=-15", "--raw-dir", str(tmp_path / "raw"), *TWIN])
