@@ -564,9 +564,11 @@ class CalibrationRunner(CampaignRunner):
 def run_campaign(engine: Engine, adapter: ReactorAdapter, settings: CampaignSettings,
                  priors: dict[str, PriorModel] | None = None, *, name: str | None = None,
                  raw_dir: Path | None = None, on_event: EventCallback | None = None,
-                 model_artifact_id: int | None = None, safety_limits: Any = None) -> CampaignOutcome:
-    """Create and run a campaign (see :class:`CampaignRunner`); ``safety_limits`` are stored with it."""
-    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits)
+                 model_artifact_id: int | None = None, safety_limits: Any = None,
+                 mapping: Any = None) -> CampaignOutcome:
+    """Create and run a campaign (see :class:`CampaignRunner`); ``safety_limits`` and ``mapping`` are stored."""
+    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits,
+                            mapping=mapping)
     cid = runner.create(settings, name=name, model_artifact_id=model_artifact_id)
     return runner.run(cid)
 
@@ -574,13 +576,16 @@ def run_campaign(engine: Engine, adapter: ReactorAdapter, settings: CampaignSett
 def resume_campaign(engine: Engine, adapter: ReactorAdapter, campaign_id: int,
                     priors: dict[str, PriorModel] | None = None, *, budget: int | None = None,
                     raw_dir: Path | None = None, on_event: EventCallback | None = None,
-                    safety_limits: Any = None) -> CampaignOutcome:
+                    safety_limits: Any = None, mapping: Any = None) -> CampaignOutcome:
     """Continue an interrupted campaign without repeating finished experiments (see module docstring).
 
     The campaign's stored safety limits stay in force; ``safety_limits`` given here are added to them and stored
-    (limits are only ever tightened).
+    (limits are only ever tightened). The stored mapping is used unless ``mapping`` is given.
     """
-    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits)
+    if mapping is None:
+        mapping = load_settings(engine, campaign_id).mapping
+    runner = CampaignRunner(engine, adapter, priors, raw_dir=raw_dir, on_event=on_event, safety_limits=safety_limits,
+                            mapping=mapping)
     return runner.run(campaign_id, budget=budget)
 
 

@@ -21,12 +21,14 @@ log = logging.getLogger(__name__)
 def capabilities_cmd(
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
     adapter_option: list[str] = typer.Option([], "--adapter-option", "-o", help="key=value option (repeatable)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="the reactor's TOML mapping file"),
 ) -> None:
-    """Show what a reactor adapter can set and measure."""
+    """Show what a reactor adapter can set and measure, in the schema's names and units (through its mapping)."""
+    from nanosynth.lab.adapters.contract import as_contract
     from nanosynth.lab.adapters.loader import load_adapter, parse_options
 
     def _run():
-        caps = load_adapter(adapter, parse_options(adapter_option)).capabilities()
+        caps = as_contract(load_adapter(adapter, parse_options(adapter_option)), mapping).capabilities()
         t = Table(title=caps.reactor)
         for c in ("parameter", "unit", "min", "max", "resolution"):
             t.add_column(c)
@@ -34,6 +36,10 @@ def capabilities_cmd(
             t.add_row(p.name, p.unit, f"{p.min:g}", f"{p.max:g}", f"{p.resolution:g}")
         console.print(t)
         console.print("measures: " + ", ".join(caps.output_names))
+        for c in caps.constraints:
+            console.print(escape(f"constraint: {c.expression} ({c.description})"))
+        if caps.product:
+            console.print(f"product: {caps.product.composition} ({caps.product.method or 'any method'})")
 
     apps.run_guarded(_run)
 
