@@ -333,7 +333,6 @@ class CampaignRunner:
                 try:
                     late = collect(_request_id(campaign_id, e.seq))
                 except Exception as exc:  # noqa: BLE001 - any failure to collect leaves it 'interrupted'
-
                     log.warning("could not collect a late result for %s: %s", e.seq, exc)
             if late is not None:
                 self._record(campaign_id, e, late)
@@ -660,9 +659,9 @@ def campaign_report(engine: Engine, campaign_id: int) -> dict[str, Any]:
                    - sum((measured.get(m) or -math.inf) for m in objective.maximize) if met else 0.0)
             if best_key is None or key < best_key:
                 best_key, best = key, rows[-1]
-    done_rows = [r for r in rows if r["status"] == ExperimentStatus.DONE.value]
-    front = [done_rows[i] for i in pareto_front(objective, [
-        ((next(e for e in exps if e.seq == r["seq"]).result or {}).get("outcomes") or {}) for r in done_rows])]
+    done = [(r, (e.result or {}).get("outcomes") or {}) for r, e in zip(rows, exps, strict=True)
+            if e.status == ExperimentStatus.DONE.value]
+    front = [done[i][0] for i in pareto_front(objective, [o for _, o in done])]
     return {
         "campaign_id": camp.id, "name": camp.name, "status": camp.status, "adapter": camp.adapter,
         "targets": settings.targets, "tolerance": settings.tolerance, "tolerances": settings.tolerances,

@@ -319,22 +319,33 @@ def reconcile_stored_campaign(engine: Engine, campaign_id: int, out_dir: Path, *
                               adapter_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Reconcile a stored campaign with priors rebuilt from the database: what ``nanosynth lab reconcile`` runs.
 
-    The campaign's stored adapter (options overridden by ``adapter_options``) gives the parameter space; the
-    priors are the database's registered models or a tree ensemble fitted on ``prior_dataset``, whose rows are
-    also checked against the lab results. Returns the report of :func:`reconcile_campaign`.
+    The campaign's stored adapter (options overridden by ``adapter_options``) seen through its stored mapping gives
+    the parameter space; the priors are those of the reactor's declared product (registered models, or tree
+    ensembles on ``prior_dataset`` / the product's literature), whose rows are also checked against the lab results.
+    Returns the report of :func:`reconcile_campaign`.
+
+    Raises
+    ------
+    ModelError
+        When no prior matches the reactor's product.
     """
+    from nanosynth.lab.adapters.contract import as_contract
     from nanosynth.lab.adapters.loader import load_adapter
     from nanosynth.lab.campaign import load_settings
-    from nanosynth.lab.prior import database_priors, database_table
+    from nanosynth.lab.prior import product_literature, product_priors
 
     settings = load_settings(engine, campaign_id)
-    reactor = load_adapter(settings.adapter or "simulated", {**settings.adapter_options, **(adapter_options or {})})
+    reactor = as_contract(load_adapter(settings.adapter or "simulated",
+                                       {**settings.adapter_options, **(adapter_options or {})}), settings.mapping)
+    caps = reactor.capabilities()
     with session_scope(engine) as s:
-        priors, info = database_priors(s, list(settings.objective().outputs), dataset=prior_dataset,
-                                       random_state=settings.seed)
-        literature = database_table(s, prior_dataset)
-    return reconcile_campaign(engine, campaign_id, priors, reactor.capabilities(), out_dir,
-                              safety_limits=reactor.safety_limits, literature=literature, prior_info=info)
+        priors, info = product_priors(s, caps, list(settings.objective().outputs), dataset=prior_dataset,
+                                      random_state=settings.seed)
+        literature = product_literature(s, caps, prior_dataset)
+    if not priors:
+        raise ModelError(f"campaign {campaign_id}: no prior to reconcile against ({info.get('unseeded')})")
+    return reconcile_campaign(engine, campaign_id, priors, caps, out_dir, safety_limits=reactor.safety_limits,
+                              literature=literature, prior_info=info)
 
 
 def _register(engine: Engine, camp: Campaign, rec: OutputReconciliation, path: Path, manifest_sha: str,

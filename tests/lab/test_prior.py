@@ -9,6 +9,7 @@ import pytest
 from nanosynth.lab import prior as prior_mod
 from nanosynth.lab.prior import PriorModel, PropertyModelPrior, load_model_prior
 from nanosynth.schema.errors import ModelError
+from lab_test_helpers import perovskite_literature
 
 
 class _FakePropertyModel:
@@ -68,21 +69,6 @@ def test_registered_priors_skip_residual_and_broken_artifacts(engine, monkeypatc
     assert list(priors) == ["abs_peak_nm"] and info["abs_peak_nm"]["name"] == "m0"
 
 
-def _perovskite_literature(engine, n=14, composition="CsPbBr3"):
-    """Literature-like CsPbBr3 recipes: a growth temperature and a PL peak that rises with it."""
-    from nanosynth.db.engine import session_scope
-    from nanosynth.db.write import add_recipes
-    from nanosynth.schema.records import RecipeCreate, validate_record
-
-    recs = [validate_record(RecipeCreate, {
-        "source_key": f"lit:{composition}:{i}", "source_kind": "curated_dataset", "dataset": "test-perovskite",
-        "method": "microfluidic", "target_composition": composition,
-        "steps": [{"order": 0, "action": "grow", "temperature_c": 90.0 + 6 * i, "time_s": 120.0}],
-        "outcomes": [{"property": "pl_peak_nm", "value": 490.0 + 1.8 * i, "spectrum": "pl"}]}) for i in range(n)]
-    with session_scope(engine) as s:
-        add_recipes(s, recs)
-
-
 def test_priors_come_from_literature_of_the_reactors_product(engine):
     from nanosynth.db.engine import session_scope
     from nanosynth.lab.adapters.contract import as_contract
@@ -92,10 +78,10 @@ def test_priors_come_from_literature_of_the_reactors_product(engine):
     with session_scope(engine) as s:
         priors, info = prior_mod.product_priors(s, caps, ["pl_peak_nm"])
     assert priors == {} and "CsPbBr3" in info["unseeded"]
-    _perovskite_literature(engine, composition="CdSe")  # another composition does not match
+    perovskite_literature(engine, composition="CdSe")  # another composition does not match
     with session_scope(engine) as s:
         assert prior_mod.product_priors(s, caps, ["pl_peak_nm"])[0] == {}
-    _perovskite_literature(engine)
+    perovskite_literature(engine)
     with session_scope(engine) as s:
         priors, info = prior_mod.product_priors(s, caps, ["pl_peak_nm", "plqy"])
     assert info["pl_peak_nm"]["features"] == ["temperature_c"] and info["pl_peak_nm"]["n_train"] == 14
@@ -108,7 +94,7 @@ def test_priors_come_from_literature_of_the_reactors_product(engine):
 def test_seeded_flow_campaign_uses_the_product_prior(engine):
     from nanosynth.lab.campaign import CampaignSettings, launch_campaign
 
-    _perovskite_literature(engine)
+    perovskite_literature(engine)
     out = launch_campaign(engine, CampaignSettings(targets={"pl_peak_nm": 505.0}, budget=8, seed=1, n_candidates=512),
                           adapter="cspbbr3-flow")
     assert out.report["seeded"] and out.report["prior"]["pl_peak_nm"]["composition"] == "CsPbBr3"

@@ -82,3 +82,17 @@ def test_needs_results(engine, tmp_path):
     with pytest.raises(ModelError, match="no successful experiments"):
         reconcile_campaign(engine, out.campaign_id, {"abs_peak_nm": TwinPrior()},
                            CountingReactor().capabilities(), tmp_path)
+
+
+def test_reconcile_stored_flow_campaign_through_its_mapping(engine, tmp_path):
+    from nanosynth.lab.campaign import launch_campaign
+    from nanosynth.lab.reconcile import reconcile_stored_campaign
+    from lab_test_helpers import perovskite_literature
+
+    perovskite_literature(engine)
+    out = launch_campaign(engine, CampaignSettings(targets={"pl_peak_nm": 505.0}, tolerance=0.5, budget=6, seed=1,
+                                                   n_candidates=256), adapter="cspbbr3-flow")
+    report = reconcile_stored_campaign(engine, out.campaign_id, tmp_path)
+    entry = report["outputs"]["pl_peak_nm"]
+    assert entry["n"] >= 3 and entry["temperature_span_c"][0] >= 90.0  # schema units (°C), not kelvin
+    assert {"temperature_c", "cs_flow_ml_min"} <= set(entry["experiments"][0])
