@@ -145,7 +145,9 @@ class Proposal:
     source: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"outcomes": self.predicted, "acquisition": self.score, "source": self.source}
+        """JSON-able (PostgreSQL's JSON refuses NaN: a space-filling proposal has no acquisition value)."""
+        return {"outcomes": self.predicted, "acquisition": self.score if math.isfinite(self.score) else None,
+                "source": self.source}
 
 
 class _Surrogate:

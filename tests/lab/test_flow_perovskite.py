@@ -101,3 +101,21 @@ def test_disconnect_mid_campaign_stops_cleanly_and_resumes(engine):
     assert not [e for e in exps if e.status == "dispatched"]
     resumed = resume_campaign(engine, CsPbBr3FlowReactor(seed=1), out.campaign_id)
     assert resumed.status == "done" and resumed.experiments_run > out.experiments_run
+
+
+def test_flow_campaign_with_a_disconnect_on_both_databases(any_db_url):
+    """The same campaign (unseeded, multi-objective, a disconnect) on SQLite and PostgreSQL (JSON without NaN)."""
+    from nanosynth.db.engine import make_engine
+    from nanosynth.db.migrate import upgrade
+
+    upgrade(any_db_url)
+    engine = make_engine(any_db_url)
+    try:
+        out = launch_campaign(engine, _settings("pl_peak_nm=505±3", "fwhm_mev<=80", maximize=["plqy"], budget=6),
+                              adapter=FLOW, adapter_options={"seed": 1, "faults": {2: "disconnect"}})
+        exps = _experiments(engine, out.campaign_id)
+        assert out.status == "done" and out.experiments_run == 6
+        assert exps[2].status == "failed" and "ConnectionResetError" in exps[2].error
+        assert exps[0].predicted["acquisition"] is None and exps[0].predicted["source"] == "space_filling"
+    finally:
+        engine.dispose()
