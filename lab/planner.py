@@ -278,7 +278,7 @@ class Planner:
             if name in self.objective.targets:
                 score *= self._p_within(mu, np.sqrt(sd**2 + self.prior_error**2), self.objective.targets[name],
                                         self.objective.tol(name))
-        score *= self._bound_probability(preds, extra_sd=self.prior_error)
+        score *= self._bound_probability(preds, rel_sd=0.1)
         for sign, names in ((1.0, self.objective.minimize), (-1.0, self.objective.maximize)):
             for name in names:  # mild preference for better predicted values among good candidates
                 if name in preds and name not in self.objective.targets:
@@ -355,14 +355,17 @@ class Planner:
                                                                                       kernel=s.gp_.kernel_)
         return proposals
 
-    def _bound_probability(self, preds: dict[str, tuple[np.ndarray, np.ndarray]], extra_sd: float = 0.0) -> np.ndarray:
-        """Probability that every bounded outcome lies within its bounds (1 where no model predicts it)."""
+    def _bound_probability(self, preds: dict[str, tuple[np.ndarray, np.ndarray]], rel_sd: float = 0.0) -> np.ndarray:
+        """Probability that every bounded outcome lies within its bounds (1 where no model predicts it).
+
+        ``rel_sd`` widens each prediction by that fraction of its value (a prior's typical error when seeding).
+        """
         p = np.ones(1)
         for name, (lo, hi) in self.objective.bounds.items():
             if name not in preds:
                 continue
             mu, sd = preds[name]
-            sd = np.maximum(np.sqrt(sd**2 + (extra_sd * 0.05 * np.abs(mu)) ** 2), 1e-6)
+            sd = np.maximum(np.sqrt(sd**2 + (rel_sd * np.abs(mu)) ** 2), 1e-6)
             up = norm.cdf((hi - mu) / sd) if hi is not None else 1.0
             down = norm.cdf((lo - mu) / sd) if lo is not None else 0.0
             p = p * (up - down)
