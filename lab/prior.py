@@ -355,10 +355,13 @@ def literature_table(session, composition: str, method: str | None, names: list[
 
     Each reactor parameter comes from the column of the same name or from :data:`LITERATURE_COLUMNS` (growth
     temperature and time); outcome columns are the wide frame's (``pl_peak_nm``, ``pl_fwhm_mev``, ``plqy`` ...).
+    Results of lab campaigns (source kind ``campaign``) are left out: they are what a prior is checked against.
     """
     from nanosynth.db.queries import recipes_wide
 
     wide = recipes_wide(session, composition=composition, method=method)
+    if "source_kind" in wide:
+        wide = wide[wide["source_kind"] != "campaign"].reset_index(drop=True)
     table = wide.copy()
     for name in names:
         if name not in table:

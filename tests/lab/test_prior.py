@@ -99,3 +99,13 @@ def test_seeded_flow_campaign_uses_the_product_prior(engine):
                           adapter="cspbbr3-flow")
     assert out.report["seeded"] and out.report["prior"]["pl_peak_nm"]["composition"] == "CsPbBr3"
     assert out.report["experiments"][0]["plan_source"] == "prior_seed"
+
+
+def test_lab_campaign_results_are_not_literature(engine):
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.campaign import CampaignSettings, launch_campaign
+
+    launch_campaign(engine, CampaignSettings(targets={"pl_peak_nm": 505.0}, budget=12, seeded=False, seed=1,
+                                             initial_size=12, n_candidates=256), adapter="cspbbr3-flow")
+    with session_scope(engine) as s:
+        assert prior_mod.literature_table(s, "CsPbBr3", "microfluidic", ["temperature_c"]).empty
