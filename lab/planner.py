@@ -38,31 +38,92 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Objective:
-    """What a campaign is after: target values (± tolerance) and outcomes to minimize."""
+    """What a campaign is after: targets (± tolerance), bounds on outcomes, outcomes to minimize or maximize.
+
+    ``--target abs_peak_nm=550±3 --target pl_fwhm_mev<=110 --maximize plqy`` is ``targets={"abs_peak_nm": 550}``,
+    ``tolerances={"abs_peak_nm": 3}``, ``bounds={"pl_fwhm_mev": (None, 110)}``, ``maximize=("plqy",)``.
+    """
 
     targets: dict[str, float]
     tolerance: float = 3.0
     minimize: tuple[str, ...] = ()
+    maximize: tuple[str, ...] = ()
+    tolerances: dict[str, float] = field(default_factory=dict)
+    bounds: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.targets:
+        if not self.targets and not self.bounds:
             raise ConfigError("a campaign needs at least one target, e.g. --target abs_peak_nm=560")
-        if self.tolerance <= 0:
-            raise ConfigError(f"tolerance must be positive, got {self.tolerance}")
+        if self.tolerance <= 0 or any(t <= 0 for t in self.tolerances.values()):
+            raise ConfigError(f"tolerances must be positive, got {self.tolerance} and {self.tolerances}")
+
+    def tol(self, name: str) -> float:
+        """Tolerance of target ``name``."""
+        return float(self.tolerances.get(name, self.tolerance))
+
+    @property
+    def optimized(self) -> tuple[str, ...]:
+        """Outcomes to minimize or maximize."""
+        return (*self.minimize, *self.maximize)
 
     @property
     def outputs(self) -> list[str]:
-        return list(self.targets) + [m for m in self.minimize if m not in self.targets]
+        out = list(self.targets)
+        for name in (*self.bounds, *self.minimize, *self.maximize):
+            if name not in out:
+                out.append(name)
+        return out
 
     def met(self, outcomes: dict[str, Any] | None) -> bool:
-        """True when every target is within tolerance in ``outcomes``."""
+        """True when every target is within tolerance and every bound holds in ``outcomes``."""
         if not outcomes:
             return False
         for name, target in self.targets.items():
             v = outcomes.get(name)
-            if v is None or not math.isfinite(float(v)) or abs(float(v) - target) > self.tolerance:
+            if v is None or not math.isfinite(float(v)) or abs(float(v) - target) > self.tol(name):
+                return False
+        for name, (lo, hi) in self.bounds.items():
+            v = outcomes.get(name)
+            if v is None or not math.isfinite(float(v)) or (lo is not None and v < lo) or (hi is not None and v > hi):
                 return False
         return True
+
+    def distance(self, outcomes: dict[str, Any]) -> float:
+        """How far ``outcomes`` are from the targets and bounds, in tolerances (0 when met)."""
+        d = 0.0
+        for name, target in self.targets.items():
+            v = outcomes.get(name)
+            d += abs(float(v) - target) / self.tol(name) if v is not None and math.isfinite(float(v)) else 1e9
+        for name, (lo, hi) in self.bounds.items():
+            v = outcomes.get(name)
+            if v is None or not math.isfinite(float(v)):
+                d += 1e9
+            else:
+                d += max(0.0, (lo - v) if lo is not None else 0.0, (v - hi) if hi is not None else 0.0) / \
+                    max(abs(hi if hi is not None else lo), 1e-9) * 10
+        return d
+
+
+def pareto_front(objective: Objective, outcomes: list[dict[str, Any]]) -> list[int]:
+    """Indices of the non-dominated results among those that meet the targets and bounds.
+
+    The criteria are the minimized and maximized outcomes (and the distance to each target when nothing is
+    optimized); a result dominates another when it is no worse on every criterion and better on one.
+    """
+    rows = []
+    for i, o in enumerate(outcomes):
+        if not objective.met(o):
+            continue
+        crit = [float(o.get(n, math.inf)) for n in objective.minimize]
+        crit += [-float(o.get(n, -math.inf)) for n in objective.maximize]
+        if not objective.optimized:
+            crit += [abs(float(o[t]) - v) for t, v in objective.targets.items()]
+        rows.append((i, np.nan_to_num(np.array(crit, float), nan=np.inf)))
+    front = []
+    for i, c in rows:
+        if not any(np.all(d <= c) and np.any(d < c) for j, d in rows if j != i):
+            front.append(i)
+    return front
 
 
 @dataclass
@@ -84,7 +145,9 @@ class Proposal:
     source: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"outcomes": self.predicted, "acquisition": self.score, "source": self.source}
+        """JSON-able (PostgreSQL's JSON refuses NaN: a space-filling proposal has no acquisition value)."""
+        return {"outcomes": self.predicted, "acquisition": self.score if math.isfinite(self.score) else None,
+                "source": self.source}
 
 
 class _Surrogate:
@@ -166,8 +229,8 @@ class Planner:
         return all(t in self.priors for t in self.objective.targets)
 
     # ------------------------------------------------------------------ scoring
-    def _p_within(self, mu: np.ndarray, sd: np.ndarray, target: float) -> np.ndarray:
-        tol = self.objective.tolerance
+    def _p_within(self, mu: np.ndarray, sd: np.ndarray, target: float, tol: float | None = None) -> np.ndarray:
+        tol = self.objective.tolerance if tol is None else tol
         sd = np.maximum(sd, 1e-6)
         return norm.cdf((target + tol - mu) / sd) - norm.cdf((target - tol - mu) / sd)
 
@@ -179,6 +242,7 @@ class Planner:
                                     for a in around for s in (0.03, 0.1)])
             U = np.vstack([U, np.clip(local, 0, 1)])
         frame = self.space.decode(U).drop_duplicates().reset_index(drop=True)
+        frame = frame[self.space.feasible(frame)].reset_index(drop=True)
         return frame, self.space.encode(frame)
 
     def _select(self, frame: pd.DataFrame, X: np.ndarray, score: np.ndarray, k: int,
@@ -199,8 +263,7 @@ class Planner:
         """The first ``k`` experiments: best-and-diverse under the prior, or a Latin hypercube without one."""
         ex = self.space.encode(pd.DataFrame(exclude)) if exclude else np.empty((0, self.space.dim))
         if not self.seeded:
-            U = self.space.latin_hypercube(k, self.seed)
-            frame = self.space.decode(U)
+            frame = self.space.feasible_design(k, self.seed)
             return [Proposal(parameters=row, predicted={}, score=float("nan"), source="space_filling")
                     for row in frame.to_dict("records")]
         frame, X = self._candidates(self.seed)
@@ -213,12 +276,15 @@ class Planner:
             mu, sd = np.asarray(mu, float), np.asarray(sd, float)
             preds[name] = (mu, sd)
             if name in self.objective.targets:
-                score *= self._p_within(mu, np.sqrt(sd**2 + self.prior_error**2), self.objective.targets[name])
-        for name in self.objective.minimize:  # mild preference for low predicted values among good candidates
-            if name in preds and name not in self.objective.targets:
-                mu, sd = preds[name]
-                z = (mu - np.nanmin(mu)) / (np.nanstd(mu) + 1e-9)
-                score *= np.exp(-0.25 * z)
+                score *= self._p_within(mu, np.sqrt(sd**2 + self.prior_error**2), self.objective.targets[name],
+                                        self.objective.tol(name))
+        score *= self._bound_probability(preds, rel_sd=0.1)
+        for sign, names in ((1.0, self.objective.minimize), (-1.0, self.objective.maximize)):
+            for name in names:  # mild preference for better predicted values among good candidates
+                if name in preds and name not in self.objective.targets:
+                    mu, sd = preds[name]
+                    z = sign * (mu - (np.nanmin(mu) if sign > 0 else np.nanmax(mu))) / (np.nanstd(mu) + 1e-9)
+                    score *= np.exp(-0.25 * z)
         idx = self._select(frame, X, score, k, radius=0.25, exclude=ex)
         if len(idx) < k:  # box too small for that radius
             idx += [i for i in self._select(frame, X, score, k, radius=0.05, exclude=ex) if i not in idx][: k - len(idx)]
@@ -249,7 +315,7 @@ class Planner:
             ok = np.isfinite(y)
             if ok.sum() == 0:
                 continue
-            floor = self.objective.tolerance if name in self.objective.targets else max(1e-3, 0.05 * abs(np.nanmean(y)))
+            floor = self.objective.tol(name) if name in self.objective.targets else max(1e-3, 0.05 * abs(np.nanmean(y)))
             surrogates[name] = _Surrogate(self.priors.get(name), floor, self.seed).fit(
                 self.space, obs_frame[ok].reset_index(drop=True), y[ok])
             data[name] = (obs_frame[ok].reset_index(drop=True), y[ok])
@@ -264,12 +330,13 @@ class Planner:
             score = np.ones(len(frame))
             for t, target in self.objective.targets.items():
                 mu, sd = preds[t]
-                score *= self._p_within(mu, sd, target)
-            best_min = self._best_minimized(done)
-            for name, best in best_min.items():
+                score *= self._p_within(mu, sd, target, self.objective.tol(t))
+            score *= self._bound_probability(preds)
+            for name, best in self._best_minimized(done).items():
                 if name in preds:
                     mu, sd = preds[name]
-                    score *= norm.cdf((best - mu) / np.maximum(sd, 1e-6))
+                    sign = -1.0 if name in self.objective.maximize else 1.0
+                    score *= norm.cdf(sign * (best - mu) / np.maximum(sd, 1e-6))
             score = score * penalty
             idx = self._select(frame, X, score, 1, radius=0.0, exclude=np.vstack([ex, chosen_X]))
             if not idx:
@@ -288,25 +355,35 @@ class Planner:
                                                                                       kernel=s.gp_.kernel_)
         return proposals
 
+    def _bound_probability(self, preds: dict[str, tuple[np.ndarray, np.ndarray]], rel_sd: float = 0.0) -> np.ndarray:
+        """Probability that every bounded outcome lies within its bounds (1 where no model predicts it).
+
+        ``rel_sd`` widens each prediction by that fraction of its value (a prior's typical error when seeding).
+        """
+        p = np.ones(1)
+        for name, (lo, hi) in self.objective.bounds.items():
+            if name not in preds:
+                continue
+            mu, sd = preds[name]
+            sd = np.maximum(np.sqrt(sd**2 + (rel_sd * np.abs(mu)) ** 2), 1e-6)
+            up = norm.cdf((hi - mu) / sd) if hi is not None else 1.0
+            down = norm.cdf((lo - mu) / sd) if lo is not None else 0.0
+            p = p * (up - down)
+        return p
+
     def _best_observed(self, done: list[Observation], n: int = 3) -> list[int]:
-        """Indices of the observations closest to the targets (to search around them)."""
+        """Indices of the observations closest to the targets and bounds (to search around them)."""
         if not done:
             return []
-        dist = []
-        for o in done:
-            d = 0.0
-            for t, target in self.objective.targets.items():
-                v = o.outcomes.get(t, math.nan)
-                d += abs(v - target) if math.isfinite(v) else 1e9
-            dist.append(d)
-        return list(np.argsort(dist)[:n])
+        return list(np.argsort([self.objective.distance(o.outcomes) for o in done])[:n])
 
     def _best_minimized(self, done: list[Observation]) -> dict[str, float]:
+        """Best value of each optimized outcome among results that meet the targets (minimum or maximum)."""
         out = {}
         good = [o for o in done if self.objective.met(o.outcomes)]
-        for name in self.objective.minimize:
+        for name in self.objective.optimized:
             vals = [o.outcomes.get(name, math.nan) for o in good]
             vals = [v for v in vals if math.isfinite(v)]
             if vals:
-                out[name] = min(vals)
+                out[name] = max(vals) if name in self.objective.maximize else min(vals)
         return out

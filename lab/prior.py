@@ -341,3 +341,104 @@ def database_priors(session, outputs: list[str], dataset: str = "cdse-hte",
             priors[o] = fit_tree_prior(table, o, random_state=random_state)
             info[o] = {"kind": "tree_ensemble", "dataset": dataset, "n_train": priors[o].n_train_}
     return priors, info
+
+
+#: Literature (wide-frame) columns that give a reactor parameter of the schema when a recipe has no reactor row.
+LITERATURE_COLUMNS = {"temperature_c": ("growth_temperature_c", "max_temperature_c", "injection_temperature_c"),
+                      "time_s": ("growth_time_s",), "residence_time_s": ("growth_time_s",)}
+#: Training sources of registered models per composition (models trained on the CdSe batch-reactor grid).
+SOURCES_BY_COMPOSITION = {"CdSe": REACTOR_SOURCES}
+
+
+def literature_table(session, composition: str, method: str | None, names: list[str]) -> pd.DataFrame:
+    """Literature recipes of ``composition`` (and ``method``) with the reactor parameters they state.
+
+    Each reactor parameter comes from the column of the same name or from :data:`LITERATURE_COLUMNS` (growth
+    temperature and time); outcome columns are the wide frame's (``pl_peak_nm``, ``pl_fwhm_mev``, ``plqy`` ...).
+    Results of lab campaigns (source kind ``campaign``) are left out: they are what a prior is checked against.
+    """
+    from nanosynth.db.queries import recipes_wide
+
+    wide = recipes_wide(session, composition=composition, method=method)
+    if "source_kind" in wide:
+        wide = wide[wide["source_kind"] != "campaign"].reset_index(drop=True)
+    table = wide.copy()
+    for name in names:
+        if name not in table:
+            source = next((c for c in LITERATURE_COLUMNS.get(name, ()) if c in wide), None)
+            table[name] = wide[source] if source else np.nan
+    return table
+
+
+def _literature_priors(session, product, names: list[str], outputs: list[str], log_names: list[str],
+                       random_state: int) -> tuple[dict[str, PriorModel], dict[str, object]]:
+    """Tree-ensemble priors on the product's literature recipes, over the parameters they state (≥ 10 rows)."""
+    table = literature_table(session, product.composition, product.method, names)
+    priors: dict[str, PriorModel] = {}
+    info: dict[str, object] = {}
+    for out in outputs:
+        if out not in table:
+            continue
+        rows = table.dropna(subset=[out])
+        features = tuple(n for n in names if rows[n].notna().sum() >= 10)
+        rows = rows.dropna(subset=list(features))
+        if not features or len(rows) < 10:
+            continue
+        priors[out] = TreeEnsemblePrior(features=features, random_state=random_state,
+                                        log_features=tuple(n for n in features if n in log_names)).fit(rows, rows[out])
+        info[out] = {"kind": "tree_ensemble", "composition": product.composition, "method": product.method,
+                     "features": list(features), "n_train": priors[out].n_train_}
+    return priors, info
+
+
+def product_priors(session, capabilities, outputs: list[str], dataset: str = "cdse-hte",
+                   random_state: int = 0) -> tuple[dict[str, PriorModel], dict[str, object]]:
+    """Priors for a reactor's declared product: registered models and literature recipes that match it.
+
+    A CdSe reactor with the batch-microreactor parameters gets :func:`database_priors` (registered models first,
+    else a tree ensemble on ``dataset``); any other product gets tree ensembles fitted on the database's recipes
+    of its composition and method. ``info`` says, per output, where its prior came from, and under ``"unseeded"``
+    why some outputs have none.
+    """
+    product = capabilities.product
+    names = capabilities.parameter_names
+    if product is None:
+        return {}, {"unseeded": f"{capabilities.reactor} declares no product (composition, method): add one to its "
+                                "capabilities or to the [product] table of its mapping file"}
+    priors: dict[str, PriorModel] = {}
+    info: dict[str, object] = {}
+    if product.composition in SOURCES_BY_COMPOSITION and set(names) == set(HTE_PARAMETERS):
+        try:
+            priors, info = database_priors(session, outputs, dataset=dataset, random_state=random_state)
+        except ModelError as exc:
+            info["literature"] = str(exc)
+    missing = [o for o in outputs if o not in priors]
+    if missing:
+        log_names = [p.name for p in capabilities.parameters if p.log_scale]
+        more, more_info = _literature_priors(session, product, names, missing, log_names, random_state)
+        priors.update(more)
+        info.update(more_info)
+    if [o for o in outputs if o not in priors]:
+        info["unseeded"] = (f"no registered model or literature recipes ({product.composition}, "
+                            f"{product.method or 'any method'}) stating {names} for "
+                            f"{[o for o in outputs if o not in priors]}")
+    return priors, info
+
+
+def product_literature(session, capabilities, dataset: str = "cdse-hte") -> pd.DataFrame | None:
+    """The literature rows the product's prior is fitted on (reactor-parameter columns), or None when there are none.
+
+    The CdSe batch-microreactor parameter set gets ``dataset`` (:func:`database_table`); any other product its
+    composition's recipes (:func:`literature_table`).
+    """
+    product = capabilities.product
+    if product is None:
+        return None
+    names = capabilities.parameter_names
+    try:
+        if product.composition in SOURCES_BY_COMPOSITION and set(names) == set(HTE_PARAMETERS):
+            return database_table(session, dataset)
+        table = literature_table(session, product.composition, product.method, names)
+    except ModelError:
+        return None
+    return table if len(table) else None

@@ -28,9 +28,11 @@ from nanosynth.db import campaigns as store
 from nanosynth.db import model_registry
 from nanosynth.db.engine import session_scope
 from nanosynth.lab.adapters.base import Capabilities, SafetyLimits, utcnow
+from nanosynth.lab.campaign import lab_frame
 from nanosynth.lab.planner import _Surrogate
 from nanosynth.lab.prior import PriorModel
 from nanosynth.lab.space import SearchSpace, min_distances
+from nanosynth.lab.temperature_offset import OffsetFit, calibration_design, fit_offset
 from nanosynth.schema.enums import ExperimentStatus
 from nanosynth.schema.errors import ArtifactNotFoundError, ModelError
 from nanosynth.schema.tables import Campaign
@@ -78,31 +80,7 @@ class OutputReconciliation:
     z_within_2sigma: float
     rows: pd.DataFrame = field(repr=False)
     model: RecalibratedPrior | None = field(default=None, repr=False)
-
-
-def _lab_frame(engine: Engine, campaign_id: int) -> tuple[Campaign, pd.DataFrame]:
-    with session_scope(engine) as s:
-        camp = store.get_campaign(s, campaign_id)
-        exps = store.list_experiments(s, campaign_id, status=ExperimentStatus.DONE.value)
-    rows = []
-    for e in exps:
-        outcomes = (e.result or {}).get("outcomes") or {}
-        rows.append({"seq": e.seq, **e.parameters, **{k: v for k, v in outcomes.items() if v is not None}})
-    return camp, pd.DataFrame(rows)
-
-
-def fit_temperature_offset(prior: PriorModel, X: pd.DataFrame, y: np.ndarray,
-                           span_c: float = 40.0, step_c: float = 0.5) -> tuple[float, float]:
-    """ΔT (°C) such that ``prior(T + ΔT)`` best matches ``y`` (grid search, least squares); returns (ΔT, RMSE)."""
-    best = (0.0, math.inf)
-    for dt in np.arange(-span_c, span_c + step_c / 2, step_c):
-        Z = X.copy()
-        Z["temperature_c"] = Z["temperature_c"] + dt
-        m, _ = prior.predict_dist(Z)
-        rmse = float(np.sqrt(np.mean((y - np.asarray(m)) ** 2)))
-        if rmse < best[1] - 1e-12 or (abs(rmse - best[1]) <= 1e-12 and abs(dt) < abs(best[0])):
-            best = (float(dt), rmse)
-    return best
+    offset: OffsetFit | None = field(default=None, repr=False)
 
 
 def reconcile_output(prior: PriorModel, space: SearchSpace, lab: pd.DataFrame, output: str,
@@ -123,13 +101,11 @@ def reconcile_output(prior: PriorModel, space: SearchSpace, lab: pd.DataFrame, o
     mean, std = np.asarray(mean, float), np.asarray(std, float)
     resid = y - mean
     bias_p = float(stats.ttest_1samp(resid, 0.0).pvalue) if len(resid) > 2 and np.std(resid) > 0 else 0.0
-    dt, rmse_dt = fit_temperature_offset(prior, X, y)
-    rmse0 = float(np.sqrt(np.mean(resid**2)))
-    # the offset is significant when it removes most of the systematic error (F-test on nested models)
+    offset = fit_offset(prior, X, y)
+    if not offset.identifiable and "temperature_c" in space.names:
+        offset.design = calibration_design(prior, space, 6, seed=seed, exclude=X)
     n = len(y)
-    f_stat = (rmse0**2 - rmse_dt**2) * n / max(rmse_dt**2 * n / max(n - 1, 1), 1e-12)
-    p_offset = float(1 - stats.f.cdf(f_stat, 1, max(n - 1, 1))) if n > 2 else 1.0
-    significant = dt != 0.0 and p_offset < 0.01 and rmse_dt < 0.8 * rmse0
+    dt, significant = offset.offset_c, offset.significant
     dt_used = dt if significant else 0.0
     shifted = RecalibratedPrior(prior, dt_used, None)
     m_shift, _ = shifted.predict_dist(X)
@@ -153,7 +129,7 @@ def reconcile_output(prior: PriorModel, space: SearchSpace, lab: pd.DataFrame, o
     return OutputReconciliation(
         output=output, n=n, prior_mae=float(np.mean(np.abs(resid))), prior_bias=float(np.mean(resid)),
         bias_p_value=bias_p, temperature_offset_c=dt, offset_mae=float(np.mean(np.abs(y - m_shift))),
-        offset_significant=bool(significant), recalibrated_loo_mae=float(np.mean(loo)),
+        offset_significant=bool(significant), offset=offset, recalibrated_loo_mae=float(np.mean(loo)),
         z_within_2sigma=float(np.mean(z <= 2)), rows=out_rows, model=model)
 
 
@@ -289,7 +265,7 @@ def reconcile_campaign(engine: Engine, campaign_id: int, priors: dict[str, Prior
     dict
         The report (also written as ``report.json``).
     """
-    camp, lab = _lab_frame(engine, campaign_id)
+    camp, lab = lab_frame(engine, campaign_id)
     if lab.empty:
         raise ModelError(f"campaign {campaign_id} has no successful experiments to reconcile")
     space = SearchSpace(capabilities, safety_limits)
@@ -327,6 +303,11 @@ def _entry(rec: OutputReconciliation, tolerance: float) -> dict[str, Any]:
         "n": rec.n, "prior_mae": rec.prior_mae, "prior_bias": rec.prior_bias, "bias_p_value": rec.bias_p_value,
         "systematic_bias": rec.bias_p_value < 0.01 and abs(rec.prior_bias) > tolerance / 2,
         "temperature_offset_c": rec.temperature_offset_c, "temperature_offset_significant": rec.offset_significant,
+        "temperature_offset_identifiable": rec.offset.identifiable if rec.offset else None,
+        "temperature_offset_se_c": rec.offset.standard_error_c if rec.offset else None,
+        "temperature_span_c": list(rec.offset.span_c) if rec.offset else None,
+        "temperature_offset_reason": rec.offset.reason if rec.offset else None,
+        "experiments_to_identify_offset": rec.offset.design if rec.offset else [],
         "mae_after_temperature_offset": rec.offset_mae, "recalibrated_loo_mae": rec.recalibrated_loo_mae,
         "fraction_within_2sigma_of_prior": rec.z_within_2sigma,
         "experiments": json.loads(rec.rows.to_json(orient="records")),
@@ -337,22 +318,33 @@ def reconcile_stored_campaign(engine: Engine, campaign_id: int, out_dir: Path, *
                               adapter_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Reconcile a stored campaign with priors rebuilt from the database: what ``nanosynth lab reconcile`` runs.
 
-    The campaign's stored adapter (options overridden by ``adapter_options``) gives the parameter space; the
-    priors are the database's registered models or a tree ensemble fitted on ``prior_dataset``, whose rows are
-    also checked against the lab results. Returns the report of :func:`reconcile_campaign`.
+    The campaign's stored adapter (options overridden by ``adapter_options``) seen through its stored mapping gives
+    the parameter space; the priors are those of the reactor's declared product (registered models, or tree
+    ensembles on ``prior_dataset`` / the product's literature), whose rows are also checked against the lab results.
+    Returns the report of :func:`reconcile_campaign`.
+
+    Raises
+    ------
+    ModelError
+        When no prior matches the reactor's product.
     """
+    from nanosynth.lab.adapters.contract import as_contract
     from nanosynth.lab.adapters.loader import load_adapter
     from nanosynth.lab.campaign import load_settings
-    from nanosynth.lab.prior import database_priors, database_table
+    from nanosynth.lab.prior import product_literature, product_priors
 
     settings = load_settings(engine, campaign_id)
-    reactor = load_adapter(settings.adapter or "simulated", {**settings.adapter_options, **(adapter_options or {})})
+    reactor = as_contract(load_adapter(settings.adapter or "simulated",
+                                       {**settings.adapter_options, **(adapter_options or {})}), settings.mapping)
+    caps = reactor.capabilities()
     with session_scope(engine) as s:
-        priors, info = database_priors(s, list(settings.objective().outputs), dataset=prior_dataset,
-                                       random_state=settings.seed)
-        literature = database_table(s, prior_dataset)
-    return reconcile_campaign(engine, campaign_id, priors, reactor.capabilities(), out_dir,
-                              safety_limits=reactor.safety_limits, literature=literature, prior_info=info)
+        priors, info = product_priors(s, caps, list(settings.objective().outputs), dataset=prior_dataset,
+                                      random_state=settings.seed)
+        literature = product_literature(s, caps, prior_dataset)
+    if not priors:
+        raise ModelError(f"campaign {campaign_id}: no prior to reconcile against ({info.get('unseeded')})")
+    return reconcile_campaign(engine, campaign_id, priors, caps, out_dir, safety_limits=reactor.safety_limits,
+                              literature=literature, prior_info=info)
 
 
 def _register(engine: Engine, camp: Campaign, rec: OutputReconciliation, path: Path, manifest_sha: str,

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from nanosynth.lab.adapters.base import Capabilities, ParameterSpec, SafetyLimits
+from nanosynth.schema.errors import SafetyLimitError
 
 
 class SearchSpace:
@@ -29,6 +30,7 @@ class SearchSpace:
     """
 
     def __init__(self, capabilities: Capabilities, safety_limits: SafetyLimits | None = None) -> None:
+        self.capabilities = capabilities
         self.specs: tuple[ParameterSpec, ...] = capabilities.parameters
         self.box = (safety_limits or SafetyLimits()).clip_box(capabilities)
         self.names = [p.name for p in self.specs]
@@ -65,6 +67,35 @@ class SearchSpace:
             for p in self.specs
         ])
         return (x - self._lo) / np.where(self._hi > self._lo, self._hi - self._lo, 1.0)
+
+    def feasible(self, frame: pd.DataFrame) -> np.ndarray:
+        """Boolean mask of the rows of a parameter frame that satisfy every coupled constraint."""
+        if not self.capabilities.constraints or len(frame) == 0:
+            return np.ones(len(frame), dtype=bool)
+        return self.capabilities.feasible({n: frame[n].to_numpy(float) for n in self.names})
+
+    def feasible_design(self, k: int, seed: int) -> pd.DataFrame:
+        """``k`` space-filling points (Latin hypercube) that satisfy the coupled constraints.
+
+        Raises
+        ------
+        SafetyLimitError
+            When (almost) no point of the box satisfies the constraints.
+        """
+        frame = self.decode(self.latin_hypercube(k, seed))
+        if self.feasible(frame).all():
+            return frame
+        pool = self.decode(self.sobol(max(256, 64 * k), seed))
+        pool = pool[self.feasible(pool)].reset_index(drop=True)
+        if len(pool) < k:
+            raise SafetyLimitError(f"only {len(pool)} of {max(256, 64 * k)} points of the allowed box satisfy the "
+                                   f"constraints {[c.expression for c in self.capabilities.constraints]}: loosen "
+                                   "the safety limits or check the constraints")
+        chosen = [0]  # greedy max-min distance selection among feasible points
+        X = self.encode(pool)
+        for _ in range(k - 1):
+            chosen.append(int(np.argmax(min_distances(X, X[chosen]))))
+        return pool.iloc[chosen].reset_index(drop=True)
 
     def sobol(self, n: int, seed: int) -> np.ndarray:
         """``n`` scrambled Sobol points in the unit cube (deterministic given ``seed``)."""

@@ -19,10 +19,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nanosynth.lab.adapters.expressions import evaluate, parse_expression
 from nanosynth.schema.errors import HardwareError, SafetyLimitError, SchemaValidationError, UnitError
 from nanosynth.schema.units import convert
 
@@ -73,13 +75,51 @@ class ParameterSpec(BaseModel):
 
 
 class OutputSpec(BaseModel):
-    """One quantity a reactor measures (fitted from its spectra)."""
+    """One quantity a reactor measures: a fitted value, or a raw spectrum that nanosynth fits.
+
+    ``kind="spectrum"`` declares a raw spectrum (``spectrum`` says which: ``absorption`` or ``pl``); nanosynth fits
+    peak position and FWHM from it (and PLQY when ``plqy`` is set and the spectrum carries ``absorbed_photons``)
+    with :mod:`nanosynth.lab.spectra`, the code that fits the curated platform data.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(description="e.g. 'abs_peak_nm', 'pl_fwhm_mev'")
+    name: str = Field(description="e.g. 'abs_peak_nm', 'pl_fwhm_mev', or the name of a raw spectrum")
     unit: str
+    kind: Literal["value", "spectrum"] = "value"
+    spectrum: Literal["absorption", "pl"] | None = Field(default=None, description="kind of a raw spectrum")
+    plqy: bool = Field(default=False, description="a PL spectrum that carries absorbed_photons gives PLQY")
     description: str = ""
+
+    @model_validator(mode="after")
+    def _spectrum_kind(self) -> Self:
+        if self.kind == "spectrum" and self.spectrum is None:
+            raise ValueError(f"output {self.name}: a raw spectrum must say spectrum='absorption' or 'pl'")
+        return self
+
+
+class Constraint(BaseModel):
+    """A coupled constraint on parameters, e.g. ``q_cs_ul_min + q_pb_ul_min <= 600`` (parameter units)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expression: str = Field(min_length=1)
+    description: str = ""
+
+    @field_validator("expression")
+    @classmethod
+    def _parses(cls, v: str) -> str:
+        parse_expression(v)
+        return v
+
+
+class Product(BaseModel):
+    """What a reactor makes: the prior is chosen from models and recipes of this composition and method."""
+
+    model_config = ConfigDict(frozen=True)
+
+    composition: str = Field(min_length=1, description="e.g. 'CdSe', 'CsPbBr3'")
+    method: str | None = Field(default=None, description="synthesis method as in the schema, e.g. 'hot_injection'")
 
 
 class Capabilities(BaseModel):
@@ -93,6 +133,8 @@ class Capabilities(BaseModel):
     spectra: tuple[str, ...] = Field(default=(), description="spectra returned: 'absorption', 'pl'")
     simulated: bool = Field(default=False, description="a simulator (digital twin): its results are labelled "
                                                        "simulated in the database")
+    constraints: tuple[Constraint, ...] = Field(default=(), description="coupled constraints (parameter units)")
+    product: Product | None = Field(default=None, description="what the reactor makes (chooses the prior)")
 
     @field_validator("parameters")
     @classmethod
@@ -101,6 +143,24 @@ class Capabilities(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate parameter names in {names}")
         return v
+
+    @model_validator(mode="after")
+    def _constraint_names(self) -> Self:
+        for c in self.constraints:
+            parse_expression(c.expression, self.parameter_names)
+        return self
+
+    def feasible(self, values: Mapping[str, Any]) -> np.ndarray:
+        """True where every coupled constraint holds (``values``: name → scalar or array)."""
+        ok = np.ones(np.shape(next(iter(values.values()), 0.0)), dtype=bool)
+        for c in self.constraints:
+            ok &= evaluate(c.expression, {n: values[n] for n in self.parameter_names})
+        return ok
+
+    def constraint_violations(self, parameters: Mapping[str, float]) -> list[str]:
+        """The coupled constraints ``parameters`` violate, as text (empty when all hold)."""
+        return [f"constraint {c.expression!r} does not hold" + (f" ({c.description})" if c.description else "")
+                for c in self.constraints if not bool(evaluate(c.expression, parameters))]
 
     @property
     def parameter_names(self) -> list[str]:
@@ -384,6 +444,8 @@ class SpectrumData(BaseModel):
     wavelength_nm: list[float]
     intensity: list[float]
     unit: str = Field(default="a.u.", description="'absorbance' for absorption, 'counts' for PL ...")
+    absorbed_photons: float | None = Field(default=None, ge=0, description="PL only: photons absorbed by the "
+                                           "sample (integrating sphere), in the units of the integrated PL; gives PLQY")
 
     @model_validator(mode="after")
     def _same_length(self) -> Self:
@@ -525,6 +587,8 @@ class ReactorAdapter(abc.ABC):
                 problems.append(f"{p.name}={v} is not a finite number")
             elif not (p.min <= v <= p.max):
                 problems.append(f"{p.name}={v} {p.unit} is outside the reactor range [{p.min}, {p.max}]")
+        if not problems:
+            problems += caps.constraint_violations(request.parameters)
         problems += self.safety_limits.violations(request.parameters)
         if problems:
             raise SafetyLimitError(
@@ -575,11 +639,13 @@ def coerce_safety_limits(value: Any) -> SafetyLimits:
 
 __all__ = [
     "Capabilities",
+    "Constraint",
     "ExperimentRequest",
     "ExperimentResult",
     "LimitEntry",
     "OutputSpec",
     "ParameterSpec",
+    "Product",
     "ProgressCallback",
     "ReactorAdapter",
     "ResultStatus",

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from nanosynth.artifacts import atomic_write_text
-from nanosynth.lab import spectra
 from nanosynth.lab.adapters.base import (
     Capabilities,
     ExperimentRequest,
@@ -60,10 +59,10 @@ def safe_name(request_id: str) -> str:
 
 def _load_capabilities(value: Capabilities | dict[str, Any] | str | Path | None) -> Capabilities:
     if value is None:
-        from nanosynth.lab.adapters.simulated import OUTPUTS, PARAMETERS
+        from nanosynth.lab.adapters.simulated import OUTPUTS, PARAMETERS, PRODUCT
 
         return Capabilities(reactor="file-exchange platform (CdSe batch microreactor parameter set)",
-                            parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"))
+                            parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"), product=PRODUCT)
     if isinstance(value, Capabilities):
         return value
     if isinstance(value, str | Path):
@@ -213,11 +212,8 @@ class FileExchangeAdapter(ReactorAdapter):
         spectra_out: list[SpectrumData] = []
         outcomes = {k: float(v) for k, v in (doc.get("outcomes") or {}).items() if v is not None}
         raw: dict[str, Any] = {"result_file": str(path), "platform": doc.get("raw", {})}
-        if doc.get("spectra_csv"):
+        if doc.get("spectra_csv"):  # fitted by the contract (lab.adapters.contract) when outcomes are missing
             spectra_out = self._read_spectra(path.parent / doc["spectra_csv"])
-            if not outcomes:
-                arrays = {s.kind: (np.array(s.wavelength_nm), np.array(s.intensity)) for s in spectra_out}
-                outcomes, raw["fit_status"] = spectra.analyze(arrays.get("absorption"), arrays.get("pl"))
         processed = path.parent / "processed" / path.name
         processed.parent.mkdir(exist_ok=True)
         os.replace(path, processed)

@@ -15,6 +15,7 @@ BUILTIN_ADAPTERS = {
     "simulated": "nanosynth.lab.adapters.simulated:SimulatedReactor",
     "file-exchange": "nanosynth.lab.adapters.file_exchange:FileExchangeAdapter",
     "sila2": "nanosynth.lab.sila.client:SiLA2ReactorAdapter",
+    "cspbbr3-flow": "nanosynth.lab.adapters.flow_perovskite:CsPbBr3FlowReactor",
 }
 
 

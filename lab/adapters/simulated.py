@@ -37,6 +37,7 @@ from nanosynth.lab.adapters.base import (
     ExperimentResult,
     OutputSpec,
     ParameterSpec,
+    Product,
     ProgressCallback,
     ReactorAdapter,
     ResultStatus,
@@ -78,6 +79,9 @@ OUTPUTS = (
     OutputSpec(name="pl_height", unit="counts"),
     OutputSpec(name="size_nm", unit="nm", description="CdSe diameter from the sizing curve (Yu et al. 2003)"),
 )
+
+#: What the twin makes (chooses the literature prior: CdSe hot-injection recipes and models).
+PRODUCT = Product(composition="CdSe", method="hot_injection")
 
 
 def request_rng(seed: int, request_id: str) -> np.random.Generator:
@@ -176,7 +180,7 @@ class SimulatedReactor(ReactorAdapter):
     def capabilities(self) -> Capabilities:
         return Capabilities(reactor="nanosynth digital twin: CdSe hot-injection batch microreactor",
                             parameters=PARAMETERS, outputs=OUTPUTS, spectra=("absorption", "pl"),
-                            simulated=True)
+                            simulated=True, product=PRODUCT)
 
     def connect(self) -> None:
         if self._calibration is None:

@@ -18,32 +18,21 @@ log = logging.getLogger(__name__)
 ADAPTER_OPTION_HELP = "key=value option of the adapter (repeatable; JSON values ok)"
 
 
-def _targets(items: list[str]) -> dict[str, float]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError as exc:
-            raise ConfigError(f"--target {item!r} must look like abs_peak_nm=560") from exc
-        if not sep:
-            raise ConfigError(f"--target {item!r} must look like abs_peak_nm=560")
-    return out
-
-
 @lab_app.command("capabilities")
 def capabilities_cmd(
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
     adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
     old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
     as_json: bool = typer.Option(False, "--json", help="Print the capabilities as a JSON object."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="the reactor's TOML mapping file"),
 ) -> None:
-    """Show what a reactor adapter can set and measure."""
+    """Show what a reactor adapter can set and measure, in the schema's names and units (through its mapping)."""
+    from nanosynth.lab.adapters.contract import as_contract
     from nanosynth.lab.adapters.loader import load_adapter, parse_options
 
     def _run():
         options = apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option)
-        caps = load_adapter(adapter, parse_options(options)).capabilities()
+        caps = as_contract(load_adapter(adapter, parse_options(options)), mapping).capabilities()
         if as_json:
             typer.echo(json.dumps(caps.model_dump(mode="json"), indent=1))
             return
@@ -54,15 +43,23 @@ def capabilities_cmd(
             t.add_row(p.name, p.unit, f"{p.min:g}", f"{p.max:g}", f"{p.resolution:g}")
         console.print(t)
         console.print("measures: " + ", ".join(caps.output_names))
+        for c in caps.constraints:
+            console.print(escape(f"constraint: {c.expression} ({c.description})"))
+        if caps.product:
+            console.print(f"product: {caps.product.composition} ({caps.product.method or 'any method'})")
 
     apps.run_guarded(_run)
 
 
 @lab_app.command("campaign")
 def campaign_cmd(
-    target: list[str] = typer.Option([], "--target", help="outcome=value, e.g. abs_peak_nm=560 (repeatable)"),
-    tolerance: float = typer.Option(3.0, "--tolerance", help="± tolerance of every target (its unit)"),
+    target: list[str] = typer.Option([], "--target", help="abs_peak_nm=560, abs_peak_nm=550±3 (own tolerance), "
+                                     "fwhm_mev<=110 or plqy>=0.5 (bounds) (repeatable)"),
+    tolerance: float = typer.Option(3.0, "--tolerance", help="± tolerance of targets without their own (its unit)"),
     minimize: list[str] = typer.Option([], "--minimize", help="outcome to minimize, e.g. fwhm (repeatable)"),
+    maximize: list[str] = typer.Option([], "--maximize", help="outcome to maximize, e.g. plqy (repeatable)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="TOML file mapping the reactor's names to the "
+                                        "schema's (default: the adapter's own; see docs/adapters.md)"),
     budget: int | None = typer.Option(None, "--budget", help="maximum number of experiments [default 20]"),
     adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or simulated|file-exchange|sila2"),
     adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
@@ -87,44 +84,48 @@ def campaign_cmd(
 ) -> None:
     """Run a closed-loop campaign toward target outcomes (seeded from the database's models by default)."""
     from nanosynth.lab.adapters.loader import parse_options
-    from nanosynth.lab.campaign import CampaignSettings, launch_campaign, resolve_minimize
+    from nanosynth.lab.campaign import CampaignSettings, launch_campaign, parse_targets, resolve_minimize
 
     def _run():
         seeded = not apps.deprecated_alias("--no-seed", "--no-prior", no_seed, not prior)
         limits = apps.deprecated_alias("--limit", "--safety-limit", old_limit, limit)
-        adapter_options = apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option)
+        options = parse_options(apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option))
         settings = None
         if resume is None:
-            targets = _targets(target)
-            if not targets:
+            parsed = parse_targets(target)
+            if not parsed["targets"] and not parsed["bounds"]:
                 raise ConfigError("give at least one --target, e.g. --target abs_peak_nm=560")
             settings = CampaignSettings(
-                targets=targets, tolerance=tolerance, minimize=resolve_minimize(minimize, targets),
+                **parsed, tolerance=tolerance, minimize=resolve_minimize(minimize, parsed["targets"]),
+                maximize=resolve_minimize(maximize, parsed["targets"]),
                 budget=budget or 20, batch_size=batch_size, initial_size=initial or (2 if seeded else 5),
                 seeded=seeded, seed=seed, on_fault=on_fault)
-        options = parse_options(adapter_options)
         engine = apps.open_db()
         try:
             result = launch_campaign(engine, settings, resume=resume, adapter=adapter, adapter_options=options,
                                      safety_limits=[*apps.settings().lab.safety_limits, *limits] or None,
                                      budget=budget, prior_dataset=prior_dataset,
                                      name=name, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns",
-                                     on_event=_event_printer())
+                                     on_event=_event_printer(), mapping=mapping)
         finally:
             engine.dispose()
-        _print_campaign_result(result, out)
+        _print_outcome(result, out)
 
     apps.run_guarded(_run)
 
 
-def _print_campaign_result(result, out: Path | None) -> None:
-    """Write the report (``--out``) and print the campaign's outcome."""
+def _print_outcome(result, out: Path | None) -> None:
+    """The end of a campaign: summary line, best experiment, Pareto front (and the JSON report to ``out``)."""
     if out:
         out.write_text(json.dumps(result.report, indent=1, default=str))
     console.print(f"campaign {result.campaign_id} {result.status}: {result.experiments_run} experiments, "
                   f"experiments_to_target={result.experiments_to_target}")
     if result.best:
         console.print(escape(f"best: {result.best['parameters']} → {result.best['measured']}"))
+    if result.report and (result.report["maximize"] or result.report["minimize"]):
+        console.print(f"Pareto front ({len(result.report['pareto_front'])} experiments):")
+        for row in result.report["pareto_front"]:
+            console.print(escape(f"  exp {row['seq']}: {row['parameters']} → {row['measured']}"))
 
 
 def _event_printer():
@@ -136,6 +137,8 @@ def _event_printer():
             outputs[:] = info["outputs"]
             console.print(f"campaign {info['campaign_id']}: {'resuming' if info['resumed'] else 'starting'} on "
                           f"{info['adapter']}")
+            if info.get("unseeded"):
+                console.print(escape(f"running unseeded: {info['unseeded']}"))
         elif kind == "finished":
             meas = (info.get("result") or {}).get("outcomes") or {}
             shown = ", ".join(f"{k}={meas[k]:.1f}" for k in outputs if meas.get(k) is not None)
@@ -220,7 +223,48 @@ def reconcile_cmd(
                           f"recalibrated LOO MAE {e['recalibrated_loo_mae']:.2f}; "
                           f"{e.get('n_contradicted', 0)} literature records contradicted; "
                           f"model_artifact_id={e.get('model_artifact_id')}")
+            console.print(f"  temperature offset: {e['temperature_offset_reason']}")
+            if e.get("experiments_to_identify_offset"):
+                console.print(f"  experiments that would identify it (run 'nanosynth lab calibrate --budget "
+                              f"{len(e['experiments_to_identify_offset'])}'):")
+                for d in e["experiments_to_identify_offset"]:
+                    console.print(escape(f"    {d}"))
         console.print(f"report: {report['report_path']}")
+
+    apps.run_guarded(_run)
+
+
+@lab_app.command("calibrate")
+def calibrate_cmd(
+    adapter: str = typer.Option("simulated", "--adapter", help="package.module:Class or a built-in adapter name"),
+    adapter_option: list[str] = typer.Option([], "--adapter-option", help=ADAPTER_OPTION_HELP),
+    old_option: list[str] = typer.Option([], "-o", hidden=True, help="Deprecated spelling of --adapter-option."),
+    budget: int = typer.Option(6, "--budget", help="number of calibration experiments"),
+    output: str | None = typer.Option(None, "--output", help="outcome to calibrate on [abs_peak_nm or pl_peak_nm]"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="the reactor's TOML mapping file"),
+    limit: list[str] = typer.Option([], "--safety-limit", help="safety limit name=min:max (repeatable)"),
+    old_limit: list[str] = typer.Option([], "--limit", hidden=True, help="Deprecated spelling of --safety-limit."),
+    prior_dataset: str = typer.Option("cdse-hte", "--prior-dataset", help="dataset of the literature prior"),
+    seed: int = typer.Option(0, "--seed", help="seed of the design's candidate set"),
+    raw_dir: Path | None = typer.Option(None, "--raw-dir", help="folder for raw spectra [artifacts/campaigns]"),
+) -> None:
+    """Plan and run the experiments that identify the reactor's temperature offset; fit it (a campaign)."""
+    from nanosynth.lab.adapters.loader import parse_options
+    from nanosynth.lab.temperature_offset import calibrate_adapter
+
+    def _run():
+        options = parse_options(apps.deprecated_alias("-o", "--adapter-option", old_option, adapter_option))
+        limits = apps.deprecated_alias("--limit", "--safety-limit", old_limit, limit)
+        engine = apps.open_db()
+        try:
+            cid, fit = calibrate_adapter(
+                engine, adapter, options, budget=budget, output=output, mapping=mapping,
+                safety_limits=[*apps.settings().lab.safety_limits, *limits] or None, prior_dataset=prior_dataset,
+                seed=seed, raw_dir=raw_dir or apps.settings().artifacts_dir / "campaigns", on_event=_event_printer())
+        finally:
+            engine.dispose()
+        console.print(f"calibration campaign {cid}: {fit.reason}; prior offset (bias) {fit.bias:+.2f}")
+        console.print(fit.line())
 
     apps.run_guarded(_run)
 

@@ -49,3 +49,18 @@ class CountingReactor(SimulatedReactor):
     def execute(self, request, progress=None):
         self.executed.append(request.request_id)
         return super().execute(request, progress)
+
+
+def perovskite_literature(engine, n=14, composition="CsPbBr3"):
+    """Literature-like CsPbBr3 recipes: a growth temperature and a PL peak that rises with it."""
+    from nanosynth.db.engine import session_scope
+    from nanosynth.db.write import add_recipes
+    from nanosynth.schema.records import RecipeCreate, validate_record
+
+    recs = [validate_record(RecipeCreate, {
+        "source_key": f"lit:{composition}:{i}", "source_kind": "curated_dataset", "dataset": "test-perovskite",
+        "method": "microfluidic", "target_composition": composition,
+        "steps": [{"order": 0, "action": "grow", "temperature_c": 90.0 + 6 * i, "time_s": 120.0}],
+        "outcomes": [{"property": "pl_peak_nm", "value": 490.0 + 1.8 * i, "spectrum": "pl"}]}) for i in range(n)]
+    with session_scope(engine) as s:
+        add_recipes(s, recs)

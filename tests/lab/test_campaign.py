@@ -155,3 +155,25 @@ def test_minimize_fwhm_and_config_errors(engine):
         CampaignRunner(engine, CountingReactor(), priors).create(_settings(targets={"plqy": 50.0}))
     with pytest.raises(ConfigError, match="no prior model"):
         CampaignRunner(engine, CountingReactor(), {}).create(_settings())
+
+
+@pytest.mark.slow
+def test_seeded_cdse_campaigns_median_experiments_to_target(shared_data):
+    """The bench_campaign measure on 500/550/590 nm (6 repeats, tree-ensemble prior on cdse-hte): median ≤ 3."""
+    import statistics
+
+    from nanosynth.db.engine import create_all, make_engine
+    from nanosynth.lab.adapters.simulated import SimulatedReactor
+    from nanosynth.lab.prior import fit_tree_prior, hte_table_from_csv
+
+    prior = fit_tree_prior(hte_table_from_csv(shared_data / "cdse_hte"), "abs_peak_nm")
+    counts = []
+    for target in (500.0, 550.0, 590.0):
+        for rep in range(6):
+            engine = make_engine("sqlite://")
+            create_all(engine)
+            out = run_campaign(engine, SimulatedReactor(seed=rep), CampaignSettings(
+                targets={"abs_peak_nm": target}, tolerance=3.0, budget=25, seed=rep), {"abs_peak_nm": prior})
+            counts.append(out.experiments_to_target or 26)
+            engine.dispose()
+    assert statistics.median(counts) <= 3, counts

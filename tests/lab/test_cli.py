@@ -145,3 +145,33 @@ def test_misspelled_config_key_is_refused_with_a_suggestion(tmp_path):
     res = CliRunner().invoke(app, ["--config", str(cfg), "--database-url", url, "lab", "campaign", "--target",
                                    "abs_peak_nm=540", "--no-seed", *TWIN])
     assert res.exit_code == 1 and "did you mean 'safety_limits'" in res.output, res.output
+
+
+def test_calibrate_command_last_line_and_campaign(tmp_path, monkeypatch):
+    from lab_test_helpers import TwinPrior
+
+    import nanosynth.lab.prior as prior_module
+
+    monkeypatch.setattr(prior_module, "product_priors",
+                        lambda s, caps, outputs, **kw: ({o: TwinPrior(bias=2.0) for o in outputs}, {"kind": "test"}))
+    monkeypatch.setattr(prior_module, "product_literature", lambda *a, **kw: None)
+    url, engine = _db(tmp_path)
+    res = CliRunner().invoke(app, ["--database-url", url, "lab", "calibrate", "--budget", "6", "-o",
+                                   "temperature_offset_c=-15", "--raw-dir", str(tmp_path / "raw"), *TWIN])
+    assert res.exit_code == 0, res.output
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith("fitted temperature offset -1") and last.endswith("°C (significant)")
+    assert abs(float(last.split()[3]) + 15) <= 4
+    with Session(engine) as s:
+        assert len(s.exec(select(Experiment)).all()) == 6
+
+
+def test_multi_objective_campaign_on_the_flow_reactor(tmp_path):
+    url, _ = _db(tmp_path)
+    res = CliRunner().invoke(app, ["--database-url", url, "lab", "campaign", "--adapter", "cspbbr3-flow",
+                                   "--target", "pl_peak_nm=505±3", "--target", "fwhm_mev<=80", "--maximize", "plqy",
+                                   "--budget", "8", "--initial", "4", "--seed", "1",
+                                   "--raw-dir", str(tmp_path / "raw")])
+    assert res.exit_code == 0, res.output
+    assert "running unseeded: no registered model or literature recipes (CsPbBr3" in res.output
+    assert "Pareto front (" in res.output

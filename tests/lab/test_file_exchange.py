@@ -8,6 +8,7 @@ import time
 import pytest
 
 from nanosynth.lab.adapters.base import ResultStatus
+from nanosynth.lab.adapters.contract import as_contract
 from nanosynth.lab.adapters.file_exchange import FileExchangeAdapter, FilePlatformEmulator, atomic_write_text, safe_name
 from nanosynth.lab.adapters.simulated import SimulatedReactor, default_request
 from nanosynth.schema.errors import HardwareError, SafetyLimitError
@@ -34,10 +35,11 @@ def test_round_trip_with_fake_platform(tmp_path):
 
 
 def test_outcomes_fitted_from_spectra_when_platform_sends_only_csv(tmp_path):
+    """Raw spectra are fitted by the contract (the same code as for every adapter), not by the file adapter."""
     out, inbox = tmp_path / "out", tmp_path / "in"
     with _twin() as twin:
         res = twin.run(default_request("r1"))
-    fx = FileExchangeAdapter(outbox=out, inbox=inbox, timeout_s=5, poll_s=0.02)
+    fx = as_contract(FileExchangeAdapter(outbox=out, inbox=inbox, timeout_s=5, poll_s=0.02))
     with fx:
         cols = {s.kind: s.intensity for s in res.spectra}
         lines = ["wavelength_nm,absorption,pl"] + [f"{w},{cols['absorption'][i]},{cols['pl'][i]}"
@@ -47,6 +49,7 @@ def test_outcomes_fitted_from_spectra_when_platform_sends_only_csv(tmp_path):
                                                          "spectra_csv": "r1.spectra.csv"}))
         late = fx.collect("r1")
     assert late.outcomes["abs_peak_nm"] == pytest.approx(res.outcomes["abs_peak_nm"], abs=0.05)
+    assert late.raw["fit_status"]["absorption"].startswith("ok")
     assert fx.collect("r1") is None  # consumed
 
 

@@ -9,6 +9,7 @@ import pytest
 from nanosynth.lab import prior as prior_mod
 from nanosynth.lab.prior import PriorModel, PropertyModelPrior, load_model_prior
 from nanosynth.schema.errors import ModelError
+from lab_test_helpers import perovskite_literature
 
 
 class _FakePropertyModel:
@@ -66,3 +67,45 @@ def test_registered_priors_skip_residual_and_broken_artifacts(engine, monkeypatc
     with session_scope(engine) as s:
         priors, info = prior_mod.registered_priors(s, ["abs_peak_nm", "pl_peak_nm"])
     assert list(priors) == ["abs_peak_nm"] and info["abs_peak_nm"]["name"] == "m0"
+
+
+def test_priors_come_from_literature_of_the_reactors_product(engine):
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.adapters.contract import as_contract
+    from nanosynth.lab.adapters.flow_perovskite import CsPbBr3FlowReactor
+
+    caps = as_contract(CsPbBr3FlowReactor()).capabilities()
+    with session_scope(engine) as s:
+        priors, info = prior_mod.product_priors(s, caps, ["pl_peak_nm"])
+    assert priors == {} and "CsPbBr3" in info["unseeded"]
+    perovskite_literature(engine, composition="CdSe")  # another composition does not match
+    with session_scope(engine) as s:
+        assert prior_mod.product_priors(s, caps, ["pl_peak_nm"])[0] == {}
+    perovskite_literature(engine)
+    with session_scope(engine) as s:
+        priors, info = prior_mod.product_priors(s, caps, ["pl_peak_nm", "plqy"])
+    assert info["pl_peak_nm"]["features"] == ["temperature_c"] and info["pl_peak_nm"]["n_train"] == 14
+    assert "plqy" not in priors and "plqy" in info["unseeded"]
+    X = pd.DataFrame({"temperature_c": [95.0, 160.0], "cs_flow_ml_min": 0.1, "pb_flow_ml_min": 0.1})
+    mean, _ = priors["pl_peak_nm"].predict_dist(X)
+    assert mean[1] > mean[0] + 5
+
+
+def test_seeded_flow_campaign_uses_the_product_prior(engine):
+    from nanosynth.lab.campaign import CampaignSettings, launch_campaign
+
+    perovskite_literature(engine)
+    out = launch_campaign(engine, CampaignSettings(targets={"pl_peak_nm": 505.0}, budget=8, seed=1, n_candidates=512),
+                          adapter="cspbbr3-flow")
+    assert out.report["seeded"] and out.report["prior"]["pl_peak_nm"]["composition"] == "CsPbBr3"
+    assert out.report["experiments"][0]["plan_source"] == "prior_seed"
+
+
+def test_lab_campaign_results_are_not_literature(engine):
+    from nanosynth.db.engine import session_scope
+    from nanosynth.lab.campaign import CampaignSettings, launch_campaign
+
+    launch_campaign(engine, CampaignSettings(targets={"pl_peak_nm": 505.0}, budget=12, seeded=False, seed=1,
+                                             initial_size=12, n_candidates=256), adapter="cspbbr3-flow")
+    with session_scope(engine) as s:
+        assert prior_mod.literature_table(s, "CsPbBr3", "microfluidic", ["temperature_c"]).empty
