@@ -11,7 +11,7 @@ from _ingest_fakes import FakePipeline, write_corpus
 from sqlalchemy import select
 
 from nanosynth.db.engine import create_all, make_engine, session_scope
-from nanosynth.ingest import run_ingest
+from nanosynth.ingest import job_status, run_ingest
 from nanosynth.schema.tables import ChemicalUse, IngestionRecord, Outcome, Paper, Recipe, Step
 
 pytestmark = pytest.mark.slow
@@ -37,6 +37,7 @@ def snapshot(engine) -> dict:
 
 def test_local_cluster_equals_single_process(tmp_path):
     corpus = write_corpus(tmp_path / "papers", n_good=24, broken=2, empty=1, crash=1)
+    (corpus / "copy_of_paper000.txt").write_bytes((corpus / "b" / "paper000.txt").read_bytes())   # own record, no paper
     single = make_engine(f"sqlite:///{tmp_path / 'single.db'}")
     parallel = make_engine(f"sqlite:///{tmp_path / 'dask.db'}")
     for engine in (single, parallel):
@@ -58,6 +59,8 @@ def test_local_cluster_equals_single_process(tmp_path):
         assert getattr(one, field) == getattr(two, field), field
     assert sorted(f.error for f in one.failures) == sorted(f.error for f in two.failures)
     assert snapshot(single) == snapshot(parallel)
+    assert two.skipped_reasons["duplicate of another input (stored once)"] == 1
+    assert job_status(parallel, "dask").counts["duplicate"] == 1
 
     # a rerun on the cluster skips everything
     again = run_ingest(parallel, [corpus], pipeline=factory, job="dask", workers=2)

@@ -164,14 +164,55 @@ def test_write_failure_of_one_document_is_recorded(db, tmp_path, monkeypatch):
     assert counts(db)["Paper"] == 3 and statuses(db)["paper002.txt"] == "failed"
 
 
-def test_duplicate_files_are_ingested_once(db, tmp_path):
+def records(engine) -> dict[str, tuple[str, str | None, int | None]]:
+    """(status, note, paper id) of every record by file name."""
+    with session_scope(engine) as s:
+        return {Path(r.source).name: (r.status, r.error, r.paper_id)
+                for r in s.execute(select(IngestionRecord)).scalars()}
+
+
+def test_identical_files_get_a_record_each_and_one_paper(db, tmp_path):
     root = tmp_path / "dups"
     root.mkdir()
     (root / "a.txt").write_text(good_text(1))
     (root / "b.txt").write_text(good_text(1))
-    summary = run_ingest(db, [root], pipeline=FakePipeline, job="j")
-    assert summary.done == 1 and summary.skipped_reasons == {"identical to another input": 1}
-    assert counts(db)["IngestionRecord"] == 1
+    summary = run_ingest(db, [root, root / "a.txt"], pipeline=FakePipeline, job="j")   # a.txt given twice
+    assert (summary.inputs, summary.done, summary.recipes) == (2, 1, 2)
+    assert summary.skipped_reasons == {"duplicate of another input (stored once)": 1}
+    assert counts(db)["IngestionRecord"] == 2 and counts(db)["Paper"] == 1 and counts(db)["Recipe"] == 2
+    recs = records(db)
+    assert recs["a.txt"][0] == "done" and recs["b.txt"][0] == "duplicate"
+    assert recs["b.txt"][1].startswith(f"duplicate of {root / 'a.txt'}: same bytes")
+    assert recs["b.txt"][2] == recs["a.txt"][2] is not None          # both point at the one paper
+
+    status = job_status(db, "j")
+    assert (status.counts["done"], status.counts["duplicate"], status.total) == (1, 1, 2)
+    assert [Path(source).name for source, _ in status.duplicates] == ["b.txt"]
+    assert status.to_dict()["duplicates"][0]["duplicate_of"] == str(root / "a.txt")
+
+    again = run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    assert again.processed == 0 and again.skipped == 2 and records(db) == recs
+    redo = run_ingest(db, [root], pipeline=FakePipeline, job="j", reprocess=True)
+    assert redo.processed == 1 and counts(db)["IngestionRecord"] == 2 and counts(db)["Paper"] == 1
+    assert job_status(db, "j").counts == status.counts
+
+
+def test_a_later_copy_of_an_ingested_file_is_a_duplicate_and_a_new_version_extracts_once(db, tmp_path):
+    root = tmp_path / "dups"
+    root.mkdir()
+    (root / "a.txt").write_text(good_text(1))
+    run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    (root / "a.txt").rename(root / "moved.txt")                          # the file was moved since
+    (tmp_path / "copy.txt").write_text(good_text(1))
+    later = run_ingest(db, [root, tmp_path / "copy.txt"], pipeline=FakePipeline, job="k")
+    assert later.processed == 0 and counts(db)["Paper"] == 1
+    recs = records(db)
+    assert recs["moved.txt"][0] == recs["copy.txt"][0] == "duplicate"
+    assert recs["copy.txt"][1].startswith(f"duplicate of {root / 'a.txt'}") and recs["copy.txt"][2] is not None
+    v2 = run_ingest(db, [root, tmp_path / "copy.txt"], pipeline=functools.partial(FakePipeline, version="fake@2"),
+                    job="k")
+    assert (v2.processed, v2.skipped) == (1, 1) and counts(db)["Paper"] == 1
+    assert job_status(db, "k").counts["duplicate"] == 1
 
 
 CRASH_SCRIPT = textwrap.dedent("""
