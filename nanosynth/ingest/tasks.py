@@ -95,9 +95,12 @@ def describe_error(exc: BaseException) -> str:
 
 
 def no_synthesis_note(processed) -> str | None:
-    """``"no nanomaterial synthesis: <reason>"`` for a document without recipes whose pipeline gave a reason."""
+    """``"no nanomaterial synthesis: <why>"`` for a document without recipes whose pipeline gave a reason (the
+    shipped pipeline's reasons already start with the prefix; it is added only to reasons that lack it)."""
     reason = getattr(processed, "no_synthesis_reason", None)
-    return f"{NO_SYNTHESIS}: {reason}"[:MAX_ERROR_CHARS] if reason and not processed.recipes else None
+    if not reason or processed.recipes:
+        return None
+    return (reason if reason.startswith(NO_SYNTHESIS) else f"{NO_SYNTHESIS}: {reason}")[:MAX_ERROR_CHARS]
 
 
 def read_document(path: str) -> bytes:

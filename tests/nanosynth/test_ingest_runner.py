@@ -272,12 +272,18 @@ def test_real_pipeline_on_sample_papers(db, tmp_path):
     for name in ("cdse_hot_injection.txt", "cdse_hot_injection.html", "pbs_hot_injection.txt"):
         (docs / name).write_bytes((samples / name).read_bytes())
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
+    (docs / "suzuki.txt").write_bytes((fixtures / "medicinal_suzuki.txt").read_bytes())
     summary = run_ingest(db, [docs], pipeline=rules_pipeline, job="real")
-    assert (summary.done, summary.failed) == (3, 1)
+    assert (summary.done, summary.failed) == (4, 1)
     assert summary.failures[0].error.startswith("ReaderError")
+    assert "allow_truncated" not in summary.failures[0].error and "download it again" in summary.failures[0].error
+    # the relevance gate's reason is recorded with its prefix once (it was "no nanomaterial synthesis: no ...")
+    [(source, note)] = job_status(db, "real").no_synthesis
+    assert note == "no nanomaterial synthesis: organic synthesis (no nanoscale product, no inorganic target)"
     c = counts(db)
-    assert c["Paper"] == 2 and c["Recipe"] >= 2      # the .txt and .html of one paper share its DOI
+    assert c["Paper"] == 3 and c["Recipe"] >= 2      # the .txt and .html of one paper share its DOI
     with session_scope(db) as s:
         dois = set(s.execute(select(Paper.doi)).scalars())
-    assert dois == {"10.5555/nanosynth.sample.cdse", "10.5555/nanosynth.sample.pbs"}
+    assert dois == {"10.5555/nanosynth.sample.cdse", "10.5555/nanosynth.sample.pbs", None}   # None: suzuki
     assert run_ingest(db, [docs], pipeline=rules_pipeline, job="real").processed == 0
