@@ -44,10 +44,13 @@ def _after_worker_death(chunk: list[TaskInput], exc: BaseException, attempts: Co
 
 
 def _worker_failure(task: TaskInput, exc: BaseException, attempts: int) -> TaskResult:
+    """The recorded failure says what happened to the document, not the cluster's message (task keys, worker
+    addresses: ``-v`` logs it)."""
+    log.info("%s: the cluster reported %s: %s", task.source, type(exc).__name__, exc)
     return TaskResult(content_hash=task.content_hash, source=task.source, ok=False,
-                      error=f"worker failure {type(exc).__name__}: {exc} (gave up after {attempts} attempts: the "
-                            f"document crashes, hangs or exhausts the memory of the worker process; "
-                            f"{setting_hint('max_attempts')} to try more)")
+                      error=f"worker failure ({type(exc).__name__}): the worker process extracting it died in each "
+                            f"of {attempts} attempts; the document crashes, hangs or exhausts the memory of the "
+                            f"worker: {setting_hint('max_attempts')} to try more, or check the file")
 
 
 class InlineExecutor:

@@ -101,7 +101,9 @@ def test_a_document_that_kills_its_worker_fails_alone(tmp_path):
     summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="kill", workers=2)
     assert (summary.done, summary.failed) == (7, 1)
     assert summary.failures[0].source.endswith("killer.txt")
-    assert "worker failure KilledWorker" in summary.failures[0].error
+    error = summary.failures[0].error
+    assert error.startswith("worker failure (KilledWorker): the worker process extracting it died")
+    assert "tcp://" not in error and "ingest-" not in error     # no worker address, no Dask task key
     engine.dispose()
 
 
@@ -170,3 +172,15 @@ def test_workers_that_cannot_reach_the_database_send_their_results_to_the_driver
         statuses = sorted(r.status for r in s.execute(select(IngestionRecord)).scalars())
     assert statuses == ["done"] * 4 + ["failed"]
     engine.dispose()
+
+
+def test_a_worker_without_its_pipeline_says_what_to_do(monkeypatch):
+    from types import SimpleNamespace
+
+    from nanosynth.ingest import dask_plugin
+    from nanosynth.ingest.tasks import TaskInput
+
+    monkeypatch.setattr(dask_plugin, "get_worker", lambda: SimpleNamespace(plugins={}))
+    [result] = dask_plugin.dask_process([TaskInput(content_hash="h", source="a.txt", data=b"x")], "nanosynth-p")
+    assert not result.ok and result.error.startswith("worker failure: the extraction pipeline is not loaded")
+    assert "nanosynth-p" not in result.error and "--retry-failed" in result.error

@@ -63,7 +63,8 @@ def test_records_every_document_and_isolates_failures(db, corpus):
     assert st["figure.png"] == "skipped" and st["paper000.txt"] == "done"
     errors = {f.source.split("/")[-1]: f.error for f in summary.failures}
     assert errors["broken0.txt"].startswith("ReaderError:") and "corrupt" in errors["broken0.txt"]
-    assert errors["crash0.txt"].startswith("internal error ValueError")
+    assert errors["crash0.txt"].startswith("internal error ValueError: unexpected token in layout analysis; ")
+    assert errors["crash0.txt"].endswith("`nanosynth -vv ingest ... --retry-failed` logs its traceback; please report it")
     assert len(summary.reasons) == 3
     with session_scope(db) as s:
         rec = s.execute(select(IngestionRecord).where(IngestionRecord.source.like("%paper000.txt"))).scalar_one()
@@ -169,6 +170,29 @@ def records(engine) -> dict[str, tuple[str, str | None, int | None]]:
     with session_scope(engine) as s:
         return {Path(r.source).name: (r.status, r.error, r.paper_id)
                 for r in s.execute(select(IngestionRecord)).scalars()}
+
+
+def test_a_database_refusal_is_recorded_without_sql(db, tmp_path, monkeypatch):
+    """The reason says what the database refused, not SQLAlchemy's statement, parameters and help link."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from nanosynth.ingest import storing
+
+    def refusing_write(session, paper, recipes, replace=False):
+        raise IntegrityError("INSERT INTO recipe (source_key) VALUES (?)", ("k",),
+                             sqlite3.IntegrityError("UNIQUE constraint failed: recipe.source_key"))
+
+    monkeypatch.setattr(storing, "write_document", refusing_write)
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "a.txt").write_text(good_text(1))
+    summary = run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    assert summary.failures[0].error == (
+        "write failed: the database refused it (IntegrityError: UNIQUE constraint failed: recipe.source_key); "
+        "run the job again with --retry-failed")
+    assert job_status(db, "j").failures[0].error == summary.failures[0].error
 
 
 def test_identical_files_get_a_record_each_and_one_paper(db, tmp_path):
