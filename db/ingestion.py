@@ -144,7 +144,9 @@ def register(session: Session, job: str, version: str, docs: Sequence[NewRecord]
 
     New documents are inserted as ``pending`` (``skipped`` when they carry a ``skipped_reason``) under ``job``,
     or ``duplicate`` when another source with the same bytes holds the outcome: an earlier input of this call, a
-    recorded source given again, or a recorded source that is done. Existing records are left as they are.
+    recorded source given again, or a recorded source that is done. A ``duplicate`` record whose first source
+    holds no outcome any more (it failed or never finished and is not given again) becomes ``pending`` (its
+    source is extracted in its stead). Other existing records are left as they are.
     """
     existing = load_states(session, [d.content_hash for d in docs], version)
     given = {d.source for d in docs}
@@ -152,11 +154,28 @@ def register(session: Session, job: str, version: str, docs: Sequence[NewRecord]
     for (digest, source), state in existing.items():
         if state.status in _PRIMARY and (source in given or state.status == IngestionStatus.DONE.value):
             first.setdefault(digest, source)
+    promoted = _promote_orphans(session, job, docs, existing, first)
     rows = [_new_row(doc, job, version, first) for doc in docs if (doc.content_hash, doc.source) not in existing]
     insert_ignoring_conflicts(session, rows)
-    if rows:
-        existing.update(load_states(session, [r["content_hash"] for r in rows], version))
+    if rows or promoted:
+        existing.update(load_states(session, [d.content_hash for d in docs], version))
     return existing
+
+
+def _promote_orphans(session: Session, job: str, docs: Sequence[NewRecord], existing: dict[Key, RecordState],
+                     first: dict[str, str]) -> int:
+    """Make ``pending`` the first ``duplicate`` record of each content without a source holding its outcome
+    (updates ``first``); returns how many."""
+    promoted = 0
+    for doc in docs:
+        state = existing.get((doc.content_hash, doc.source))
+        if state is None or state.status != IngestionStatus.DUPLICATE.value or doc.content_hash in first:
+            continue
+        first[doc.content_hash] = doc.source
+        promoted += session.execute(
+            update(TABLE).where(C.id == state.id, C.status == IngestionStatus.DUPLICATE.value)
+            .values(status=IngestionStatus.PENDING.value, error=None, paper_id=None, job=job)).rowcount
+    return promoted
 
 
 def _new_row(doc: NewRecord, job: str, version: str, first: dict[str, str]) -> dict:

@@ -48,9 +48,9 @@ def _worker_failure(task: TaskInput, exc: BaseException, attempts: int) -> TaskR
     addresses: ``-v`` logs it)."""
     log.info("%s: the cluster reported %s: %s", task.source, type(exc).__name__, exc)
     return TaskResult(content_hash=task.content_hash, source=task.source, ok=False,
-                      error=f"worker failure ({type(exc).__name__}): the worker process extracting it died in each "
-                            f"of {attempts} attempts; the document crashes, hangs or exhausts the memory of the "
-                            f"worker: {setting_hint('max_attempts')} to try more, or check the file")
+                      error=f"worker failure ({type(exc).__name__}): gave up after {attempts} attempts: the worker "
+                            f"process extracting it died each time (the document crashes, hangs or exhausts the "
+                            f"memory of the worker); {setting_hint('max_attempts')} to try more")
 
 
 class InlineExecutor:

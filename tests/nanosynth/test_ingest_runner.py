@@ -221,6 +221,22 @@ def test_identical_files_get_a_record_each_and_one_paper(db, tmp_path):
     assert job_status(db, "j").counts == status.counts
 
 
+def test_a_copy_of_a_failed_file_is_extracted_once_its_first_source_is_gone(db, tmp_path):
+    root = tmp_path / "dups"
+    root.mkdir()
+    (root / "a.txt").write_text("Flaky paper\n\nFLAKY synthesis at 250 C\n")
+    (root / "b.txt").write_text("Flaky paper\n\nFLAKY synthesis at 250 C\n")
+    first = run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    assert (first.failed, records(db)["b.txt"][0]) == (1, "duplicate")
+    (root / "a.txt").unlink()                                   # the failed original is gone: b.txt stands alone
+    fixed = functools.partial(FakePipeline, flaky=False)
+    again = run_ingest(db, [root], pipeline=fixed, job="j")
+    assert (again.processed, again.done) == (1, 1) and counts(db)["Paper"] == 1
+    recs = records(db)
+    assert recs["a.txt"][0] == "failed" and recs["b.txt"][:2] == ("done", None)
+    assert run_ingest(db, [root], pipeline=fixed, job="j").processed == 0 and records(db) == recs
+
+
 def test_a_later_copy_of_an_ingested_file_is_a_duplicate_and_a_new_version_extracts_once(db, tmp_path):
     root = tmp_path / "dups"
     root.mkdir()
