@@ -294,5 +294,6 @@ def job_counts(session: Session, job: str | None = None, pipeline_version: str |
     agg = session.execute(select(func.min(C.started_at), func.max(C.finished_at), func.avg(C.duration_s),
                                  func.coalesce(func.sum(C.recipes), 0)).where(*where)).one()
     return JobCounts(job=job, pipeline_version=pipeline_version, per_version=per_version, failures=failures,
-                     no_synthesis=no_synthesis, duplicates=duplicates, recipes=int(agg[3] or 0), first_started=agg[0], last_finished=agg[1],
+                     no_synthesis=no_synthesis, duplicates=duplicates, recipes=int(agg[3] or 0),
+                     first_started=agg[0], last_finished=agg[1],
                      mean_duration_s=round(float(agg[2]), 4) if agg[2] is not None else None)

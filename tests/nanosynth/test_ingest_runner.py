@@ -64,7 +64,8 @@ def test_records_every_document_and_isolates_failures(db, corpus):
     errors = {f.source.split("/")[-1]: f.error for f in summary.failures}
     assert errors["broken0.txt"].startswith("ReaderError:") and "corrupt" in errors["broken0.txt"]
     assert errors["crash0.txt"].startswith("internal error ValueError: unexpected token in layout analysis; ")
-    assert errors["crash0.txt"].endswith("`nanosynth -vv ingest ... --retry-failed` logs its traceback; please report it")
+    assert errors["crash0.txt"].endswith("`nanosynth -vv ingest ... --retry-failed` logs its traceback; "
+                                         "please report it")
     assert len(summary.reasons) == 3
     with session_scope(db) as s:
         rec = s.execute(select(IngestionRecord).where(IngestionRecord.source.like("%paper000.txt"))).scalar_one()
