@@ -128,7 +128,7 @@ def build_report(manifest: list[dict], runs: dict[int, dict], args) -> str:
         return "/".join(parts[-2:])
 
     failed = {rel(f["source"]): f["error"] for f in sn["failures"]}
-    identical = sn["skipped_reasons"].get("identical to another input", 0)
+    identical = sn["skipped_reasons"].get("duplicate of another input (stored once)", 0)
     failed_single = {rel(f["source"]) for f in s1["failures"]}
     missed = sorted(set(broken) - set(failed))
     unexpected = sorted(set(failed) - set(broken))

@@ -177,10 +177,12 @@ class CampaignStatus(StrEnum):
 
 
 class IngestionStatus(StrEnum):
-    """Life cycle of one document in an ingestion job."""
+    """Life cycle of one document in an ingestion job (``duplicate``: the same bytes as another source, whose
+    record holds the outcome; the paper and its recipes are stored once)."""
 
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"
+    DUPLICATE = "duplicate"

@@ -434,7 +434,8 @@ class IngestionRecordBase(SQLModel):
 
 class IngestionRecord(IngestionRecordBase, table=True):
     __tablename__ = "ingestion_record"
-    __table_args__ = (UniqueConstraint("content_hash", "pipeline_version", name="uq_ingestion_doc_version"),)
+    __table_args__ = (UniqueConstraint("content_hash", "source", "pipeline_version",
+                                       name="uq_ingestion_doc_source_version"),)
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -102,8 +102,8 @@ def decode_bytes(data: bytes, *, what: str = "text", encoding: str | None = None
     try:
         codecs.lookup(enc)
     except LookupError as exc:
-        raise ReaderError(f"{what} declares unknown encoding {enc!r} ({source}); re-save the file as UTF-8 or "
-                          f"pass a valid encoding= to read_document") from exc
+        raise ReaderError(f"{what} declares unknown encoding {enc!r} ({source}); fix the declaration or re-save "
+                          f"the file as UTF-8 (e.g. `iconv -f <its encoding> -t utf-8 in > out`)") from exc
     try:
         text = data[skip:].decode(enc)
     except UnicodeDecodeError as exc:
@@ -111,11 +111,11 @@ def decode_bytes(data: bytes, *, what: str = "text", encoding: str | None = None
         if source == "default":
             raise ReaderError(
                 f"{what} is not valid UTF-8 ({where}) and declares no encoding; it is probably Latin-1/"
-                f"Windows-1252 or another legacy encoding. Re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) "
-                f"or pass encoding='...' to read_document"
+                f"Windows-1252 or another legacy encoding. Re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in "
+                f"> out`) and read the converted file"
             ) from exc
         raise ReaderError(f"{what} does not decode as {enc} ({source}): {where}. Fix the declared encoding or "
-                          f"pass encoding='...' to read_document") from exc
+                          f"re-save the file as UTF-8 (e.g. `iconv -f <its encoding> -t utf-8 in > out`)") from exc
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -102,8 +102,8 @@ class GenericPdfReader(Reader):
         except Exception as exc:  # pdfplumber wraps pdfminer errors in PdfminerException
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
             if isinstance(cause, PDFPasswordIncorrect) or "password" in repr(cause).lower():
-                raise ReaderError("PDF is encrypted and needs a password; pass password='...' to read_document or "
-                                  "decrypt it first (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`)") from exc
+                raise ReaderError("PDF is encrypted and needs a password; decrypt it first (e.g. `qpdf --decrypt "
+                                  "--password=... in.pdf out.pdf`) and read the decrypted file") from exc
             if isinstance(cause, PDFEncryptionError):
                 raise ReaderError(f"PDF uses an unsupported encryption ({cause}); decrypt it first with "
                                   f"`qpdf --decrypt in.pdf out.pdf`") from exc
@@ -215,7 +215,8 @@ class GenericPdfReader(Reader):
         truncated = b"%%EOF" not in data[-2048:]
         if truncated and not self.options.allow_truncated:
             raise ReaderError(f"PDF {filename or ''} is truncated (no %%EOF end marker); download it again, or "
-                              f"pass allow_truncated=True to read the pages that can be recovered")
+                              f"repair it (`mutool clean in.pdf repaired.pdf`, from MuPDF, keeps the pages that are "
+                              f"complete) and read the repaired file")
         pages, pdf_meta, warnings, page_count = self._bounded_extract(data)
         if truncated:
             warnings.append("PDF is truncated (no %%EOF); some pages may be missing")

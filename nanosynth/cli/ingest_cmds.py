@@ -267,25 +267,26 @@ def status(
             console.print(escape(f"  pipeline {version}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v)))
     _print_failures(st.failures, show_failures, title="failed")
     _print_no_synthesis(st.no_synthesis, show_failures)
+    _print_pairs(st.duplicates, show_failures, "duplicates (same bytes as another source, stored once)",
+                 "duplicate of")
 
 
 def _print_no_synthesis(entries: list[tuple[str, str]], limit: int) -> None:
-    """Documents read without error that describe no nanomaterial synthesis, with the reason."""
+    """Documents read without error that describe no nanomaterial synthesis, with the reason (the table title
+    already says "no nanomaterial synthesis")."""
+    _print_pairs([(source, reason.removeprefix("no nanomaterial synthesis: ")) for source, reason in entries],
+                 limit, "no nanomaterial synthesis (no recipe stored)", "reason")
+
+
+def _print_pairs(entries: list[tuple[str, str]], limit: int, title: str, column: str) -> None:
+    """A table of (source, ``column``) listing at most ``limit`` entries."""
     if not entries or limit <= 0:
         return
-    listing = Table(title="no nanomaterial synthesis (no recipe stored)")
+    listing = Table(title=title)
     listing.add_column("source", overflow="fold")
-    listing.add_column("reason", overflow="fold")
-    for source, reason in entries[:limit]:
-        listing.add_row(escape(source), escape(_without_prefix(reason, "no nanomaterial synthesis: ")))
+    listing.add_column(column, overflow="fold")
+    for source, value in entries[:limit]:
+        listing.add_row(escape(source), escape(value))
     console.print(listing)
     if len(entries) > limit:
         console.print(f"… and {len(entries) - limit} more (nanosynth ingest status --json lists all)")
-
-
-
-def _without_prefix(text: str, prefix: str) -> str:
-    """``text`` without every leading copy of ``prefix`` (the table title already says it)."""
-    while text.startswith(prefix):
-        text = text[len(prefix):]
-    return text

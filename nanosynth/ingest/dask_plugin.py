@@ -80,7 +80,9 @@ def dask_process(tasks: list[TaskInput], plugin_name: str, limits: DocumentLimit
     plugin = get_worker().plugins.get(plugin_name)
     if plugin is None or plugin.pipeline is None:
         return [TaskResult(content_hash=t.content_hash, source=t.source, ok=False, worker=worker_name(),
-                           error=f"internal error: worker has no pipeline plugin {plugin_name!r}") for t in tasks]
+                           error=f"worker failure: the extraction pipeline is not loaded on worker {worker_name()} "
+                                 f"(loading it failed: that worker's log says why); fix that, then run the job again "
+                                 f"with --retry-failed") for t in tasks]
     results = [process_task(plugin.pipeline, task, limits, on_stuck=_end_stuck_worker) for task in tasks]
     if plugin.engine is None:
         return results

@@ -44,10 +44,13 @@ def _after_worker_death(chunk: list[TaskInput], exc: BaseException, attempts: Co
 
 
 def _worker_failure(task: TaskInput, exc: BaseException, attempts: int) -> TaskResult:
+    """The recorded failure says what happened to the document, not the cluster's message (task keys, worker
+    addresses: ``-v`` logs it)."""
+    log.info("%s: the cluster reported %s: %s", task.source, type(exc).__name__, exc)
     return TaskResult(content_hash=task.content_hash, source=task.source, ok=False,
-                      error=f"worker failure {type(exc).__name__}: {exc} (gave up after {attempts} attempts: the "
-                            f"document crashes, hangs or exhausts the memory of the worker process; "
-                            f"{setting_hint('max_attempts')} to try more)")
+                      error=f"worker failure ({type(exc).__name__}): gave up after {attempts} attempts: the worker "
+                            f"process extracting it died each time (the document crashes, hangs or exhausts the "
+                            f"memory of the worker); {setting_hint('max_attempts')} to try more")
 
 
 class InlineExecutor:

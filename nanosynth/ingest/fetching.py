@@ -67,7 +67,8 @@ def fetch_documents(engine: Engine, fetcher: DocumentFetcher, identifiers: Seque
     outcome = FetchOutcome()
     keys = {ident: placeholder_hash(ident) for ident in identifiers}
     with session_scope(engine) as session:
-        states = ingestion.load_states(session, list(keys.values()), version)
+        states = {digest: state for (digest, _), state in
+                  ingestion.load_states(session, list(keys.values()), version).items()}
     for ident in identifiers:
         state = states.get(keys[ident])
         if state is not None and state.status == IngestionStatus.FAILED.value and not retry_failed:

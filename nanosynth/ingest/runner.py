@@ -3,8 +3,10 @@ in batched transactions, and report.
 
 Guarantees
 ----------
-- Every document has a row in the ingestion table per pipeline version (content hash, source, status, error,
-  timings); reruns skip documents done with the same pipeline version.
+- Every input source has a row in the ingestion table per pipeline version (content hash, source, status, error,
+  timings); reruns skip documents done with the same pipeline version. Sources with identical bytes are extracted
+  once: the first one's record holds the outcome, the others are recorded ``duplicate`` (naming the first one and
+  pointing at the same paper).
 - A document's recipes and its ``done`` status are committed in the same transaction: after a crash (even
   ``kill -9``) nothing committed is lost and nothing is half-written; documents left ``running`` by a dead run of
   the same job (or stale for ``stale_after_s``) are processed again by the next run.
@@ -43,6 +45,9 @@ from nanosynth.schema.tables import utcnow
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[ProgressEvent], None]
+
+#: Why a source with the same bytes as another one is not extracted again (its record says ``duplicate``).
+DUPLICATE_REASON = "duplicate of another input (stored once)"
 
 
 @dataclass
@@ -146,7 +151,8 @@ def _run_job(engine: Engine, inputs: _Inputs, factory: PipelineFactory, opt: _Op
     summary = JobSummary(job=opt.job, pipeline_version=version, limits=opt.limits.model_dump())
     log.info("job %s: per-document limits %s", opt.job, opt.limits.describe())
     unique = [_size_checked(doc, opt.limits) for doc in
-              _unique_inputs(inputs.paths, inputs.documents, inputs.suffixes, summary)]
+              _unique_inputs(inputs.paths, inputs.documents, inputs.suffixes)]
+    summary.inputs = len(unique)
     refused = [doc for doc in unique if doc.problem is not None]
     plan = _plan(engine, opt, version, [doc for doc in unique if doc.problem is None], summary, refused)
     emit(ProgressEvent("start", total=len(plan) + len(refused), skipped=summary.skipped))
@@ -162,6 +168,8 @@ def _run_job(engine: Engine, inputs: _Inputs, factory: PipelineFactory, opt: _Op
             summary.worker_peak_rss_mb = executor.worker_memory()
         finally:
             executor.close()
+    with session_scope(engine) as session:
+        ingestion.link_duplicates(session, version)
     summary.driver_peak_rss_mb = round(peak_rss_mb(), 1)
     summary.elapsed_s = time.perf_counter() - t_start
     emit(ProgressEvent("end", total=len(plan) + len(refused), completed=summary.processed, failed=summary.failed,
@@ -180,19 +188,12 @@ def _check_job(job: str, batch_size: int, workers: int) -> None:
         raise ConfigError(f"--workers must be at least 1 (got {workers})")
 
 
-def _unique_inputs(paths: Sequence[Path | str], documents: Sequence[DocumentInput], suffixes: frozenset[str],
-                   summary: JobSummary) -> list[DocumentInput]:
-    """The inputs found under ``paths`` plus ``documents``, files with identical content counted once."""
+def _unique_inputs(paths: Sequence[Path | str], documents: Sequence[DocumentInput],
+                   suffixes: frozenset[str]) -> list[DocumentInput]:
+    """The inputs found under ``paths`` plus ``documents``, a source given twice (e.g. a file and its folder)
+    counted once."""
     found = [*discover(paths, suffixes), *documents] if paths else list(documents)
-    unique: dict[str, DocumentInput] = {}
-    for doc in found:
-        if doc.content_hash in unique:
-            _skip(summary, "identical to another input")
-            log.info("%s has the same content as %s; ingested once", doc.source, unique[doc.content_hash].source)
-        else:
-            unique[doc.content_hash] = doc
-    summary.inputs = len(unique)
-    return list(unique.values())
+    return list({(doc.content_hash, doc.source): doc for doc in found}.values())
 
 
 def _executor(factory: PipelineFactory, probe, version: str, opt: _Options):
@@ -260,9 +261,12 @@ def _plan(engine: Engine, opt: _Options, version: str, docs: list[DocumentInput]
         redo = ingestion.done_under_other_versions(session, [d.content_hash for d in docs], version)
     plan: list[_Planned] = []
     for doc in docs:
-        state = states[doc.content_hash]
+        state = states[(doc.content_hash, doc.source)]
         status = IngestionStatus(state.status)
-        if status is IngestionStatus.PENDING:
+        if status is IngestionStatus.DUPLICATE:
+            _skip(summary, DUPLICATE_REASON)
+            log.info("%s", f"{doc.source}: {state.error}")
+        elif status is IngestionStatus.PENDING:
             plan.append(_Planned(doc, state, doc.content_hash in redo or reprocess))
         elif status is IngestionStatus.RUNNING:
             if state.job != job and not _is_stale(state, opt.stale_after_s):
@@ -307,13 +311,13 @@ def _record_refused(engine: Engine, job: str, version: str, refused: list[Docume
     summary.done = summary.processed - summary.failed
 
 
-def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict[str, TaskInput],
+def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_key: dict[tuple[str, str], TaskInput],
                    chunk: int, summary: JobSummary) -> Iterator[TaskInput]:
     """Claim documents chunk by chunk as the executor asks for work (so a crash leaves few ``running``)."""
     for start in range(0, len(plan), chunk):
         part = plan[start:start + chunk]
         with session_scope(engine) as session:
-            claimed = [p for p in part if ingestion.claim(session, p.state, job, p.doc.source)]
+            claimed = [p for p in part if ingestion.claim(session, p.state, job)]
         for p in part:
             if p not in claimed:
                 summary.busy += 1
@@ -321,17 +325,17 @@ def _claimed_tasks(engine: Engine, job: str, plan: list[_Planned], by_hash: dict
         for p in claimed:
             task = TaskInput(content_hash=p.doc.content_hash, source=p.doc.source, path=str(p.doc.path),
                              record_id=p.state.id, replace=p.replace, paper_fields=p.doc.paper_fields)
-            by_hash[task.content_hash] = task
+            by_key[(task.content_hash, task.source)] = task
             yield task
 
 
 def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: JobSummary, emit: ProgressCallback,
              batch_size: int, flush_interval_s: float, refused: int = 0) -> None:
     """Run the plan; results the workers did not store themselves are written here in batches."""
-    by_hash: dict[str, TaskInput] = {}
+    by_key: dict[tuple[str, str], TaskInput] = {}
     buffer: list[TaskResult] = []
     last_flush = time.monotonic()
-    tasks = _claimed_tasks(engine, job, plan, by_hash, batch_size, summary)
+    tasks = _claimed_tasks(engine, job, plan, by_key, batch_size, summary)
     try:
         for result in executor.map_unordered(tasks):
             summary.processed += 1
@@ -344,19 +348,20 @@ def _execute(engine: Engine, job: str, plan: list[_Planned], executor, summary: 
                                failed=summary.failed + sum(not r.ok for r in buffer),
                                skipped=summary.skipped, source=result.source, ok=result.ok))
             if buffer and (len(buffer) >= batch_size or time.monotonic() - last_flush >= flush_interval_s):
-                _flush(engine, buffer, by_hash, summary)
+                _flush(engine, buffer, by_key, summary)
                 last_flush = time.monotonic()
     finally:
         if buffer:  # results already computed are written even when the loop is interrupted (Ctrl-C)
-            _flush(engine, buffer, by_hash, summary)
+            _flush(engine, buffer, by_key, summary)
     summary.done = summary.processed - summary.failed
 
 
-def _flush(engine: Engine, buffer: list[TaskResult], by_hash: dict[str, TaskInput], summary: JobSummary) -> None:
+def _flush(engine: Engine, buffer: list[TaskResult], by_key: dict[tuple[str, str], TaskInput],
+           summary: JobSummary) -> None:
     """Write the buffered results in one transaction (one per document on errors) and count them."""
     results = list(buffer)
     buffer.clear()
-    store_results(engine, [(by_hash[r.content_hash], r) for r in results])
+    store_results(engine, [(by_key[(r.content_hash, r.source)], r) for r in results])
     for result in results:
         _account(summary, result)
 

@@ -30,6 +30,9 @@ class JobStatus:
         Done documents recorded as describing no nanomaterial synthesis: (source, note with the reason).
     by_version:
         Counts per pipeline version when the job was run with several.
+    duplicates:
+        Sources recorded ``duplicate`` (the same bytes as another source, extracted and stored once): (source,
+        first source whose record holds the outcome).
     recipes:
         Recipes extracted from the done documents (the same recipe from the PDF and the HTML of one paper is
         counted twice here but stored once).
@@ -43,6 +46,7 @@ class JobStatus:
     failures: list[FailureInfo] = field(default_factory=list)
     no_synthesis: list[tuple[str, str]] = field(default_factory=list)
     by_version: dict[str, dict[str, int]] = field(default_factory=dict)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
     recipes: int = 0
     first_started: datetime | None = None
     last_finished: datetime | None = None
@@ -58,9 +62,10 @@ class JobStatus:
         return group_reasons(self.failures)
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``done``, ``failed``, ``skipped``, ``pending``, ``running`` counts at the top level, plus
-        ``failures`` (source, content_hash, error, reason), ``reasons`` (counts per grouped reason) and
-        ``no_synthesis`` (source, reason of the done documents that describe no nanomaterial synthesis)."""
+        """JSON-ready: ``done``, ``failed``, ``skipped``, ``duplicate``, ``pending``, ``running`` counts at the top
+        level, plus ``failures`` (source, content_hash, error, reason), ``reasons`` (counts per grouped reason),
+        ``no_synthesis`` (source, reason of the done documents that describe no nanomaterial synthesis) and
+        ``duplicates`` (source, duplicate_of: the source extracted once for both)."""
         data = {
             "job": self.job,
             "pipeline_version": self.pipeline_version,
@@ -74,6 +79,7 @@ class JobStatus:
             "failures": [{**asdict(f), "reason": f.reason} for f in self.failures],
             "by_version": self.by_version,
             "no_synthesis": [{"source": source, "reason": note} for source, note in self.no_synthesis],
+            "duplicates": [{"source": source, "duplicate_of": first} for source, first in self.duplicates],
         }
         if self.jobs is not None:
             data["jobs"] = self.jobs
@@ -108,7 +114,7 @@ def job_status(engine: Engine, job: str | None = None, pipeline_version: str | N
     counts = found.per_version.get(version, ingestion.empty_counts()) if version else ingestion.empty_counts()
     return JobStatus(job=job, pipeline_version=version, counts=counts,
                      failures=[FailureInfo(*failure) for failure in found.failures],
-                     no_synthesis=found.no_synthesis,
+                     no_synthesis=found.no_synthesis, duplicates=found.duplicates,
                      by_version=found.per_version if len(found.per_version) > 1 else {}, recipes=found.recipes,
                      first_started=found.first_started, last_finished=found.last_finished,
                      mean_duration_s=found.mean_duration_s, jobs=jobs)

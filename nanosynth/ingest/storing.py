@@ -43,6 +43,16 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def write_reason(exc: BaseException) -> str:
+    """Why a result could not be written: the database's own message for a database error (without the SQL
+    statement, its parameters and SQLAlchemy's help link), else ``"<Type>: <message>"``."""
+    for err in (exc, exc.__cause__):
+        if isinstance(err, DBAPIError) and err.orig is not None:
+            first = (str(err.orig).strip().splitlines() or [""])[0]
+            return f"the database refused it ({type(err.orig).__name__}: {first})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def store_results(engine: Engine, pairs: Sequence[Pair]) -> None:
     """Write every result and its record status: one transaction for all, else one per document.
 
@@ -104,7 +114,7 @@ def _store_one(engine: Engine, task: TaskInput, result: TaskResult) -> None:
                 continue
             if isinstance(exc, DatabaseError) and isinstance(exc.__cause__, (OperationalError, InterfaceError)):
                 raise  # the database itself is unreachable: stop; the rerun resumes
-            error = f"write failed: {type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            error = f"write failed: {write_reason(exc)}; run the job again with --retry-failed"[:MAX_ERROR_CHARS]
             log.warning("%s: %s", result.source, error)
             with session_scope(engine) as session:
                 ingestion.finish(session, task.record_id, ok=False, error=error, duration_s=result.duration_s)

@@ -51,14 +51,14 @@ class JobSummary:
     Attributes
     ----------
     inputs:
-        Documents found (after removing files with identical content).
+        Sources found (each has its ingestion record; files with identical bytes are extracted once).
     processed:
         Documents extracted in this run (done + failed).
     done, failed:
         Outcomes of this run.
     skipped:
-        Not processed because already done with this pipeline version, of an unsupported type, or identical to
-        another input (``skipped_reasons`` says which).
+        Not processed because already done with this pipeline version, of an unsupported type, or a duplicate
+        (same bytes) of another input (``skipped_reasons`` says which).
     not_retried:
         Documents that failed in an earlier run and were left alone (use ``retry_failed``).
     busy:

@@ -87,17 +87,29 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+#: Appended to the reason of an unexpected exception: what a curator can do about it.
+BUG_HINT = ("probably a bug in the extraction pipeline: `nanosynth -vv ingest ... --retry-failed` logs its traceback; "
+            "please report it")
+
+
 def describe_error(exc: BaseException) -> str:
-    """``"<Type>: <message>"``, bounded in length; unexpected errors are marked as internal."""
-    prefix = "" if isinstance(exc, NanosynthError) else "internal error "
-    text = f"{prefix}{type(exc).__name__}: {exc}".strip()
+    """``"<Type>: <message>"``, bounded in length; unexpected errors are marked as internal (with
+    :data:`BUG_HINT`)."""
+    if isinstance(exc, NanosynthError):
+        text = f"{type(exc).__name__}: {exc}".strip()
+    else:
+        message = str(exc).strip()[: MAX_ERROR_CHARS - len(BUG_HINT) - 80]   # the hint is never cut off
+        text = f"internal error {type(exc).__name__}: {message}; {BUG_HINT}"
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def no_synthesis_note(processed) -> str | None:
-    """``"no nanomaterial synthesis: <reason>"`` for a document without recipes whose pipeline gave a reason."""
+    """``"no nanomaterial synthesis: <why>"`` for a document without recipes whose pipeline gave a reason (the
+    shipped pipeline's reasons already start with the prefix; it is added only to reasons that lack it)."""
     reason = getattr(processed, "no_synthesis_reason", None)
-    return f"{NO_SYNTHESIS}: {reason}"[:MAX_ERROR_CHARS] if reason and not processed.recipes else None
+    if not reason or processed.recipes:
+        return None
+    return (reason if reason.startswith(NO_SYNTHESIS) else f"{NO_SYNTHESIS}: {reason}")[:MAX_ERROR_CHARS]
 
 
 def read_document(path: str) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from nanosynth.db.engine import make_engine
 from nanosynth.db.migrate import alembic_config, current_revision, ensure_current, head_revision, upgrade
@@ -134,3 +135,31 @@ def test_a_populated_database_upgrades_to_head(any_db_url):
         if conn.dialect.name == "sqlite":
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # enforcement is back on
     engine.dispose()
+
+
+def test_0005_gives_every_source_its_own_record_and_downgrades(any_db_url):
+    insert = text("INSERT INTO ingestion_record (job, source, content_hash, pipeline_version, status, recipes, "
+                  "attempts, created_at) VALUES ('j', :source, 'h', 'v', :status, 0, 0, CURRENT_TIMESTAMP)")
+    assert upgrade(any_db_url, "0004") == "0004"
+    engine = make_engine(any_db_url)
+    with engine.begin() as conn:
+        conn.execute(insert, {"source": "a.txt", "status": "done"})
+    with pytest.raises(IntegrityError), engine.begin() as conn:   # 0004: one record per content
+        conn.execute(insert, {"source": "b.txt", "status": "duplicate"})
+    engine.dispose()
+    assert upgrade(any_db_url, "0005") == "0005"
+    engine = make_engine(any_db_url)
+    with engine.begin() as conn:
+        conn.execute(insert, {"source": "b.txt", "status": "duplicate"})
+    with pytest.raises(IntegrityError), engine.begin() as conn:   # still one per (content, source, version)
+        conn.execute(insert, {"source": "b.txt", "status": "duplicate"})
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT source FROM ingestion_record ORDER BY id")).scalars().all() == [
+            "a.txt", "b.txt"]
+    engine.dispose()
+    command.downgrade(alembic_config(any_db_url), "0004")   # keeps the oldest record of each content
+    engine = make_engine(any_db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT source, status FROM ingestion_record")).all() == [("a.txt", "done")]
+    engine.dispose()
+    assert current_revision(any_db_url) == "0004"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import resource
+import shutil
+import subprocess
 import time
 import tracemalloc
 from pathlib import Path
@@ -128,8 +130,9 @@ def test_zero_byte_pdf():
 
 def test_encrypted_pdf_needs_password():
     data = mp.encrypted_pdf(user_password="secret")
-    with pytest.raises(ReaderError, match="encrypted.*password"):
+    with pytest.raises(ReaderError, match="encrypted.*password") as refused:
         read_document(data, "locked.pdf")
+    assert "qpdf --decrypt" in str(refused.value) and "read_document" not in str(refused.value)
     doc = read_document(data, "locked.pdf", password="secret")
     assert "hot injection of TOP-Se" in doc.text
 
@@ -146,10 +149,21 @@ def test_scanned_pdf_says_so():
 
 def test_truncated_pdf():
     data = (FIX / "two_column.pdf").read_bytes()
-    with pytest.raises(ReaderError, match="truncated"):
+    with pytest.raises(ReaderError, match="truncated") as refused:
         read_document(data[: len(data) // 2], "cut.pdf")
+    # recorded by ingestion for a curator: a step they can take, not a library argument
+    assert "allow_truncated" not in str(refused.value) and "download it again" in str(refused.value)
+    assert "mutool clean in.pdf repaired.pdf" in str(refused.value)
     with pytest.raises(ReaderError):
         read_document(data[: len(data) // 2], "cut.pdf", allow_truncated=True)
+
+
+@pytest.mark.skipif(shutil.which("mutool") is None, reason="mutool (Debian package mupdf-tools) is not installed")
+def test_the_repair_the_truncation_error_advises_works(tmp_path):
+    cut = tmp_path / "in.pdf"
+    cut.write_bytes((FIX / "two_column.pdf").read_bytes()[:(FIX / "two_column.pdf").stat().st_size * 8 // 10])
+    subprocess.run(["mutool", "clean", str(cut), str(tmp_path / "repaired.pdf")], check=True, capture_output=True)
+    assert "nanocrystals" in read_document((tmp_path / "repaired.pdf").read_bytes(), "repaired.pdf").text
 
 
 def test_corrupt_pdf():

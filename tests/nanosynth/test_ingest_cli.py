@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -192,3 +193,17 @@ def test_status_of_a_misspelled_job_names_the_jobs(cli, tmp_path):
     result = CliRunner().invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "ingest", "status",
                                       "--job", "sample"])
     assert result.exit_code == 1 and "did you mean 'samples'" in result.output
+
+
+def test_identical_files_are_both_in_the_status(cli, tmp_path):
+    root = tmp_path / "same"
+    root.mkdir()
+    for name in ("first.txt", "second.txt"):
+        (root / name).write_text(good_text(7))
+    result = cli("ingest", str(root), "--pipeline", FAKE, "--job", "same")
+    assert result.exit_code == 0, result.output
+    data = json.loads(cli("ingest", "status", "--job", "same", "--json").output)
+    assert (data["done"], data["duplicate"], data["total"]) == (1, 1, 2)
+    assert data["duplicates"] == [{"source": str(root / "second.txt"), "duplicate_of": str(root / "first.txt")}]
+    table = flat(cli("ingest", "status", "--job", "same").output)
+    assert re.search(r"duplicate\s*│\s*1\s*│", table) and "duplicates (same bytes as another source" in table

@@ -11,7 +11,7 @@ from _ingest_fakes import FakePipeline, write_corpus
 from sqlalchemy import select
 
 from nanosynth.db.engine import create_all, make_engine, session_scope
-from nanosynth.ingest import run_ingest
+from nanosynth.ingest import job_status, run_ingest
 from nanosynth.schema.tables import ChemicalUse, IngestionRecord, Outcome, Paper, Recipe, Step
 
 pytestmark = pytest.mark.slow
@@ -37,6 +37,7 @@ def snapshot(engine) -> dict:
 
 def test_local_cluster_equals_single_process(tmp_path):
     corpus = write_corpus(tmp_path / "papers", n_good=24, broken=2, empty=1, crash=1)
+    (corpus / "copy_of_paper000.txt").write_bytes((corpus / "b" / "paper000.txt").read_bytes())   # own record, no paper
     single = make_engine(f"sqlite:///{tmp_path / 'single.db'}")
     parallel = make_engine(f"sqlite:///{tmp_path / 'dask.db'}")
     for engine in (single, parallel):
@@ -58,6 +59,8 @@ def test_local_cluster_equals_single_process(tmp_path):
         assert getattr(one, field) == getattr(two, field), field
     assert sorted(f.error for f in one.failures) == sorted(f.error for f in two.failures)
     assert snapshot(single) == snapshot(parallel)
+    assert two.skipped_reasons["duplicate of another input (stored once)"] == 1
+    assert job_status(parallel, "dask").counts["duplicate"] == 1
 
     # a rerun on the cluster skips everything
     again = run_ingest(parallel, [corpus], pipeline=factory, job="dask", workers=2)
@@ -98,7 +101,10 @@ def test_a_document_that_kills_its_worker_fails_alone(tmp_path):
     summary = run_ingest(engine, [corpus], pipeline=FakePipeline, job="kill", workers=2)
     assert (summary.done, summary.failed) == (7, 1)
     assert summary.failures[0].source.endswith("killer.txt")
-    assert "worker failure KilledWorker" in summary.failures[0].error
+    error = summary.failures[0].error
+    assert error.startswith("worker failure (KilledWorker): gave up after")
+    assert "worker process extracting it died" in error
+    assert "tcp://" not in error and "ingest-" not in error     # no worker address, no Dask task key
     engine.dispose()
 
 
@@ -167,3 +173,15 @@ def test_workers_that_cannot_reach_the_database_send_their_results_to_the_driver
         statuses = sorted(r.status for r in s.execute(select(IngestionRecord)).scalars())
     assert statuses == ["done"] * 4 + ["failed"]
     engine.dispose()
+
+
+def test_a_worker_without_its_pipeline_says_what_to_do(monkeypatch):
+    from types import SimpleNamespace
+
+    from nanosynth.ingest import dask_plugin
+    from nanosynth.ingest.tasks import TaskInput
+
+    monkeypatch.setattr(dask_plugin, "get_worker", lambda: SimpleNamespace(plugins={}))
+    [result] = dask_plugin.dask_process([TaskInput(content_hash="h", source="a.txt", data=b"x")], "nanosynth-p")
+    assert not result.ok and result.error.startswith("worker failure: the extraction pipeline is not loaded")
+    assert "nanosynth-p" not in result.error and "--retry-failed" in result.error

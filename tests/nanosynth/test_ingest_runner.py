@@ -63,7 +63,9 @@ def test_records_every_document_and_isolates_failures(db, corpus):
     assert st["figure.png"] == "skipped" and st["paper000.txt"] == "done"
     errors = {f.source.split("/")[-1]: f.error for f in summary.failures}
     assert errors["broken0.txt"].startswith("ReaderError:") and "corrupt" in errors["broken0.txt"]
-    assert errors["crash0.txt"].startswith("internal error ValueError")
+    assert errors["crash0.txt"].startswith("internal error ValueError: unexpected token in layout analysis; ")
+    assert errors["crash0.txt"].endswith("`nanosynth -vv ingest ... --retry-failed` logs its traceback; "
+                                         "please report it")
     assert len(summary.reasons) == 3
     with session_scope(db) as s:
         rec = s.execute(select(IngestionRecord).where(IngestionRecord.source.like("%paper000.txt"))).scalar_one()
@@ -164,14 +166,94 @@ def test_write_failure_of_one_document_is_recorded(db, tmp_path, monkeypatch):
     assert counts(db)["Paper"] == 3 and statuses(db)["paper002.txt"] == "failed"
 
 
-def test_duplicate_files_are_ingested_once(db, tmp_path):
+def records(engine) -> dict[str, tuple[str, str | None, int | None]]:
+    """(status, note, paper id) of every record by file name."""
+    with session_scope(engine) as s:
+        return {Path(r.source).name: (r.status, r.error, r.paper_id)
+                for r in s.execute(select(IngestionRecord)).scalars()}
+
+
+def test_a_database_refusal_is_recorded_without_sql(db, tmp_path, monkeypatch):
+    """The reason says what the database refused, not SQLAlchemy's statement, parameters and help link."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from nanosynth.ingest import storing
+
+    def refusing_write(session, paper, recipes, replace=False):
+        raise IntegrityError("INSERT INTO recipe (source_key) VALUES (?)", ("k",),
+                             sqlite3.IntegrityError("UNIQUE constraint failed: recipe.source_key"))
+
+    monkeypatch.setattr(storing, "write_document", refusing_write)
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "a.txt").write_text(good_text(1))
+    summary = run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    assert summary.failures[0].error == (
+        "write failed: the database refused it (IntegrityError: UNIQUE constraint failed: recipe.source_key); "
+        "run the job again with --retry-failed")
+    assert job_status(db, "j").failures[0].error == summary.failures[0].error
+
+
+def test_identical_files_get_a_record_each_and_one_paper(db, tmp_path):
     root = tmp_path / "dups"
     root.mkdir()
     (root / "a.txt").write_text(good_text(1))
     (root / "b.txt").write_text(good_text(1))
-    summary = run_ingest(db, [root], pipeline=FakePipeline, job="j")
-    assert summary.done == 1 and summary.skipped_reasons == {"identical to another input": 1}
-    assert counts(db)["IngestionRecord"] == 1
+    summary = run_ingest(db, [root, root / "a.txt"], pipeline=FakePipeline, job="j")   # a.txt given twice
+    assert (summary.inputs, summary.done, summary.recipes) == (2, 1, 2)
+    assert summary.skipped_reasons == {"duplicate of another input (stored once)": 1}
+    assert counts(db)["IngestionRecord"] == 2 and counts(db)["Paper"] == 1 and counts(db)["Recipe"] == 2
+    recs = records(db)
+    assert recs["a.txt"][0] == "done" and recs["b.txt"][0] == "duplicate"
+    assert recs["b.txt"][1].startswith(f"duplicate of {root / 'a.txt'}: same bytes")
+    assert recs["b.txt"][2] == recs["a.txt"][2] is not None          # both point at the one paper
+
+    status = job_status(db, "j")
+    assert (status.counts["done"], status.counts["duplicate"], status.total) == (1, 1, 2)
+    assert [Path(source).name for source, _ in status.duplicates] == ["b.txt"]
+    assert status.to_dict()["duplicates"][0]["duplicate_of"] == str(root / "a.txt")
+
+    again = run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    assert again.processed == 0 and again.skipped == 2 and records(db) == recs
+    redo = run_ingest(db, [root], pipeline=FakePipeline, job="j", reprocess=True)
+    assert redo.processed == 1 and counts(db)["IngestionRecord"] == 2 and counts(db)["Paper"] == 1
+    assert job_status(db, "j").counts == status.counts
+
+
+def test_a_copy_of_a_failed_file_is_extracted_once_its_first_source_is_gone(db, tmp_path):
+    root = tmp_path / "dups"
+    root.mkdir()
+    (root / "a.txt").write_text("Flaky paper\n\nFLAKY synthesis at 250 C\n")
+    (root / "b.txt").write_text("Flaky paper\n\nFLAKY synthesis at 250 C\n")
+    first = run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    assert (first.failed, records(db)["b.txt"][0]) == (1, "duplicate")
+    (root / "a.txt").unlink()                                   # the failed original is gone: b.txt stands alone
+    fixed = functools.partial(FakePipeline, flaky=False)
+    again = run_ingest(db, [root], pipeline=fixed, job="j")
+    assert (again.processed, again.done) == (1, 1) and counts(db)["Paper"] == 1
+    recs = records(db)
+    assert recs["a.txt"][0] == "failed" and recs["b.txt"][:2] == ("done", None)
+    assert run_ingest(db, [root], pipeline=fixed, job="j").processed == 0 and records(db) == recs
+
+
+def test_a_later_copy_of_an_ingested_file_is_a_duplicate_and_a_new_version_extracts_once(db, tmp_path):
+    root = tmp_path / "dups"
+    root.mkdir()
+    (root / "a.txt").write_text(good_text(1))
+    run_ingest(db, [root], pipeline=FakePipeline, job="j")
+    (root / "a.txt").rename(root / "moved.txt")                          # the file was moved since
+    (tmp_path / "copy.txt").write_text(good_text(1))
+    later = run_ingest(db, [root, tmp_path / "copy.txt"], pipeline=FakePipeline, job="k")
+    assert later.processed == 0 and counts(db)["Paper"] == 1
+    recs = records(db)
+    assert recs["moved.txt"][0] == recs["copy.txt"][0] == "duplicate"
+    assert recs["copy.txt"][1].startswith(f"duplicate of {root / 'a.txt'}") and recs["copy.txt"][2] is not None
+    v2 = run_ingest(db, [root, tmp_path / "copy.txt"], pipeline=functools.partial(FakePipeline, version="fake@2"),
+                    job="k")
+    assert (v2.processed, v2.skipped) == (1, 1) and counts(db)["Paper"] == 1
+    assert job_status(db, "k").counts["duplicate"] == 1
 
 
 CRASH_SCRIPT = textwrap.dedent("""
@@ -231,12 +313,18 @@ def test_real_pipeline_on_sample_papers(db, tmp_path):
     for name in ("cdse_hot_injection.txt", "cdse_hot_injection.html", "pbs_hot_injection.txt"):
         (docs / name).write_bytes((samples / name).read_bytes())
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
+    (docs / "suzuki.txt").write_bytes((fixtures / "medicinal_suzuki.txt").read_bytes())
     summary = run_ingest(db, [docs], pipeline=rules_pipeline, job="real")
-    assert (summary.done, summary.failed) == (3, 1)
+    assert (summary.done, summary.failed) == (4, 1)
     assert summary.failures[0].error.startswith("ReaderError")
+    assert "allow_truncated" not in summary.failures[0].error and "download it again" in summary.failures[0].error
+    # the relevance gate's reason is recorded with its prefix once (it was "no nanomaterial synthesis: no ...")
+    [(source, note)] = job_status(db, "real").no_synthesis
+    assert note == "no nanomaterial synthesis: organic synthesis (no nanoscale product, no inorganic target)"
     c = counts(db)
-    assert c["Paper"] == 2 and c["Recipe"] >= 2      # the .txt and .html of one paper share its DOI
+    assert c["Paper"] == 3 and c["Recipe"] >= 2      # the .txt and .html of one paper share its DOI
     with session_scope(db) as s:
         dois = set(s.execute(select(Paper.doi)).scalars())
-    assert dois == {"10.5555/nanosynth.sample.cdse", "10.5555/nanosynth.sample.pbs"}
+    assert dois == {"10.5555/nanosynth.sample.cdse", "10.5555/nanosynth.sample.pbs", None}   # None: suzuki
     assert run_ingest(db, [docs], pipeline=rules_pipeline, job="real").processed == 0
