@@ -9,7 +9,8 @@ ORDER = [("readers.md", "Readers (issue 3)"), ("classifier.md", "Paragraph class
          ("ingest.md", "Ingestion jobs (issue 5)"), ("ingest_scaleout.md", "Ingestion scale-out on full papers (issue 15)"),
          ("ingest_limits.md", "Per-document ingestion limits (issue 15)"), ("models.md", "Property models (issue 6)"),
          ("models_offgrid.md", "Property models between and beyond the grid, from the whole database (issue 14)"),
-         ("lab.md", "Lab: digital twin and campaigns (issue 7)")]
+         ("lab.md", "Lab: digital twin and campaigns (issue 7)"),
+         ("lab_calibration.md", "Lab: temperature-offset calibration (issue 17)")]
 
 HEADER = """# Benchmark results
 

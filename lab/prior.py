@@ -330,14 +330,47 @@ def registered_priors(session, outputs: list[str]) -> tuple[dict[str, PriorModel
     return priors, info
 
 
-def database_priors(session, outputs: list[str], dataset: str = "cdse-hte",
-                    random_state: int = 0) -> tuple[dict[str, PriorModel], dict[str, object]]:
-    """Priors for ``outputs``: registered models first, else a tree ensemble fitted on the database's ``dataset``."""
+def fit_smooth_prior(session, target: str, dataset: str = "cdse-hte", random_state: int = 0) -> PropertyModelPrior:
+    """The source's default property model (``gp`` for cdse-hte: smooth in temperature) fitted on ``dataset``.
+
+    A tree ensemble is a step function between the grid temperatures, so it cannot tell a shifted temperature;
+    calibrations (:mod:`nanosynth.lab.temperature_offset`) use this instead.
+
+    Raises
+    ------
+    ModelError
+        When the database holds no ``dataset`` recipes with ``target``.
+    """
+    from nanosynth.db.queries import recipe_frames
+    from nanosynth.models.pipeline import PropertyModel
+    from nanosynth.models.sources import get_source
+
+    frames = recipe_frames(session, dataset=dataset)
+    if len(frames) == 0:
+        raise ModelError(f"the database has no {dataset} recipes: import them first, e.g. "
+                         "'nanosynth db import -f cdse-hte ../shared/data/cdse_hte/cdse_uv_train_val.csv'")
+    spec = get_source(dataset)
+    kind = spec.default_model
+    model = PropertyModel(target, kind, group_by=spec.group_by, random_state=random_state,
+                          estimator_params=spec.estimator_params.get(kind)).fit(frames)
+    return PropertyModelPrior(model, {"name": f"{dataset}-{target}-{kind}", "source": dataset})
+
+
+def database_priors(session, outputs: list[str], dataset: str = "cdse-hte", random_state: int = 0,
+                    smooth: bool = False) -> tuple[dict[str, PriorModel], dict[str, object]]:
+    """Priors for ``outputs``: registered models first, else a model fitted on the database's ``dataset``.
+
+    The fallback is a tree ensemble, or with ``smooth`` the source's default model (:func:`fit_smooth_prior`).
+    """
     priors, info = registered_priors(session, outputs)
     missing = [o for o in outputs if o not in priors]
     if missing:
-        table = database_table(session, dataset)
+        table = None if smooth else database_table(session, dataset)
         for o in missing:
+            if smooth:
+                priors[o] = fit_smooth_prior(session, o, dataset, random_state)
+                info[o] = {"kind": priors[o].model.model, "dataset": dataset, "n_train": priors[o].model.n_train_}
+                continue
             priors[o] = fit_tree_prior(table, o, random_state=random_state)
             info[o] = {"kind": "tree_ensemble", "dataset": dataset, "n_train": priors[o].n_train_}
     return priors, info
@@ -392,7 +425,7 @@ def _literature_priors(session, product, names: list[str], outputs: list[str], l
 
 
 def product_priors(session, capabilities, outputs: list[str], dataset: str = "cdse-hte",
-                   random_state: int = 0) -> tuple[dict[str, PriorModel], dict[str, object]]:
+                   random_state: int = 0, smooth: bool = False) -> tuple[dict[str, PriorModel], dict[str, object]]:
     """Priors for a reactor's declared product: registered models and literature recipes that match it.
 
     A CdSe reactor with the batch-microreactor parameters gets :func:`database_priors` (registered models first,
@@ -409,7 +442,8 @@ def product_priors(session, capabilities, outputs: list[str], dataset: str = "cd
     info: dict[str, object] = {}
     if product.composition in SOURCES_BY_COMPOSITION and set(names) == set(HTE_PARAMETERS):
         try:
-            priors, info = database_priors(session, outputs, dataset=dataset, random_state=random_state)
+            priors, info = database_priors(session, outputs, dataset=dataset, random_state=random_state,
+                                           smooth=smooth)
         except ModelError as exc:
             info["literature"] = str(exc)
     missing = [o for o in outputs if o not in priors]

@@ -38,6 +38,8 @@ MIN_SPAN_C = 20.0
 MAX_SE_C = 3.0
 #: Repeatability floor (outcome units) of the residual scatter used for standard errors.
 NOISE_FLOOR = 0.5
+#: Setpoints stay this far (°C) inside the prior's data: an offset of this size keeps the true temperature there.
+MARGIN_C = 15.0
 
 
 @dataclass
@@ -91,28 +93,44 @@ def _grid_fit(prior: PriorModel, X: pd.DataFrame, y: np.ndarray, span_c: float, 
     return best
 
 
+def _standard_error(prior: PriorModel, X: pd.DataFrame, dt: float, rmse: float, n: int, noise_floor: float,
+                    with_bias: bool) -> float:
+    """Standard error of ΔT: ``σ / sqrt(Σ (s_i − s̄)²)`` with a fitted bias, ``σ / sqrt(Σ s_i²)`` without."""
+    s = sensitivities(prior, X, dt)
+    spread = float(np.sqrt(np.sum((s - s.mean()) ** 2))) if with_bias else float(np.sqrt(np.sum(s**2)))
+    sigma = max(rmse * math.sqrt(n / max(n - (2 if with_bias else 1), 1)), noise_floor)
+    return sigma / spread if spread > 0 else math.inf
+
+
 def fit_offset(prior: PriorModel, X: pd.DataFrame, y: np.ndarray, *, search_c: float = 40.0, step_c: float = 0.25,
                noise_floor: float = NOISE_FLOOR) -> OffsetFit:
     """Fit ΔT and the prior's constant error ``b`` together and say whether ΔT is identifiable and significant.
 
-    Significant means: the runs span at least :data:`MIN_SPAN_C`, the standard error is at most
-    :data:`MAX_SE_C`, ΔT is more than two standard errors from 0, and adding ΔT to a bias-only model removes
-    error beyond chance (F-test, p < 0.01).
+    When the runs' temperature sensitivities are too alike to separate ΔT from ``b`` (a prior that is nearly
+    linear in temperature), ΔT is fitted from the level alone, assuming the prior has no constant error (its mean
+    error on its own training data is ~0); the reason says so. Significant means: the runs span at least
+    :data:`MIN_SPAN_C`, the standard error is at most :data:`MAX_SE_C`, ΔT is more than two standard errors from
+    0, and adding ΔT removes error beyond chance (F-test, p < 0.01).
     """
     n = len(y)
     temps = X[TEMPERATURE].to_numpy(float)
     span = (float(temps.min()), float(temps.max())) if n else (math.nan, math.nan)
+    width = span[1] - span[0]
     dt, b, rmse = _grid_fit(prior, X, y, search_c, step_c, with_bias=True)
+    se = _standard_error(prior, X, dt, rmse, n, noise_floor, with_bias=True)
     m0, _ = prior.predict_dist(X)
     r0 = y - np.asarray(m0, float)
-    rmse0 = float(np.sqrt(np.mean((r0 - r0.mean()) ** 2)))
-    s = sensitivities(prior, X, dt)
-    spread = float(np.sqrt(np.sum((s - s.mean()) ** 2)))
-    sigma = max(rmse * math.sqrt(n / max(n - 2, 1)), noise_floor)
-    se = sigma / spread if spread > 0 else math.inf
+    rmse0, dof, assumption = float(np.sqrt(np.mean((r0 - r0.mean()) ** 2))), 2, ""
+    if se > MAX_SE_C and n >= 3:
+        dt_l, _, rmse_l = _grid_fit(prior, X, y, search_c, step_c, with_bias=False)
+        se_l = _standard_error(prior, X, dt_l, rmse_l, n, noise_floor, with_bias=False)
+        if se_l < se:
+            dt, b, rmse, se, dof = dt_l, 0.0, rmse_l, se_l, 1
+            rmse0 = float(np.sqrt(np.mean(r0**2)))
+            assumption = ", fitted from the level assuming the prior has no constant error"
+    sigma = max(rmse * math.sqrt(n / max(n - dof, 1)), noise_floor)
     f_stat = (rmse0**2 - rmse**2) * n / max(sigma**2, 1e-12)
-    p = float(1 - stats.f.cdf(f_stat, 1, max(n - 2, 1))) if n > 2 else 1.0
-    width = span[1] - span[0]
+    p = float(1 - stats.f.cdf(f_stat, 1, max(n - dof, 1))) if n > 2 else 1.0
     identifiable = n >= 3 and width >= MIN_SPAN_C and se <= MAX_SE_C
     if not identifiable:
         reason = (f"not identifiable from {n} runs spanning {span[0]:.0f}–{span[1]:.0f} °C (standard error "
@@ -121,7 +139,7 @@ def fit_offset(prior: PriorModel, X: pd.DataFrame, y: np.ndarray, *, search_c: f
         reason = f"{n} runs spanning {span[0]:.0f}–{span[1]:.0f} °C, standard error {se:.1f} °C, p = {p:.2g}"
     significant = identifiable and p < 0.01 and abs(dt) > 2 * se
     return OffsetFit(offset_c=dt, bias=b, rmse=rmse, standard_error_c=float(se), p_value=p, span_c=span, n=n,
-                     identifiable=identifiable, significant=significant, reason=reason)
+                     identifiable=identifiable, significant=significant, reason=reason + assumption)
 
 
 def _candidates(space: SearchSpace, n: int, levels: int, seed: int, support: pd.DataFrame | None = None
@@ -143,7 +161,9 @@ def _candidates(space: SearchSpace, n: int, levels: int, seed: int, support: pd.
         inside = np.all([(rows[c] >= space.box[c][0]) & (rows[c] <= space.box[c][1]) for c in space.names], axis=0)
         rows = rows[inside]
         if rows[TEMPERATURE].nunique() >= 3:
-            temps = sorted(rows[TEMPERATURE].unique().tolist())
+            t_lo, t_hi = rows[TEMPERATURE].min() + MARGIN_C, rows[TEMPERATURE].max() - MARGIN_C
+            temps = [spec.quantize(t) for t in np.linspace(t_lo, t_hi, 5)] if t_hi - t_lo >= MIN_SPAN_C else \
+                sorted(rows[TEMPERATURE].unique().tolist())
             others = [c for c in space.names if c != TEMPERATURE]
             base = rows[others].drop_duplicates().sample(frac=1.0, random_state=seed).head(n).reset_index(drop=True)
             base = space.decode(space.encode(base.assign(**{TEMPERATURE: lo})))
@@ -163,7 +183,9 @@ def calibration_design(prior: PriorModel, space: SearchSpace, k: int, *, seed: i
     cand = _candidates(space, 64, 13, seed, support)
     s = sensitivities(prior, cand)
     F = np.column_stack([s, np.ones(len(s))])
-    info = 1e-3 * np.eye(2)
+    # the most extreme sensitivities are where the prior is most likely wrong (winner's curse): keep typical ones
+    typical = (s >= np.quantile(s, 0.4)) & (s <= np.quantile(s, 0.85))
+    info = np.diag([1e-3, 1.0])  # the prior's constant error is taken as uncertain as one run: favours large |s|
     chosen_X = np.empty((0, space.dim))
     if exclude is not None and len(exclude):
         s_ex = sensitivities(prior, exclude[space.names])
@@ -174,6 +196,7 @@ def calibration_design(prior: PriorModel, space: SearchSpace, k: int, *, seed: i
     for _ in range(k):
         gain = np.einsum("ij,jk,ik->i", F, np.linalg.inv(info), F)
         gain[min_distances(X, chosen_X) < 0.1] = -np.inf
+        gain[~typical] = -np.inf
         i = int(np.argmax(gain))
         if not np.isfinite(gain[i]):
             break
@@ -255,7 +278,7 @@ def calibrate_adapter(engine: Engine, adapter: str = "simulated", adapter_option
         raise ConfigError(f"{caps.reactor} does not measure {output or 'a peak position'}; choose --output among "
                           f"{caps.output_names}")
     with session_scope(engine) as s:
-        priors, info = product_priors(s, caps, [output], dataset=prior_dataset, random_state=seed)
+        priors, info = product_priors(s, caps, [output], dataset=prior_dataset, random_state=seed, smooth=True)
         support = product_literature(s, caps, prior_dataset)
     if output not in priors:
         raise ModelError(f"no prior for {output}: {info.get('unseeded') or info}. The temperature offset is "
