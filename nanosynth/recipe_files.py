@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,10 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nanosynth.schema.chemicals import density, formula_of, guess_role, molar_mass, normalize_name
 from nanosynth.schema.errors import ModelError, UnitError
 from nanosynth.schema.records import ChemicalUseCreate, RecipeCreate, StepCreate
-from nanosynth.schema.units import normalize_amount
-
-_AMOUNT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[-+]?\.\d+)\s*(.*?)\s*$")
-
+from nanosynth.schema.units import normalize_amount, split_value_unit
 
 class ChemicalInput(BaseModel):
     """One chemical of a planned recipe: its name, role (guessed from the name when absent) and amount."""
@@ -100,10 +96,9 @@ def _chemical_record(chem: ChemicalInput, composition: str) -> ChemicalUseCreate
     if isinstance(amount, (int, float)):
         value, unit = float(amount), None
     else:
-        match = _AMOUNT.match(amount)
-        if not match:
+        value, unit = split_value_unit(amount)
+        if value is None:
             raise ModelError(f"amount {amount!r} of {chem.name!r} is not a number with a unit (e.g. '0.2 mmol')")
-        value, unit = float(match.group(1)), match.group(2) or None
     try:
         norm = normalize_amount(value, unit, molar_mass(formula) if formula else None, density(name))
     except UnitError as exc:

@@ -109,6 +109,16 @@ def parse_unit(text: str):
     return unit
 
 
+_VALUE_UNIT = re.compile(r"^\s*(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)?\s*(?P<unit>\S.*?)?\s*$")
+
+
+def split_value_unit(text: str) -> tuple[float | None, str | None]:
+    """``'0.2 mmol'`` → ``(0.2, 'mmol')``: a leading number and the unit text after it; either may be absent
+    (``'K'`` → ``(None, 'K')``, ``''`` → ``(None, None)``). The unit is not checked here (see :func:`parse_unit`)."""
+    m = _VALUE_UNIT.match(str(text))
+    return (float(m["num"]) if m["num"] is not None else None), m["unit"]
+
+
 def convert(value: float, unit: str, target: str) -> float:
     """Convert ``value`` in ``unit`` (paper spelling allowed) to ``target`` (paper spelling allowed).
 

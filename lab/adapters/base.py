@@ -14,7 +14,6 @@ import abc
 import difflib
 import logging
 import math
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from nanosynth.lab.adapters.expressions import evaluate, parse_expression
 from nanosynth.schema.errors import HardwareError, SafetyLimitError, SchemaValidationError, UnitError
-from nanosynth.schema.units import convert
+from nanosynth.schema.units import convert, split_value_unit
 
 log = logging.getLogger(__name__)
 
@@ -298,14 +297,13 @@ class LimitEntry(BaseModel):
 _LIMIT_SHAPE = ("write a limit as 'temperature_c=150:280' (either end may be empty, an optional unit may follow "
                 "each number or the range: '150:280 degC'), as {name: [min, max]} or as a list of such strings or "
                 "of {name, min, max, unit} tables")
-_BOUND = re.compile(r"^\s*(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)?\s*(?P<unit>\S.*?)?\s*$")
 
 
 def _bound(text: str, item: str) -> tuple[float | None, str | None]:
-    m = _BOUND.match(text)
-    if m is None or (m["num"] is None and m["unit"]):
+    num, unit = split_value_unit(text)
+    if num is None and unit:
         raise SafetyLimitError(f"safety limit {item!r}: {text.strip()!r} is not a number; {_LIMIT_SHAPE}")
-    return (float(m["num"]) if m["num"] is not None else None), m["unit"]
+    return num, unit
 
 
 def parse_limit(item: str) -> LimitEntry:

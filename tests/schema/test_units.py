@@ -52,3 +52,11 @@ def test_bad_units_and_amounts():
         convert(1, "mL", "K")
     with pytest.raises(UnitError):
         nm_to_ev(0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("0.2 mmol", (0.2, "mmol")), ("423.15 K", (423.15, "K")), ("1e-3M", (0.001, "M")), (" .5 mL ", (0.5, "mL")),
+    ("12", (12.0, None)), ("K", (None, "K")), ("", (None, None)), ("-5 degC", (-5.0, "degC")),
+])
+def test_split_value_unit(text, expected):
+    assert split_value_unit(text) == expected
