@@ -8,6 +8,7 @@ from nanosynth.schema.units import (
     nm_to_ev,
     normalize_amount,
     parse_unit,
+    split_value_unit,
     to_kelvin,
     to_seconds,
 )
