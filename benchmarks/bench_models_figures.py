@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -31,9 +29,8 @@ def main(argv=None) -> int:
     from bench_models import frames_for
 
     from nanosynth.models.evaluation import coverage_by_distance, cross_validate
-    from nanosynth.models.features import base_table
-    from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions
-    from nanosynth.models.plots import coverage_distance_plot, parity_plot, sweep_plot
+    from nanosynth.models.pipeline import PropertyModel
+    from nanosynth.models.plots import coverage_distance_plot, parity_plot, temperature_sweep_plot
     from nanosynth.models.sources import get_source
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,17 +60,10 @@ def main(argv=None) -> int:
     written.append(coverage_distance_plot(table, args.fig_dir / f"{stem}_coverage_distance.png", unit="meV",
                                           title=f"cdse-hte {args.target}, {args.model}, leave-one-level-out"))
     model = PropertyModel(args.target, args.model, group_by="experiment", estimator_params=params).fit(frames)
-    temps = np.linspace(180.0, 330.0, 61)
-    rows = pd.DataFrame({"temperature_c": temps, "cd_mm": 10.0, "se_mm": 10.0, "oa_cd_ratio": 10.0,
-                         "time_s": 120.0})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OutOfDomainWarning)
-        sweep = predict_conditions(model, rows)
-    levels = sorted(base_table(frames)["t_growth_c"].dropna().round(1).unique())
-    written.append(sweep_plot(sweep, args.fig_dir / f"models_{args.target}_{args.model}_temperature_sweep.png",
-                              x="temperature_c", training_levels=levels, xlabel="growth temperature (°C)",
-                              ylabel=f"{args.target.replace('_nm', '')} (nm)",
-                              title="10 mM Cd and Se, OA:Cd 10, 120 s"))
+    written.append(temperature_sweep_plot(model, frames, args.fig_dir / f"models_{args.target}_{args.model}_"
+                                          "temperature_sweep.png", np.linspace(180.0, 330.0, 61),
+                                          ylabel=f"{args.target.replace('_nm', '')} (nm)",
+                                          title="10 mM Cd and Se, OA:Cd 10, 120 s"))
     for path in written:
         print(f"wrote {path}")
     return 0

@@ -168,3 +168,22 @@ def transfer_plot(table: pd.DataFrame, path: Path | str, unit: str = "nm") -> Pa
     fig.savefig(path)
     plt.close(fig)
     return Path(path)
+
+
+def temperature_sweep_plot(model, frames, path: Path | str, temperatures, *, conditions: dict | None = None,
+                           ylabel: str = "", title: str = "") -> Path:
+    """A microreactor model's prediction and interval along growth temperature (other conditions fixed, default
+    10 mM Cd and Se, OA:Cd 10, 120 s), with the training temperatures of ``frames`` marked (:func:`sweep_plot`)."""
+    import warnings
+
+    from nanosynth.models.features import base_table
+    from nanosynth.models.pipeline import OutOfDomainWarning, predict_conditions
+
+    fixed = {"cd_mm": 10.0, "se_mm": 10.0, "oa_cd_ratio": 10.0, "time_s": 120.0, **(conditions or {})}
+    rows = pd.DataFrame({"temperature_c": np.asarray(temperatures, float), **fixed})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutOfDomainWarning)
+        sweep = predict_conditions(model, rows)
+    levels = sorted(base_table(frames)["t_growth_c"].dropna().round(1).unique())
+    return sweep_plot(sweep, path, x="temperature_c", training_levels=levels, xlabel="growth temperature (°C)",
+                      ylabel=ylabel, title=title)

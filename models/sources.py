@@ -132,10 +132,6 @@ class Selection:
         """Modelling defaults: those of the first curated dataset, else :data:`DATABASE_SPEC`."""
         return SOURCES[self.datasets[0]] if self.datasets else DATABASE_SPEC
 
-    def files(self) -> tuple[tuple[str, str], ...]:
-        """Dataset files of the curated parts (named in the error when the database lacks them)."""
-        return tuple(f for name in self.datasets for f in SOURCES[name].files)
-
 
 def parse_selection(text: str, composition=None, method: str | None = None,
                     min_confidence: float | None = None) -> Selection:

@@ -170,7 +170,7 @@ def train_abs_peak_model(cdse_hte_frames, out_dir: Path | str, folds: int = 5) -
     from nanosynth.models.artifacts import load_model, save_model, training_data_hash
     from nanosynth.models.evaluation import cross_validate
     from nanosynth.models.pipeline import OutOfDomainWarning, PropertyModel, predict_conditions
-    from nanosynth.models.plots import parity_plot
+    from nanosynth.models.plots import parity_plot, temperature_sweep_plot
 
     from nanosynth.models.sources import get_source
 
@@ -194,25 +194,10 @@ def train_abs_peak_model(cdse_hte_frames, out_dir: Path | str, folds: int = 5) -
         warnings.simplefilter("ignore", OutOfDomainWarning)
         pred = predict_conditions(loaded, plan)
     pred.to_csv(out / "predictions.csv", index=False)
-    _temperature_sweep(loaded, cdse_hte_frames, out / "abs_peak_sweep.png")
+    temperature_sweep_plot(loaded, cdse_hte_frames, out / "abs_peak_sweep.png", np.linspace(190.0, 320.0, 53),
+                           ylabel="absorption peak (nm)", title="CdSe, 10 mM Cd and Se, OA:Cd 10, 120 s: between "
+                           "and beyond the training levels")
     return {"cv": overall, "artifact": str(out / "abs_peak_model"), "predictions": pred, "model": kind}
-
-
-def _temperature_sweep(model, frames, path: Path) -> Path:
-    """Predicted absorption peak from 190 to 320 °C (other conditions fixed) with the training temperatures."""
-    from nanosynth.models.features import base_table
-    from nanosynth.models.pipeline import OutOfDomainWarning, predict_conditions
-    from nanosynth.models.plots import sweep_plot
-
-    temps = np.linspace(190.0, 320.0, 53)
-    rows = pd.DataFrame({"temperature_c": temps, "cd_mm": 10.0, "se_mm": 10.0, "oa_cd_ratio": 10.0, "time_s": 120.0})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OutOfDomainWarning)
-        sweep = predict_conditions(model, rows)
-    levels = sorted(base_table(frames)["t_growth_c"].dropna().round(1).unique())
-    return sweep_plot(sweep, path, x="temperature_c", training_levels=levels, xlabel="growth temperature (°C)",
-                      ylabel="absorption peak (nm)",
-                      title="CdSe, 10 mM Cd and Se, OA:Cd 10, 120 s: between and beyond the training levels")
 
 
 def seed_campaign(engine, out_dir: Path, *, target_nm: float = 550.0, budget: int = 8, seed: int = 7,

@@ -15,6 +15,7 @@ from nanosynth.models.plots import (
     importance_plot,
     parity_plot,
     sweep_plot,
+    temperature_sweep_plot,
     transfer_plot,
 )
 from nanosynth.models.sources import get_source
@@ -79,3 +80,12 @@ def test_plots_are_written_without_pyplot_state(tmp_path):
     for path in (parity, importance, transfer):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert matplotlib.get_backend() == before and plt.get_fignums() == []
+
+
+def test_temperature_sweep_plot_predicts_across_and_beyond_the_training_temperatures(grid_frames, tmp_path):
+    from nanosynth.models.pipeline import PropertyModel
+
+    model = PropertyModel("abs_peak_nm", "gp", group_by="experiment", estimator_params=GP_FAST).fit(grid_frames)
+    png = temperature_sweep_plot(model, grid_frames, tmp_path / "t.png", np.linspace(180, 330, 11),
+                                 ylabel="absorption peak (nm)")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
